@@ -1,0 +1,119 @@
+// The worker ↔ server wire format, declared once as zod schemas and shared by both sides.
+// Must never import DOM, Worker or Node APIs. Bump PROTOCOL_VERSION on any incompatible change.
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1 as const;
+
+export const ModelNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'model name: lowercase letters, digits, dashes');
+
+/** Hyper-parameters of the on-device encoder; the weight shapes follow from them. */
+export const ModelConfigSchema = z.object({
+  /** Dimension of the item vectors the shop's server sends with its candidates. */
+  itemDim: z.int().min(1).max(512),
+  /** Width of the transformer. */
+  hidden: z.int().min(1).max(512),
+  /** Number of recent events the encoder looks at. */
+  maxLen: z.int().min(1).max(256),
+  /** Inner width of the feed-forward layer. */
+  ffn: z.int().min(1).max(2048),
+  /** Number of sequence event types (rows of the type embedding). */
+  eventTypes: z.int().min(1).max(32),
+});
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+export const WeightSpecSchema = z.object({
+  name: z.string().min(1).max(64),
+  shape: z.array(z.int().min(1)).max(4),
+});
+export type WeightSpec = z.infer<typeof WeightSpecSchema>;
+
+export const ModelFileSchema = z.object({
+  path: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  bytes: z.int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** A published model version: `models/<name>/<version>/manifest.json`. */
+export const ManifestSchema = z.object({
+  protocol: z.literal(PROTOCOL_VERSION),
+  name: ModelNameSchema,
+  version: z.int().min(1),
+  parent: z.int().min(1).nullable(),
+  createdAt: z.string(),
+  /** Which item-vector featurisation the model expects (candidates must come from the same one). */
+  vectorSpace: z.string().min(1).max(64),
+  config: ModelConfigSchema,
+  /** Weights in the order they are concatenated (float32, little-endian) in `weights.bin`. */
+  weights: z.array(WeightSpecSchema).min(1),
+  files: z.array(ModelFileSchema).min(1),
+  /** How this version came to be. */
+  lineage: z.object({
+    kind: z.enum(['seed', 'aggregate']),
+    updates: z.int().min(0),
+    examples: z.int().min(0),
+  }),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** Upper bound on an update's decoded size; the route's body limit follows from it. */
+export const MAX_UPDATE_PARAMS = 1_000_000;
+
+/** A client's model update: the difference between its locally trained weights and the base version. */
+export const UpdateUploadSchema = z.object({
+  protocol: z.literal(PROTOCOL_VERSION),
+  model: ModelNameSchema,
+  baseVersion: z.int().min(1),
+  /** Number of local training examples behind the update (its weight in the mean). */
+  exampleCount: z.int().min(1).max(10_000),
+  /** float32 little-endian deltas, in manifest weight order, base64-encoded. */
+  delta: z.base64().max(Math.ceil((MAX_UPDATE_PARAMS * 4) / 3) + 4),
+});
+export type UpdateUpload = z.infer<typeof UpdateUploadSchema>;
+
+export const UpdateAcceptedSchema = z.object({
+  accepted: z.literal(true),
+  /** Updates waiting for the next aggregation, this one included (0 if it just triggered a publish). */
+  pending: z.int().min(0),
+  /** The version published because of this update, if any. */
+  published: z.int().min(1).nullable(),
+});
+export type UpdateAccepted = z.infer<typeof UpdateAcceptedSchema>;
+
+/** Every 4xx/5xx body. */
+export const ErrorBodySchema = z.object({
+  error: z.string(),
+  message: z.string(),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** One product in the demo shop's candidate list (the shop's role, not Shelf's). */
+export const CandidateItemSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  brand: z.string().nullable(),
+  category: z.string(),
+  price: z.number(),
+  rating: z.number(),
+  /** The shop's own relevance score; higher is better. */
+  score: z.number(),
+  vector: z.array(z.number()),
+});
+export type CandidateItem = z.infer<typeof CandidateItemSchema>;
+
+export const CandidatesResponseSchema = z.object({
+  listId: z.string(),
+  vectorSpace: z.string(),
+  items: z.array(CandidateItemSchema),
+});
+export type CandidatesResponse = z.infer<typeof CandidatesResponseSchema>;
+
+/** URL paths, relative to the server's base URL. The same layout works from static hosting. */
+export const paths = {
+  latest: (name: string) => `models/${name}/latest.json`,
+  file: (name: string, version: number, file: string) => `models/${name}/${version}/${file}`,
+  updates: () => 'v1/updates',
+  candidates: () => 'v1/candidates',
+} as const;
+
+/** The update wire format is float32 little-endian; every platform Shelf targets is little-endian. */
+export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
