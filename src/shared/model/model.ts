@@ -42,7 +42,8 @@ export class ShelfModel {
     for (const spec of specs) {
       const values = weights[spec.name];
       if (!values) throw new RangeError(`missing weight ${spec.name}`);
-      this.vars[spec.name] = tf.variable(tf.tensor(values, spec.shape), true, `shelf/${spec.name}/${nextId++}`);
+      const name = `shelf/${spec.name}/${nextId++}`;
+      this.vars[spec.name] = tf.tidy(() => tf.variable(tf.tensor(values, spec.shape), true, name));
     }
   }
 
