@@ -1,0 +1,135 @@
+// The one typed seam between the page and the engine worker. The worker's engine `satisfies EngineApi` and
+// is exposed with comlink; the page wraps it. Only plain data crosses (never a tensor); no DOM, Worker or
+// Node types here.
+import type { EventType } from './events.js';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu', 'webgl', 'wasm', 'cpu'] as const);
+
+/** Engine settings, resolved by the page from the developer's options (see ShelfOptions for docs). */
+export interface EngineConfig {
+  /** Absolute base URL of Shelf's backend, ending in '/'. */
+  readonly serverUrl: string;
+  readonly model: string;
+  readonly backends: readonly BackendName[];
+  readonly allowSoftwareGpu: boolean;
+  /** New positive events that trigger a local training step. */
+  readonly trainEvery: number;
+  /** Local examples needed before an update is uploaded. */
+  readonly uploadMinExamples: number;
+  /** How often the engine checks for a new global model version. */
+  readonly modelCheckIntervalMs: number;
+  /** IndexedDB database name (one per shop origin by default). */
+  readonly dbName: string;
+  readonly debug: boolean;
+}
+
+/** A behaviour event, as the page hands it to the engine. */
+export interface TrackInput {
+  readonly type: EventType;
+  readonly itemId: string;
+  readonly listId?: string;
+  /** 0-based position in the list where the item was shown. */
+  readonly position?: number;
+  /** The item's vector, when the page has it (otherwise the engine uses the one it cached from a list). */
+  readonly vector?: readonly number[];
+  /** The rerank that produced the list this event came from. */
+  readonly rerankId?: string;
+  /** For view_item_list: the ids shown, in order (impressions). */
+  readonly shownIds?: readonly string[];
+}
+
+export interface CandidateInput {
+  readonly id: string;
+  readonly vector?: ArrayLike<number> | null;
+}
+
+export interface RerankRequest {
+  readonly candidates: readonly CandidateInput[];
+  readonly listId?: string;
+  readonly limit?: number;
+}
+
+/** Why the server's order was returned instead of the model's. */
+export type FallbackReason =
+  | 'cold_start'
+  | 'no_model'
+  | 'no_vectors'
+  | 'invalid_candidates'
+  | 'empty'
+  | 'model_error'
+  | 'timeout'
+  | 'worker_unavailable'
+  | 'worker_crashed'
+  | 'not_initialized'
+  | 'disabled';
+
+export interface RankedItem {
+  readonly id: string;
+  /** The model's score, or null when the item had no usable vector (it keeps its server slot). */
+  readonly score: number | null;
+  /** The item's 0-based position in the server's list. */
+  readonly serverRank: number;
+}
+
+export interface RerankResult {
+  readonly rerankId: string;
+  readonly items: readonly RankedItem[];
+  readonly source: 'model' | 'fallback';
+  readonly reason: FallbackReason | null;
+  readonly modelVersion: number | null;
+  readonly backend: BackendName | null;
+  /** Problems found in the input that were repaired (duplicates dropped, bad vectors ignored, …). */
+  readonly notes: readonly string[];
+}
+
+export interface EngineStatus {
+  readonly ready: boolean;
+  readonly backend: BackendName | null;
+  /** Backends tried before the one in use, with why each was skipped. */
+  readonly skippedBackends: readonly { backend: BackendName; reason: string }[];
+  readonly model: string;
+  readonly modelVersion: number | null;
+  readonly storage: 'indexeddb' | 'memory';
+  readonly storageReason: string | null;
+  readonly events: number;
+  readonly pendingExamples: number;
+  readonly uploads: number;
+  readonly lastError: string | null;
+}
+
+export interface FlushResult {
+  readonly trainedSteps: number;
+  readonly examples: number;
+  readonly uploaded: boolean;
+  /** HTTP status of the upload, when one was attempted. */
+  readonly status: number | null;
+  /** Version published by the server because of this upload, if any. */
+  readonly published: number | null;
+  readonly reason: string | null;
+}
+
+/** What the worker exposes. Every method resolves; failures of developer-facing calls reject with ShelfError. */
+export interface EngineApi {
+  init(config: EngineConfig): Promise<EngineStatus>;
+  /** Records an event. It is visible to the next rerank call at once; resolves when it is stored. */
+  track(event: TrackInput): Promise<boolean>;
+  rerank(request: RerankRequest): Promise<RerankResult>;
+  status(): Promise<EngineStatus>;
+  /** Trains on what is pending and uploads the update now. */
+  flush(): Promise<FlushResult>;
+  /** Fetches the latest global version and switches to it when it is newer. */
+  checkForUpdate(): Promise<EngineStatus>;
+  /** Stored events, newest last (for the privacy panel and tests). */
+  events(limit?: number): Promise<readonly StoredEvent[]>;
+}
+
+export interface StoredEvent {
+  readonly seq: number;
+  readonly type: EventType;
+  readonly itemId: string;
+  readonly at: number;
+  readonly listId?: string;
+  readonly position?: number;
+  readonly rerankId?: string;
+}
