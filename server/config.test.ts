@@ -1,0 +1,56 @@
+// Server configuration: defaults, overrides, and startup errors that name the bad variable.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEMO_MIN_UPDATES, databaseDir, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('defaults every variable', () => {
+    const c = loadConfig({}, '/srv/shelf');
+    expect(c).toEqual({
+      port: 8787,
+      host: '127.0.0.1',
+      dataDir: '/srv/shelf/.shelf-data',
+      minUpdates: DEMO_MIN_UPDATES,
+      minUpdatesIsDemoDefault: true,
+      staticDir: '/srv/shelf/dist',
+      seedDir: '/srv/shelf/public/models',
+      model: 'shelf-demo',
+      logLevel: 'info',
+    });
+    expect(databaseDir(c)).toBe(path.join('/srv/shelf/.shelf-data', 'db'));
+  });
+
+  it('reads overrides and treats empty values as unset', () => {
+    const c = loadConfig(
+      { PORT: '0', HOST: '0.0.0.0', SHELF_DATA_DIR: '/data', SHELF_MIN_UPDATES: '50', SHELF_MODEL: 'other-model', SHELF_LOG_LEVEL: 'debug', SHELF_STATIC_DIR: '' },
+      '/srv',
+    );
+    expect(c.port).toBe(0);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.dataDir).toBe('/data');
+    expect(c.minUpdates).toBe(50);
+    expect(c.minUpdatesIsDemoDefault).toBe(false);
+    expect(c.model).toBe('other-model');
+    expect(c.logLevel).toBe('debug');
+    expect(c.staticDir).toBe('/srv/dist');
+  });
+
+  it('names every bad variable, with its value and what was expected', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', SHELF_MIN_UPDATES: '0', SHELF_MODEL: 'Bad Name', SHELF_LOG_LEVEL: 'loud' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/PORT="eighty": expected a whole number from 0 to 65535/);
+    expect(message).toMatch(/SHELF_MIN_UPDATES="0": expected at least 1/);
+    expect(message).toMatch(/SHELF_MODEL="Bad Name"/);
+    expect(message).toMatch(/SHELF_LOG_LEVEL="loud"/);
+  });
+
+  it('rejects an out-of-range port', () => {
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT="70000": expected at most 65535/);
+  });
+});
