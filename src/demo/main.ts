@@ -1,6 +1,7 @@
 // The demo shop page: fetches the shop's candidate list, shows it beside Shelf's re-ranking, and records what
 // the visitor does through the public API only — exactly as a shop integrates Shelf.
-// URL parameters (for trying backends): ?backends=webgpu,wasm&allowSoftwareGpu=1&timeoutMs=5000&db=name
+// URL parameters (for trying backends and for tests): ?backends=webgpu,wasm&allowSoftwareGpu=1&timeoutMs=5000
+// &trainEvery=5&uploadMinExamples=10&db=name&workerUrl=url&debug=1
 import { init, type BackendName, type RerankedItem, type ShelfRerankResult } from '../index.js';
 import type { CandidateItem, CandidatesResponse } from '../shared/protocol.js';
 
@@ -13,6 +14,7 @@ const shelf = await init({
   ...(num('trainEvery') !== undefined ? { trainEvery: num('trainEvery')! } : {}),
   ...(num('uploadMinExamples') !== undefined ? { uploadMinExamples: num('uploadMinExamples')! } : {}),
   ...(params.get('db') ? { dbName: params.get('db')! } : {}),
+  ...(params.get('workerUrl') ? { workerUrl: params.get('workerUrl')! } : {}),
   debug: params.get('debug') === '1',
 });
 
@@ -83,6 +85,7 @@ async function refresh(): Promise<void> {
   sourceEl.textContent = last.source === 'model' ? `(model v${last.modelVersion} on ${last.backend})` : `(shop's order: ${last.reason})`;
   const s = await shelf.status();
   statusEl.textContent = `backend ${s.backend ?? 'none'} · model ${s.model} v${s.modelVersion ?? '–'} · storage ${s.storage} · events ${s.events} · uploads ${s.uploads}${s.error ? ` · ${s.error}` : ''}`;
+  document.body.dataset['renders'] = String(Number(document.body.dataset['renders'] ?? 0) + 1);
   document.body.dataset['ready'] = 'true';
 }
 

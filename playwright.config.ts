@@ -1,0 +1,55 @@
+// Browser tests: a real Chromium, a real Worker, IndexedDB and tfjs backend, against a real Shelf server on
+// loopback with its own fresh database. Project `wasm` runs without WebGPU; project `webgpu` enables the
+// (software) WebGPU adapter and forces that backend.
+import { defineConfig } from '@playwright/test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, E2E_MIN_UPDATES } from './e2e/settings.js';
+
+process.env['SHELF_E2E_RUN'] ??= `${Date.now()}-${process.pid}`;
+const port = Number(process.env['SHELF_E2E_PORT'] ?? 4391);
+
+export default defineConfig({
+  testDir: 'e2e',
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
+  retries: 0,
+  reporter: process.env['CI'] ? [['list']] : [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    launchOptions: {
+      ...(CHROMIUM_PATH ? { executablePath: CHROMIUM_PATH } : {}),
+      args: CHROMIUM_FLAGS,
+    },
+  },
+  webServer: {
+    command: 'npx tsx server/main.ts',
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SHELF_DATA_DIR: join(tmpdir(), `shelf-e2e-${process.env['SHELF_E2E_RUN']}`),
+      SHELF_MIN_UPDATES: String(E2E_MIN_UPDATES),
+      SHELF_LOG_LEVEL: 'warn',
+    },
+  },
+  projects: [
+    { name: 'wasm', testIgnore: /webgpu/ },
+    {
+      name: 'webgpu',
+      testMatch: /webgpu\.spec\.ts/,
+      use: {
+        launchOptions: {
+          ...(CHROMIUM_PATH ? { executablePath: CHROMIUM_PATH } : {}),
+          args: [...CHROMIUM_FLAGS, '--enable-unsafe-webgpu'],
+        },
+      },
+    },
+  ],
+});

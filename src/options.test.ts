@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, resolveOptions } from './options.js';
+
+describe('resolveOptions', () => {
+  it('fills frozen defaults and resolves the server URL against the page', () => {
+    const o = resolveOptions({}, 'https://shop.example/products/1');
+    expect(o.serverUrl).toBe('https://shop.example/');
+    expect(o.backends).toEqual(DEFAULTS.backends);
+    expect(Object.isFrozen(o)).toBe(true);
+    expect(resolveOptions({ serverUrl: 'https://cdn.example/shelf' }, 'https://shop.example/').serverUrl).toBe('https://cdn.example/shelf/');
+  });
+  it('keeps an explicit 0', () => {
+    expect(resolveOptions({ modelCheckIntervalMs: 0 }, 'https://x/').modelCheckIntervalMs).toBe(0);
+  });
+  it('rejects unknown keys and bad values with the key named', () => {
+    expect(() => resolveOptions({ trainevery: 3 } as never, 'https://x/')).toThrow(/unknown option\(s\): trainevery/);
+    expect(() => resolveOptions({ timeoutMs: -1 }, 'https://x/')).toThrow(/timeoutMs/);
+    expect(() => resolveOptions({ backends: ['metal' as never] }, 'https://x/')).toThrow(/backends/);
+    try {
+      resolveOptions({ model: 'Bad Name' }, 'https://x/');
+    } catch (e) {
+      expect((e as { code: string }).code).toBe('invalid_options');
+    }
+  });
+});
