@@ -1,0 +1,79 @@
+// The database schema as a ladder of numbered migrations, applied in order, each once, each in its own
+// transaction. Plain SQL that runs on PGlite and on PostgreSQL alike.
+// Never edit a migration that has shipped: add the next rung instead.
+
+/** Anything that can run SQL inside a transaction (PGlite's `Transaction`, a pg client, …). */
+export interface SqlRunner {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'models, versions, updates',
+    sql: `
+      CREATE TABLE model_versions (
+        model       text        NOT NULL,
+        version     integer     NOT NULL CHECK (version >= 1),
+        parent      integer     NULL,
+        manifest    jsonb       NOT NULL,
+        weights     bytea       NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        -- No foreign key on parent: an imported seed may name a parent this database never held.
+        PRIMARY KEY (model, version)
+      );
+      -- One row per model: the pointer to its current version. Also the row locked to serialize ingestion.
+      CREATE TABLE models (
+        name            text        PRIMARY KEY,
+        current_version integer     NOT NULL,
+        updated_at      timestamptz NOT NULL DEFAULT now(),
+        FOREIGN KEY (name, current_version) REFERENCES model_versions (model, version)
+      );
+      CREATE TABLE updates (
+        id                  serial      PRIMARY KEY,
+        model               text        NOT NULL,
+        base_version        integer     NOT NULL,
+        example_count       integer     NOT NULL CHECK (example_count >= 1),
+        delta               bytea       NOT NULL,
+        received_at         timestamptz NOT NULL DEFAULT now(),
+        consumed_in_version integer     NULL,
+        FOREIGN KEY (model, base_version) REFERENCES model_versions (model, version),
+        FOREIGN KEY (model, consumed_in_version) REFERENCES model_versions (model, version)
+      );
+      CREATE INDEX updates_pending ON updates (model, base_version) WHERE consumed_in_version IS NULL;
+    `,
+  },
+];
+
+/** Applies every migration newer than the database's; returns the versions applied. */
+export async function migrate(
+  db: { exec(sql: string): Promise<unknown>; transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> },
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  await db.exec(`
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+      version     integer     PRIMARY KEY,
+      description text        NOT NULL,
+      applied_at  timestamptz NOT NULL DEFAULT now()
+    );
+  `);
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    const done = await db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations WHERE version = $1', [m.version]);
+      if (rows.length > 0) return false;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [m.version, m.description]);
+      return true;
+    });
+    if (done) applied.push(m.version);
+  }
+  return applied;
+}
