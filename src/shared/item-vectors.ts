@@ -25,7 +25,7 @@ function fnv1a(text: string): number {
 }
 
 /** A fixed pseudo-random direction for a feature name. */
-function featureDirection(feature: string, dim: number): Float32Array {
+export function featureDirection(feature: string, dim: number): Float32Array {
   const rand = mulberry32(fnv1a(feature));
   const v = Float32Array.from({ length: dim }, () => rand() * 2 - 1);
   return normalize(v);

@@ -18,6 +18,8 @@ export const ModelConfigSchema = z.object({
   ffn: z.int().min(1).max(2048),
   /** Number of sequence event types (rows of the type embedding). */
   eventTypes: z.int().min(1).max(32),
+  /** Number of self-attention blocks (optional; absent means 1, the layout of the first models). */
+  blocks: z.int().min(1).max(8).optional(),
 });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 

@@ -1,9 +1,10 @@
-// The forward pass: a causal self-attention encoder (SASRec-style, one block) over the visitor's recent
+// The forward pass: a causal self-attention encoder (SASRec-style, `blocks` blocks, default one) over the visitor's recent
 // events, and the scoring of candidates by dot product with their item vectors, blended with the shop's order.
 // Identical in the worker and in Node. Holds no per-item table. Must not read tensors back (no dataSync):
 // WebGPU readback is async, so callers read results outside tf.tidy.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../protocol.js';
+import { blockCount, blockPrefix } from './weights.js';
 
 /** The model's weights as tensors (or variables), keyed by weight spec name. */
 export type WeightTensors = Readonly<Record<string, tf.Tensor>>;
@@ -49,30 +50,51 @@ function attentionBias(mask: tf.Tensor2D): tf.Tensor3D {
   return tf.mul(tf.sub(1, tf.add(allowed, self)), NEG_INF) as tf.Tensor3D;
 }
 
+/** Training-only options of the forward pass; inference passes none. */
+export interface EncodeOptions {
+  /** Dropout rate on the embedded input and on each block's attention and feed-forward outputs (0 = none). */
+  dropout?: number;
+}
+
 /**
  * Encodes sequences into the visitor's state at every position, in item-vector space: [batch, maxLen, itemDim].
  * State t summarises events 0..t and is compared with the item vectors of what comes next.
  */
-export function encode(w: WeightTensors, c: ModelConfig, s: SequenceTensors): tf.Tensor3D {
+export function encode(w: WeightTensors, c: ModelConfig, s: SequenceTensors, options: EncodeOptions = {}): tf.Tensor3D {
+  const rate = options.dropout ?? 0;
+  const drop = (t: tf.Tensor3D): tf.Tensor3D => (rate > 0 ? (tf.dropout(t, rate) as tf.Tensor3D) : t);
   const mask3 = tf.expandDims(s.mask, 2);
   let x = project(s.items, get(w, 'input_proj'));
   x = tf.add(x, project(s.types, get(w, 'type_embedding')));
-  x = tf.mul(tf.add(x, get(w, 'position_embedding')), mask3) as tf.Tensor3D;
-
-  const a = layerNorm(x, get(w, 'ln1_gamma'), get(w, 'ln1_beta'));
-  const q = project(a, get(w, 'query'));
-  const k = project(a, get(w, 'key'));
-  const v = project(a, get(w, 'value'));
-  const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(c.hidden)), attentionBias(s.mask));
-  const attended = project(tf.matMul(tf.softmax(scores), v), get(w, 'attn_out'));
-  x = tf.mul(tf.add(x, attended), mask3) as tf.Tensor3D;
-
-  const f = layerNorm(x, get(w, 'ln2_gamma'), get(w, 'ln2_beta'));
-  const inner = tf.relu(tf.add(project(f, get(w, 'ffn_in')), get(w, 'ffn_in_bias'))) as tf.Tensor3D;
-  x = tf.add(x, tf.add(project(inner, get(w, 'ffn_out')), get(w, 'ffn_out_bias'))) as tf.Tensor3D;
-
+  x = drop(tf.mul(tf.add(x, get(w, 'position_embedding')), mask3) as tf.Tensor3D);
+  const bias = attentionBias(s.mask);
+  for (let i = 0; i < blockCount(c); i++) x = block(w, c, x, mask3, bias, blockPrefix(i), drop);
   const out = layerNorm(x, get(w, 'lnf_gamma'), get(w, 'lnf_beta'));
   return project(out, get(w, 'output_proj'));
+}
+
+/** One pre-norm block: causal self-attention then a feed-forward layer, each with a residual connection. */
+function block(
+  w: WeightTensors,
+  c: ModelConfig,
+  input: tf.Tensor3D,
+  mask3: tf.Tensor,
+  bias: tf.Tensor3D,
+  p: string,
+  drop: (t: tf.Tensor3D) => tf.Tensor3D,
+): tf.Tensor3D {
+  const a = layerNorm(input, get(w, `${p}ln1_gamma`), get(w, `${p}ln1_beta`));
+  const q = project(a, get(w, `${p}query`));
+  const k = project(a, get(w, `${p}key`));
+  const v = project(a, get(w, `${p}value`));
+  const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(c.hidden)), bias);
+  const attended = drop(project(tf.matMul(tf.softmax(scores), v), get(w, `${p}attn_out`)));
+  let x = tf.mul(tf.add(input, attended), mask3) as tf.Tensor3D;
+
+  const f = layerNorm(x, get(w, `${p}ln2_gamma`), get(w, `${p}ln2_beta`));
+  const inner = tf.relu(tf.add(project(f, get(w, `${p}ffn_in`)), get(w, `${p}ffn_in_bias`))) as tf.Tensor3D;
+  x = tf.add(x, drop(tf.add(project(inner, get(w, `${p}ffn_out`)), get(w, `${p}ffn_out_bias`)) as tf.Tensor3D)) as tf.Tensor3D;
+  return x;
 }
 
 /** The visitor's current state (last position) for each sequence: [batch, itemDim]. */

@@ -5,28 +5,44 @@ import type { ModelConfig, WeightSpec } from '../protocol.js';
 /** Weight names and shapes for a config, in wire order. */
 export function weightSpecs(c: ModelConfig): WeightSpec[] {
   const { itemDim: d, hidden: h, maxLen: l, ffn: f, eventTypes: t } = c;
+  const block = (p: string): WeightSpec[] => [
+    { name: `${p}ln1_gamma`, shape: [h] },
+    { name: `${p}ln1_beta`, shape: [h] },
+    { name: `${p}query`, shape: [h, h] },
+    { name: `${p}key`, shape: [h, h] },
+    { name: `${p}value`, shape: [h, h] },
+    { name: `${p}attn_out`, shape: [h, h] },
+    { name: `${p}ln2_gamma`, shape: [h] },
+    { name: `${p}ln2_beta`, shape: [h] },
+    { name: `${p}ffn_in`, shape: [h, f] },
+    { name: `${p}ffn_in_bias`, shape: [f] },
+    { name: `${p}ffn_out`, shape: [f, h] },
+    { name: `${p}ffn_out_bias`, shape: [h] },
+  ];
+  // Block 0 keeps the unprefixed names of the one-block layout; further blocks follow it, before the final norm.
+  const extra = Array.from({ length: blockCount(c) - 1 }, (_, i) => block(blockPrefix(i + 1))).flat();
   return [
     { name: 'input_proj', shape: [d, h] },
     { name: 'type_embedding', shape: [t, h] },
     { name: 'position_embedding', shape: [l, h] },
-    { name: 'ln1_gamma', shape: [h] },
-    { name: 'ln1_beta', shape: [h] },
-    { name: 'query', shape: [h, h] },
-    { name: 'key', shape: [h, h] },
-    { name: 'value', shape: [h, h] },
-    { name: 'attn_out', shape: [h, h] },
-    { name: 'ln2_gamma', shape: [h] },
-    { name: 'ln2_beta', shape: [h] },
-    { name: 'ffn_in', shape: [h, f] },
-    { name: 'ffn_in_bias', shape: [f] },
-    { name: 'ffn_out', shape: [f, h] },
-    { name: 'ffn_out_bias', shape: [h] },
+    ...block(''),
+    ...extra,
     { name: 'lnf_gamma', shape: [h] },
     { name: 'lnf_beta', shape: [h] },
     { name: 'output_proj', shape: [h, d] },
     // Scalars blending the model's score with the shop's own order: [model scale, server-rank weight].
     { name: 'blend', shape: [2] },
   ];
+}
+
+/** Number of attention blocks of a config (absent = 1). */
+export function blockCount(c: ModelConfig): number {
+  return c.blocks ?? 1;
+}
+
+/** Name prefix of block i's weights: '' for block 0 (the original layout), `block<i>_` after it. */
+export function blockPrefix(i: number): string {
+  return i === 0 ? '' : `block${i}_`;
 }
 
 export function specSize(spec: WeightSpec): number {
@@ -95,22 +111,31 @@ export function initialWeights(c: ModelConfig, seed = 1): WeightArrays {
   const ones = (n: number) => new Float32Array(n).fill(1);
   const { itemDim: d, hidden: h, maxLen: l, ffn: f, eventTypes: t } = c;
   const glorot = (a: number, b: number) => uniform(a * b, Math.sqrt(6 / (a + b)));
-  return {
+  const block = (p: string): WeightArrays => ({
+    [`${p}ln1_gamma`]: ones(h),
+    [`${p}ln1_beta`]: new Float32Array(h),
+    [`${p}query`]: glorot(h, h),
+    [`${p}key`]: glorot(h, h),
+    [`${p}value`]: glorot(h, h),
+    [`${p}attn_out`]: uniform(h * h, 0.05),
+    [`${p}ln2_gamma`]: ones(h),
+    [`${p}ln2_beta`]: new Float32Array(h),
+    [`${p}ffn_in`]: glorot(h, f),
+    [`${p}ffn_in_bias`]: new Float32Array(f),
+    [`${p}ffn_out`]: uniform(f * h, 0.05),
+    [`${p}ffn_out_bias`]: new Float32Array(h),
+  });
+  // Same draw order as the one-block layout for block 0, so old seeds give the same weights.
+  const first = {
     input_proj: nearIdentity(d, h, 0.05),
     type_embedding: uniform(t * h, 0.05),
     position_embedding: uniform(l * h, 0.05),
-    ln1_gamma: ones(h),
-    ln1_beta: new Float32Array(h),
-    query: glorot(h, h),
-    key: glorot(h, h),
-    value: glorot(h, h),
-    attn_out: uniform(h * h, 0.05),
-    ln2_gamma: ones(h),
-    ln2_beta: new Float32Array(h),
-    ffn_in: glorot(h, f),
-    ffn_in_bias: new Float32Array(f),
-    ffn_out: uniform(f * h, 0.05),
-    ffn_out_bias: new Float32Array(h),
+    ...block(''),
+  };
+  const extra = Array.from({ length: blockCount(c) - 1 }, (_, i) => block(blockPrefix(i + 1)));
+  return {
+    ...first,
+    ...Object.assign({}, ...extra),
     lnf_gamma: ones(h),
     lnf_beta: new Float32Array(h),
     output_proj: nearIdentity(h, d, 0.05),

@@ -1,0 +1,92 @@
+// The quality benchmark: evaluates the trained models on the protocols of ../shared/data/REFERENCE_RESULTS.md
+// and writes bench/results/quality.json, the '## Quality' section of docs/BENCHMARKS.md and its chart.
+// Reads data from --data-dir (default ../shared/data); never trains, never copies data.
+// Run: npm run bench:quality [-- --datasets games,beauty,sports --seed 2026]
+import { parseArgs } from 'node:util';
+import { ShelfModel } from '../src/shared/model/model.js';
+import { buildSequence } from '../src/shared/model/sequence.js';
+import { useNodeBackend, type NodeBackend } from './lib/tf-node.js';
+import { DATASETS, defaultDataDir, loadDataset, type DatasetName } from './quality/data.js';
+import { modelPaths, readModel } from './quality/device-model-files.js';
+import { evaluateDataset, type ResultRow } from './quality/evaluate.js';
+import { PUBLISHED } from './quality/published.js';
+import { markdownSection, renderPlot, writeJson, writeSection, type QualityResults } from './quality/report.js';
+import { PURCHASE_TYPE } from './quality/trainer.js';
+
+const { values: a } = parseArgs({
+  options: {
+    'data-dir': { type: 'string', default: defaultDataDir() },
+    datasets: { type: 'string', default: DATASETS.join(',') },
+    seed: { type: 'string', default: '2026' },
+    'max-users': { type: 'string' },
+    'check-every': { type: 'string', default: '100' },
+    backend: { type: 'string', default: 'wasm' },
+    'device-root': { type: 'string', default: 'public/models' },
+    'server-root': { type: 'string', default: 'bench/models' },
+    out: { type: 'string', default: 'bench/results/quality.json' },
+    docs: { type: 'string', default: 'docs/BENCHMARKS.md' },
+    plot: { type: 'string', default: 'docs/quality-ndcg10.svg' },
+  },
+});
+
+const datasets = a.datasets!.split(',').map((s) => s.trim()) as DatasetName[];
+for (const d of datasets) if (!DATASETS.includes(d)) throw new Error(`unknown data set ${d}; expected one of ${DATASETS.join(', ')}`);
+const seed = Number(a.seed);
+const maxUsers = a['max-users'] ? Number(a['max-users']) : null;
+const backend = await useNodeBackend(a.backend as NodeBackend);
+const log = (l: string) => console.log(l);
+const options = { dataDir: a['data-dir']!, seed, deviceRoot: a['device-root']!, serverRoot: a['server-root']!, checkEvery: Number(a['check-every']), log };
+
+const rows: ResultRow[] = [];
+for (const name of datasets) {
+  const ds = loadDataset(name, options.dataDir, maxUsers);
+  log(`${name}: ${ds.sequences.length} users, ${ds.itemCount} items`);
+  rows.push(...(await evaluateDataset(ds, options)));
+  for (const p of PUBLISHED.filter((p) => p.dataset === name)) {
+    rows.push({ ...p, seed: null, trainSeconds: null, deviceModelBytes: null });
+  }
+}
+
+/** Latency of one re-rank of 200 candidates through ShelfModel.score, with the first model found. */
+async function rerankLatency(): Promise<QualityResults['rerank200Ms']> {
+  for (const name of datasets) {
+    let m;
+    try {
+      m = readModel(modelPaths(`shelf-${name}`, 1, options.deviceRoot, options.serverRoot));
+    } catch {
+      continue;
+    }
+    const model = ShelfModel.fromFlat(m.manifest.config, m.manifest.weights, m.device);
+    const d = m.manifest.config.itemDim;
+    const vec = (id: number) => m.itemVectors.subarray(id * d, id * d + d);
+    const events = Array.from({ length: 30 }, (_, i) => ({ vector: vec(1 + i), typeIndex: PURCHASE_TYPE }));
+    const vectors = new Float32Array(200 * d);
+    for (let i = 0; i < 200; i++) vectors.set(vec(1 + ((i * 7) % (m.itemVectors.length / d - 1))), i * d);
+    const input = { sequence: buildSequence(events, m.manifest.config), vectors, serverRanks: Float32Array.from({ length: 200 }, (_, i) => i) };
+    for (let i = 0; i < 20; i++) await model.score(input);
+    const times: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t = performance.now();
+      await model.score(input);
+      times.push(performance.now() - t);
+    }
+    model.dispose();
+    times.sort((x, y) => x - y);
+    return { median: times[150]!, p95: times[285]!, calls: times.length, model: `shelf-${name}` };
+  }
+  return null;
+}
+
+const argv = process.argv.slice(2).join(' ');
+const results: QualityResults = {
+  generatedBy: `npm run bench:quality${argv ? ` -- ${argv}` : ''}`,
+  generatedAt: new Date().toISOString(),
+  backend,
+  rerank200Ms: await rerankLatency(),
+  rows,
+};
+writeJson(a.out!, results);
+const plotRel = a.plot!.startsWith('docs/') ? a.plot!.slice('docs/'.length) : a.plot!;
+await renderPlot(rows, a.plot!);
+writeSection(a.docs!, markdownSection(results, plotRel));
+log(`wrote ${a.out}, ${a.docs} (## Quality) and ${a.plot}`);

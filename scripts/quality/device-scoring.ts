@@ -1,0 +1,93 @@
+// Scores candidates with a trained device model, many visitors at a time, by the worker's own functions
+// (encoder.ts currentState + scoreCandidates' formula) on the worker's weights, and checks a sample of visitors
+// against ShelfModel.score — the exact call the worker makes — so the batch path cannot drift from it.
+// Never reads the server's item table except to look up the vectors the server would send.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig, WeightSpec } from '../../src/shared/protocol.js';
+import { currentState } from '../../src/shared/model/encoder.js';
+import { ShelfModel } from '../../src/shared/model/model.js';
+import { buildSequence } from '../../src/shared/model/sequence.js';
+import { unflatten } from '../../src/shared/model/weights.js';
+import { PURCHASE_TYPE, sequenceBatch } from './trainer.js';
+
+export class DeviceScorer {
+  readonly config: ModelConfig;
+  readonly d: number;
+  private readonly weights: Record<string, tf.Tensor>;
+  readonly blend: [number, number];
+  private readonly specs: readonly WeightSpec[];
+  private readonly flat: Float32Array;
+  /** The server's item vectors, row = item id (what it sends with each candidate). */
+  readonly items: Float32Array;
+
+  constructor(config: ModelConfig, specs: readonly WeightSpec[], flat: Float32Array, items: Float32Array) {
+    this.config = config;
+    this.d = config.itemDim;
+    this.specs = specs;
+    this.flat = flat;
+    this.items = items;
+    const arrays = unflatten(specs, flat);
+    this.weights = {};
+    for (const s of specs) this.weights[s.name] = tf.tensor(arrays[s.name]!, s.shape);
+    const b = arrays['blend']!;
+    this.blend = [b[0]!, b[1]!];
+  }
+
+  /** Device states [histories.length · itemDim] for histories of item ids (last maxLen used). */
+  async states(histories: readonly Int32Array[]): Promise<Float32Array> {
+    const out = new Float32Array(histories.length * this.d);
+    for (let i = 0; i < histories.length; i += 512) {
+      const chunk = histories.slice(i, i + 512);
+      const t = tf.tidy(() => currentState(this.weights, this.config, sequenceBatch(chunk, this.items, this.config)));
+      out.set((await t.data()) as Float32Array, i * this.d);
+      t.dispose();
+    }
+    return out;
+  }
+
+  /** scoreCandidates' formula for one visitor: blend0·(state·v) + blend1·(−log2(1+rank)). */
+  score(states: Float32Array, row: number, item: number, serverRank = 0): number {
+    const d = this.d;
+    let dot = 0;
+    for (let j = 0; j < d; j++) dot += states[row * d + j]! * this.items[item * d + j]!;
+    return this.blend[0] * dot + this.blend[1] * -Math.log2(1 + serverRank);
+  }
+
+  /** Scores of all items 1..itemCount for a block of states, as [rows, itemCount+1] (column 0 unused). */
+  async allItemScores(states: Float32Array, rows: number): Promise<Float32Array> {
+    const n = this.items.length / this.d;
+    const t = tf.tidy(() => {
+      const s = tf.tensor2d(states.subarray(0, rows * this.d), [rows, this.d]);
+      const itemsT = tf.transpose(tf.tensor2d(this.items, [n, this.d])); // [d, n]: an untransposed product
+      return tf.mul(tf.matMul(s, itemsT), this.blend[0]);
+    });
+    const out = (await t.data()) as Float32Array;
+    t.dispose();
+    return out;
+  }
+
+  /**
+   * Re-scores `cases` through ShelfModel.score (the worker's call) and returns the largest absolute difference
+   * from this scorer's scores for the same candidates and server ranks.
+   */
+  async checkAgainstWorkerPath(cases: readonly { history: Int32Array; candidates: Int32Array; ranks: Float32Array; scores: Float32Array }[]): Promise<number> {
+    const model = ShelfModel.fromFlat(this.config, this.specs, this.flat);
+    let worst = 0;
+    try {
+      for (const c of cases) {
+        const events = Array.from(c.history, (id) => ({ vector: this.items.subarray(id * this.d, id * this.d + this.d), typeIndex: PURCHASE_TYPE }));
+        const vectors = new Float32Array(c.candidates.length * this.d);
+        c.candidates.forEach((id, i) => vectors.set(this.items.subarray(id * this.d, id * this.d + this.d), i * this.d));
+        const got = await model.score({ sequence: buildSequence(events, this.config), vectors, serverRanks: c.ranks });
+        got.forEach((s, i) => (worst = Math.max(worst, Math.abs(s - c.scores[i]!) / Math.max(1, Math.abs(c.scores[i]!)))));
+      }
+    } finally {
+      model.dispose();
+    }
+    return worst;
+  }
+
+  dispose(): void {
+    for (const t of Object.values(this.weights)) t.dispose();
+  }
+}

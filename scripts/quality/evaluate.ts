@@ -1,0 +1,113 @@
+// Runs every protocol of the quality benchmark on one data set and returns result rows: the trained model
+// (through the worker's scoring functions, checked against ShelfModel.score), the popularity baseline, the
+// re-rank protocol, and the content-vector model. Refuses a model trained on other data.
+import type { ModelConfig } from '../../src/shared/protocol.js';
+import type { Dataset } from './data.js';
+import { assertTrainedOn, modelPaths, readModel, type LoadedBenchModel } from './device-model-files.js';
+import { DeviceScorer } from './device-scoring.js';
+import type { Metrics } from './metrics.js';
+import { allItems, deviceRanker, evalUsers, popularity, rerank, sampled, sampledNegatives, type CheckCase } from './protocols.js';
+
+export type Protocol = 'sampled-100' | 'sampled-99' | 'all-items' | 'rerank-lag-1' | 'rerank-lag-2' | 'rerank-lag-3';
+
+export interface ResultRow {
+  dataset: string;
+  protocol: Protocol;
+  model: string;
+  hr1: number | null;
+  hr5: number | null;
+  hr10: number;
+  ndcg5: number | null;
+  ndcg10: number;
+  mrr: number | null;
+  users?: number;
+  seed: number | null;
+  trainSeconds: number | null;
+  deviceModelBytes: number | null;
+  /** Largest relative difference between the harness's scores and ShelfModel.score on sampled visitors. */
+  workerPathMaxRelDiff?: number;
+  source?: string;
+}
+
+export interface EvaluateOptions {
+  dataDir: string;
+  seed: number;
+  deviceRoot: string;
+  serverRoot: string;
+  /** Compare every n-th visitor with ShelfModel.score (0 = never). */
+  checkEvery: number;
+  log: (line: string) => void;
+}
+
+/** Which protocols each data set is measured on (REFERENCE_RESULTS.md). */
+export const PLAN: Readonly<Record<string, { sampled: 100 | 99; allItems: boolean; rerank: boolean; content: boolean }>> = {
+  games: { sampled: 100, allItems: false, rerank: true, content: false },
+  beauty: { sampled: 99, allItems: true, rerank: true, content: true },
+  sports: { sampled: 99, allItems: true, rerank: false, content: true },
+};
+
+const MAX_REL_DIFF = 1e-3;
+
+function row(dataset: string, protocol: Protocol, model: string, m: Metrics, seed: number, extra: Partial<ResultRow> = {}): ResultRow {
+  return { dataset, protocol, model, hr1: m.hr1, hr5: m.hr5, hr10: m.hr10, ndcg5: m.ndcg5, ndcg10: m.ndcg10, mrr: m.mrr, users: m.users, seed, trainSeconds: null, deviceModelBytes: null, ...extra };
+}
+
+function tryRead(name: string, o: EvaluateOptions): LoadedBenchModel | null {
+  try {
+    return readModel(modelPaths(name, 1, o.deviceRoot, o.serverRoot));
+  } catch (e) {
+    o.log(`skipping ${name}: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+async function checked(scorer: DeviceScorer, checks: CheckCase[], what: string): Promise<number> {
+  const diff = await scorer.checkAgainstWorkerPath(checks);
+  if (diff > MAX_REL_DIFF) throw new Error(`${what}: batch scores differ from ShelfModel.score by ${diff} (relative)`);
+  return diff;
+}
+
+export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<ResultRow[]> {
+  const plan = PLAN[ds.name]!;
+  const rows: ResultRow[] = [];
+  const test = evalUsers(ds, 'test');
+  const sampledProtocol: Protocol = plan.sampled === 100 ? 'sampled-100' : 'sampled-99';
+  const negatives = sampledNegatives(test, ds.itemCount, plan.sampled, o.seed);
+  const pop = { kind: 'popularity' as const, counts: popularity(test, ds.itemCount) };
+  rows.push(row(ds.name, sampledProtocol, 'popularity', sampled(pop, test, negatives).metrics, o.seed));
+  if (plan.allItems) rows.push(row(ds.name, 'all-items', 'popularity', (await allItems(pop, test, ds.itemCount)).metrics, o.seed));
+
+  const models: [string, string][] = [[`shelf-${ds.name}`, 'shelf']];
+  if (plan.content) models.push([`shelf-${ds.name}-content`, 'shelf-content']);
+  for (const [name, label] of models) {
+    const m = tryRead(name, o);
+    if (!m) continue;
+    assertTrainedOn(m.record, ds.fingerprint);
+    const config: ModelConfig = m.manifest.config;
+    const scorer = new DeviceScorer(config, m.manifest.weights, m.device, m.itemVectors);
+    const extra = { trainSeconds: Math.round(m.record.trainSeconds), deviceModelBytes: m.deviceBytes };
+    try {
+      const ranker = await deviceRanker(scorer, test);
+      const s = sampled(ranker, test, negatives, o.checkEvery);
+      rows.push(row(ds.name, sampledProtocol, label, s.metrics, o.seed, { ...extra, workerPathMaxRelDiff: await checked(scorer, s.checks, `${name} ${sampledProtocol}`) }));
+      o.log(`${ds.name} ${sampledProtocol} ${label}: NDCG@10 ${s.metrics.ndcg10.toFixed(4)} HR@10 ${s.metrics.hr10.toFixed(4)}`);
+      if (plan.allItems) {
+        const a = await allItems(ranker, test, ds.itemCount, o.checkEvery);
+        rows.push(row(ds.name, 'all-items', label, a.metrics, o.seed, { ...extra, workerPathMaxRelDiff: await checked(scorer, a.checks, `${name} all-items`) }));
+        o.log(`${ds.name} all-items ${label}: NDCG@10 ${a.metrics.ndcg10.toFixed(4)} HR@10 ${a.metrics.hr10.toFixed(4)}`);
+      }
+      if (plan.rerank && label === 'shelf') {
+        for (const lag of [1, 2, 3] as const) {
+          const r = await rerank(scorer, test, lag, 50, o.checkEvery);
+          const protocol = `rerank-lag-${lag}` as const;
+          rows.push(row(ds.name, protocol, 'server-order', r.server, o.seed, extra));
+          rows.push(row(ds.name, protocol, 'shelf', r.device, o.seed, { ...extra, workerPathMaxRelDiff: await checked(scorer, r.checks, `${name} ${protocol}`) }));
+          o.log(`${ds.name} ${protocol}: server NDCG@10 ${r.server.ndcg10.toFixed(4)} → device ${r.device.ndcg10.toFixed(4)}`);
+        }
+      }
+    } finally {
+      scorer.dispose();
+    }
+  }
+  return rows;
+}

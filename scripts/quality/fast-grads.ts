@@ -1,0 +1,53 @@
+// Training-speed fixes for tfjs on the wasm backend in Node: a BatchMatMul gradient that only ever runs
+// untransposed products (wasm's fast path; a transposed operand is 7–30× slower there), and a row gather
+// whose gradient uses ScatterNd (wasm has no UnsortedSegmentSum, the kernel behind tf.gather's gradient).
+// Numerically the same gradients as tfjs's own. Only the Node trainer installs these; never the worker.
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Swaps the last two axes (a copy, cheap next to the product it feeds). */
+function swapLast(x: tf.Tensor): tf.Tensor {
+  const r = x.rank;
+  const perm = [...Array(r - 2).keys(), r - 1, r - 2];
+  return tf.transpose(x, perm);
+}
+
+/** a · b with optional transposes, done as an untransposed product of materialised operands. */
+export function matMulNN(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
+  return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
+}
+
+let installed = false;
+
+/** Replaces tfjs's BatchMatMul gradient for this process. Idempotent. */
+export function installFastMatMulGradient(): void {
+  if (installed) return;
+  installed = true;
+  const warn = console.warn;
+  console.warn = () => {}; // tfjs warns that a gradient is overridden; that is the point
+  try {
+    tf.registerGradient({
+      kernelName: tf.BatchMatMul,
+      inputsToSave: ['a', 'b'],
+      gradFunc: (dy, saved, attrs) => {
+        const [a, b] = saved as [tf.Tensor, tf.Tensor];
+        const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+        const g = dy as tf.Tensor;
+        if (!transposeA && !transposeB) return { a: () => matMulNN(g, b, false, true), b: () => matMulNN(a, g, true, false) };
+        if (!transposeA && transposeB) return { a: () => matMulNN(g, b), b: () => matMulNN(g, a, true, false) };
+        if (transposeA && !transposeB) return { a: () => matMulNN(b, g, false, true), b: () => matMulNN(a, g) };
+        return { a: () => swapLast(matMulNN(g, b)), b: () => swapLast(matMulNN(a, g)) };
+      },
+    });
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** Rows `ids` of a 2-D table ([n, d] → [ids.length, d]); its gradient sums duplicate ids with ScatterNd. */
+export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.gather(args[0] as tf.Tensor, ids),
+    gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.reshape(ids, [-1, 1]), dy, (table.shape as number[]).slice()),
+  }));
+  return f(table) as tf.Tensor2D;
+}

@@ -1,0 +1,74 @@
+// The trainer and the quality harness end to end on a tiny slice of Beauty read from ../shared/data (never
+// copied): bad files fail with their line number, a model refuses data it was not trained on, and the
+// harness's batch scores equal ShelfModel.score. Skipped when the shared data folder is absent.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../lib/tf-node.js';
+import { weightSpecs } from '../../src/shared/model/weights.js';
+import type { ModelConfig } from '../../src/shared/protocol.js';
+import { attributeVectors } from './content-vectors.js';
+import { DataFormatError, defaultDataDir, loadAttributes, loadDataset, parseInteractions } from './data.js';
+import { assertTrainedOn, modelPaths, readModel, writeModel } from './device-model-files.js';
+import { evaluateDataset } from './evaluate.js';
+import { trainModel } from './trainer.js';
+
+const dataDir = defaultDataDir();
+const haveData = existsSync(join(dataDir, 'amazon-s3rec/Beauty.txt'));
+const config: ModelConfig = { itemDim: 8, hidden: 8, maxLen: 10, ffn: 16, eventTypes: 5, blocks: 2 };
+
+describe('data parsing', () => {
+  it('names the file and line of a malformed interaction', () => {
+    expect(() => parseInteractions('1 2\n1 x\n', 'pairs', 'Video.txt')).toThrow(/Video\.txt:2: item id must be a positive integer/);
+    expect(() => parseInteractions('1 2 3\n', 'pairs', 'Video.txt')).toThrow(/Video\.txt:1: expected "user_id item_id"/);
+    expect(() => parseInteractions('1 2 3\n2\n', 'lines', 'Beauty.txt')).toThrow(/Beauty\.txt:2: expected "user_id item_1/);
+    expect(() => parseInteractions('1 2 3\n1 4\n', 'lines', 'Beauty.txt')).toThrow(/Beauty\.txt:2: user 1 appears on two lines/);
+    expect(() => parseInteractions('\n\n', 'lines', 'Beauty.txt')).toThrow(DataFormatError);
+  });
+
+  it('groups SASRec pairs by user in file order', () => {
+    const seqs = parseInteractions('1 5\n1 6\n2 7\n1 8\n', 'pairs', 'x');
+    expect(seqs.map((s) => Array.from(s))).toEqual([[5, 6, 8], [7]]);
+  });
+});
+
+describe.runIf(haveData)('trainer and harness on a slice of Beauty', () => {
+  const root = mkdtempSync(join(tmpdir(), 'shelf-quality-'));
+  beforeAll(async () => {
+    await useNodeBackend('wasm');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('trains, exports the device part without an item table, and evaluates through the worker path', async () => {
+    const ds = loadDataset('beauty', dataDir, 120);
+    expect(ds.sequences.length).toBe(120);
+    const base = { config, epochs: 1, minutes: 1, batchSize: 64, negatives: 64, learningRate: 0.003, dropout: 0.1, seed: 1, validUsers: 50, log: () => {} };
+    const paths = (name: string) => modelPaths(name, 1, join(root, 'public'), join(root, 'server'));
+    const learned = await trainModel(ds, { ...base, fixedItemVectors: null });
+    const content = await trainModel(ds, { ...base, fixedItemVectors: attributeVectors(loadAttributes('beauty', dataDir, ds.itemCount), config.itemDim) });
+    for (const [name, r, kind] of [['shelf-beauty', learned, 'learned'], ['shelf-beauty-content', content, 'content']] as const) {
+      const record = { model: name, version: 1, itemVectors: kind, data: ds.fingerprint, seed: 1, trainSeconds: r.trainSeconds, bestEpoch: r.bestEpoch, backend: 'wasm', hyper: {}, history: r.history, command: 'test' };
+      writeModel(paths(name), { name, version: 1, config, vectorSpace: 'test', device: r.device, itemVectors: r.itemVectors, record, examples: 1 });
+    }
+    const m = readModel(paths('shelf-beauty'));
+    // The device file holds exactly the encoder's weights: no row per item.
+    expect(m.device.length).toBe(weightSpecs(config).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0));
+    expect(m.itemVectors.length).toBe((ds.itemCount + 1) * config.itemDim);
+
+    const rows = await evaluateDataset(ds, { dataDir, seed: 3, deviceRoot: join(root, 'public'), serverRoot: join(root, 'server'), checkEvery: 10, log: () => {} });
+    const protocols = new Set(rows.map((r) => `${r.model}/${r.protocol}`));
+    for (const p of ['popularity/sampled-99', 'popularity/all-items', 'shelf/sampled-99', 'shelf/all-items', 'shelf/rerank-lag-1', 'server-order/rerank-lag-3', 'shelf-content/all-items']) {
+      expect(protocols.has(p), p).toBe(true);
+    }
+    for (const r of rows) {
+      expect(r.ndcg10).toBeGreaterThanOrEqual(0);
+      expect(r.ndcg10).toBeLessThanOrEqual(r.hr10 + 1e-12);
+      if (r.workerPathMaxRelDiff !== undefined) expect(r.workerPathMaxRelDiff).toBeLessThan(1e-4);
+    }
+
+    // The same model on another slice (or data set) is refused.
+    expect(() => assertTrainedOn(m.record, loadDataset('beauty', dataDir, 100).fingerprint)).toThrow(/refusing to evaluate/);
+    expect(() => assertTrainedOn(m.record, loadDataset('sports', dataDir, 120).fingerprint)).toThrow(/trained on beauty/);
+  });
+});

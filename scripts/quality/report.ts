@@ -1,0 +1,141 @@
+// Turns result rows into the benchmark's outputs: bench/results/quality.json, the '## Quality' section of
+// docs/BENCHMARKS.md (tables, targets, the command) and an SVG chart rendered by vega-lite in Node.
+// Never edits other sections of BENCHMARKS.md; never writes a number that is not in the rows.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import type { ResultRow } from './evaluate.js';
+import { TARGETS } from './published.js';
+
+export interface QualityResults {
+  generatedBy: string;
+  generatedAt: string;
+  backend: string;
+  /** ShelfModel.score with 200 candidates in Node: median and p95 over repeated calls, ms. */
+  rerank200Ms: { median: number; p95: number; calls: number; model: string } | null;
+  rows: ResultRow[];
+}
+
+export function writeJson(path: string, r: QualityResults): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(r, null, 2) + '\n');
+}
+
+const f4 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(4).replace(/^0\./, '.'));
+const secs = (x: number | null) => (x === null ? '—' : `${Math.round(x / 60)} min`);
+const kb = (x: number | null) => (x === null ? '—' : `${Math.round(x / 1024)} KB`);
+
+function find(rows: readonly ResultRow[], dataset: string, protocol: string, model: string): ResultRow | undefined {
+  return rows.find((r) => r.dataset === dataset && r.protocol === protocol && r.model === model);
+}
+
+export function markdownSection(r: QualityResults, plotFile: string): string {
+  const rows = r.rows;
+  const out: string[] = ['## Quality', ''];
+  out.push(
+    `Produced by \`${r.generatedBy}\` (${r.generatedAt}, tfjs backend ${r.backend}) from the models that`,
+    '`npm run train -- <dataset>` wrote; every number below is in `bench/results/quality.json`. Protocols are those of',
+    '`../shared/data/REFERENCE_RESULTS.md` (leave-one-out; ties rank the target last). Published rows are quoted, not re-run.',
+    'Shelf rows are scored by the worker\'s own functions on the exported device weights and the server\'s item vectors,',
+    'checked visitor by visitor against `ShelfModel.score` on a sample (`workerPathMaxRelDiff`).',
+    '',
+    `![NDCG@10 by data set and protocol](${plotFile})`,
+    '',
+    '| data set | protocol | model | HR@1 | HR@5 | HR@10 | NDCG@5 | NDCG@10 | MRR | training | device model |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const x of rows.filter((x) => !x.protocol.startsWith('rerank'))) {
+    out.push(`| ${x.dataset} | ${x.protocol} | ${x.model} | ${f4(x.hr1)} | ${f4(x.hr5)} | ${f4(x.hr10)} | ${f4(x.ndcg5)} | ${f4(x.ndcg10)} | ${f4(x.mrr)} | ${secs(x.trainSeconds)} | ${kb(x.deviceModelBytes)} |`);
+  }
+  out.push('', '### Targets (NDCG@10)', '', '| data set · protocol | Shelf | must reach | aim | reached |', '|---|---|---|---|---|');
+  for (const t of TARGETS) {
+    const s = find(rows, t.dataset, t.protocol, 'shelf');
+    const verdict = !s ? 'not measured' : s.ndcg10 >= t.aim ? 'aim' : s.ndcg10 >= t.must ? 'must' : 'no';
+    out.push(`| ${t.dataset} · ${t.protocol} | ${f4(s?.ndcg10)} | ${f4(t.must)} | ${f4(t.aim)} (${t.aimModel}) | ${verdict} |`);
+  }
+  const lagRows = rows.filter((x) => x.protocol.startsWith('rerank') && x.model === 'shelf');
+  if (lagRows.length > 0) {
+    out.push(
+      '',
+      '### Re-rank: the server ranks with a history lagging by k events, the device re-ranks its top 50',
+      '',
+      'The server uses the same trained model and item table, but without the visitor\'s last k events; the device',
+      'sees them. A target outside the top 50 is a miss for both. The device\'s server-rank weight was chosen on',
+      'validation targets by `npm run train` (see `bench/models/<name>/1/training.json`).',
+      '',
+      '| data set | k | server order NDCG@10 | device NDCG@10 | lift | server HR@10 | device HR@10 |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const d of lagRows) {
+      const s = find(rows, d.dataset, d.protocol, 'server-order')!;
+      const lift = s.ndcg10 > 0 ? `${((d.ndcg10 / s.ndcg10 - 1) * 100).toFixed(1)}%` : '—';
+      out.push(`| ${d.dataset} | ${d.protocol.slice(-1)} | ${f4(s.ndcg10)} | ${f4(d.ndcg10)} | ${lift} | ${f4(s.hr10)} | ${f4(d.hr10)} |`);
+    }
+  }
+  const contentRows = rows.filter((x) => x.model === 'shelf-content');
+  if (contentRows.length > 0) {
+    out.push('', '### Content-only item vectors (attributes, no interaction data)', '', '| data set | protocol | learned vectors NDCG@10 | content vectors NDCG@10 | kept | popularity |', '|---|---|---|---|---|---|');
+    for (const c of contentRows) {
+      const l = find(rows, c.dataset, c.protocol, 'shelf');
+      const p = find(rows, c.dataset, c.protocol, 'popularity');
+      const kept = l && l.ndcg10 > 0 ? `${((c.ndcg10 / l.ndcg10) * 100).toFixed(0)}%` : '—';
+      out.push(`| ${c.dataset} | ${c.protocol} | ${f4(l?.ndcg10)} | ${f4(c.ndcg10)} | ${kept} | ${f4(p?.ndcg10)} |`);
+    }
+  }
+  if (r.rerank200Ms) {
+    out.push('', `One re-rank of 200 candidates through \`ShelfModel.score\` in Node (${r.backend}, model ${r.rerank200Ms.model}): median ${r.rerank200Ms.median.toFixed(2)} ms, p95 ${r.rerank200Ms.p95.toFixed(2)} ms over ${r.rerank200Ms.calls} calls.`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Replaces (or appends) the '## Quality' section of a markdown file, leaving every other section alone. */
+export function writeSection(path: string, section: string): void {
+  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\n';
+  const start = existing.search(/^## Quality\s*$/m);
+  let next: string;
+  if (start < 0) {
+    next = existing.replace(/\n*$/, '\n\n') + section;
+  } else {
+    const rest = existing.slice(start + 1);
+    const endRel = rest.search(/^## /m);
+    const end = endRel < 0 ? existing.length : start + 1 + endRel;
+    next = existing.slice(0, start) + section + (end < existing.length ? '\n' + existing.slice(end) : '');
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, next);
+}
+
+/** Grouped bars of NDCG@10: Shelf, popularity and the published rows, per data set and protocol. */
+export async function renderPlot(rows: readonly ResultRow[], path: string): Promise<void> {
+  const data = rows
+    .filter((x) => !x.protocol.startsWith('rerank'))
+    .map((x) => ({ panel: `${x.dataset} · ${x.protocol}`, model: x.model, ndcg10: x.ndcg10 }));
+  const lag = rows
+    .filter((x) => x.protocol.startsWith('rerank'))
+    .map((x) => ({ panel: `${x.dataset} · ${x.protocol}`, model: x.model === 'shelf' ? 'shelf (re-rank)' : x.model, ndcg10: x.ndcg10 }));
+  const spec: vl.TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values: [...data, ...lag] },
+    facet: { field: 'panel', type: 'nominal', title: null, header: { labelFontSize: 11 } },
+    columns: 4,
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 150,
+      height: 120,
+      mark: 'bar',
+      encoding: {
+        x: { field: 'model', type: 'nominal', axis: null },
+        y: { field: 'ndcg10', type: 'quantitative', title: 'NDCG@10' },
+        color: { field: 'model', type: 'nominal', legend: { orient: 'bottom', columns: 4, title: null } },
+        tooltip: [{ field: 'model' }, { field: 'ndcg10', format: '.4f' }],
+      },
+    },
+    config: { font: 'sans-serif', background: 'white' },
+  };
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, svg);
+}

@@ -1,0 +1,246 @@
+// Trains Shelf's on-device encoder on a leave-one-out training split, jointly with the server's item-vector
+// table (or against fixed content vectors), with a sampled softmax over many shared uniform negatives.
+// Batches group users of similar length and trim padding; only positions with a target reach the loss.
+// Must never read validation or test targets except the validation target used to pick the best epoch.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from '../../src/shared/protocol.js';
+import { currentState, encode } from '../../src/shared/model/encoder.js';
+import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../../src/shared/model/weights.js';
+import { splitLeaveOneOut, type Dataset } from './data.js';
+import { gatherRows, installFastMatMulGradient } from './fast-grads.js';
+import { accumulate, emptyTotals, finish, rankOf, type Metrics } from './metrics.js';
+import { sampleNegatives, seeded, shuffle } from './rng.js';
+
+/** Every sequence event of these data sets is a review, i.e. a purchase (row 3 of SEQUENCE_TYPES). */
+export const PURCHASE_TYPE = 3;
+
+export interface TrainOptions {
+  config: ModelConfig;
+  /** Stop after this many epochs or this many minutes, whichever comes first. */
+  epochs: number;
+  minutes: number;
+  batchSize: number;
+  /** Shared uniform negatives per step. */
+  negatives: number;
+  learningRate: number;
+  dropout: number;
+  seed: number;
+  /** Learn the item table jointly (null), or fixed item vectors [(itemCount+1)·itemDim] (row 0 unused). */
+  fixedItemVectors: Float32Array | null;
+  /** Users sampled for the per-epoch validation score that picks the best epoch. */
+  validUsers: number;
+  log: (line: string) => void;
+}
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  valid: Metrics;
+}
+
+export interface TrainResult {
+  /** Device weights, flat in weightSpecs order (what weights.bin holds). */
+  device: Float32Array;
+  /** Server item vectors [(itemCount+1)·itemDim]; row 0 is padding. */
+  itemVectors: Float32Array;
+  trainSeconds: number;
+  bestEpoch: number;
+  history: EpochLog[];
+}
+
+interface Example {
+  /** Training prefix of one user (everything but the last two items), at most maxLen+1 long. */
+  seq: Int32Array;
+}
+
+function examples(ds: Dataset, maxLen: number): Example[] {
+  const out: Example[] = [];
+  for (const s of ds.sequences) {
+    const { train } = splitLeaveOneOut(s);
+    if (train.length >= 2) out.push({ seq: train.subarray(Math.max(0, train.length - (maxLen + 1))) });
+  }
+  return out;
+}
+
+/** Batches of users of similar length, in a shuffled order; each trimmed to its longest input. */
+function makeBatches(ex: Example[], batchSize: number, rand: () => number): Example[][] {
+  const order = shuffle([...ex], rand).sort((a, b) => a.seq.length - b.seq.length);
+  const batches: Example[][] = [];
+  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  return shuffle(batches, rand);
+}
+
+export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainResult> {
+  installFastMatMulGradient();
+  const c = o.config;
+  const d = c.itemDim;
+  const rand = seeded(o.seed);
+  const specs = weightSpecs(c);
+  const init = initialWeights(c, o.seed);
+  const vars: Record<string, tf.Variable> = {};
+  for (const s of specs) vars[s.name] = tf.variable(tf.tensor(init[s.name]!, s.shape), true, `train/${s.name}`);
+  const n = ds.itemCount + 1;
+  const table: tf.Tensor2D = o.fixedItemVectors
+    ? tf.tensor2d(o.fixedItemVectors, [n, d])
+    : tf.variable(tf.mul(tf.truncatedNormal([n, d], 0, 0.05, 'float32', o.seed), tf.concat([tf.zeros([1, 1]), tf.ones([n - 1, 1])])) as tf.Tensor2D, true, 'train/items');
+  const trainable = [...Object.values(vars), ...(o.fixedItemVectors ? [] : [table as tf.Variable])];
+  const optimizer = tf.train.adam(o.learningRate, 0.9, 0.999, 1e-7);
+
+  const ex = examples(ds, c.maxLen);
+  const valid = validationSet(ds, o.validUsers, o.seed);
+  const history: EpochLog[] = [];
+  let best: { score: number; device: Float32Array; items: Float32Array; epoch: number } | null = null;
+  const started = performance.now();
+  const outOfTime = () => (performance.now() - started) / 60000 > o.minutes;
+
+  for (let epoch = 1; epoch <= o.epochs && !outOfTime(); epoch++) {
+    let lossSum = 0;
+    let steps = 0;
+    for (const batch of makeBatches(ex, o.batchSize, rand)) {
+      const negIds = sampleNegatives(rand, ds.itemCount, Math.min(o.negatives, ds.itemCount - 1), new Set());
+      const loss = step(batch, negIds);
+      lossSum += (await loss.data())[0]!;
+      loss.dispose();
+      steps++;
+      if (outOfTime()) break;
+    }
+    const snapshot = await snapshotWeights();
+    const metrics = await validate(snapshot.device, snapshot.items);
+    const seconds = (performance.now() - started) / 1000;
+    history.push({ epoch, loss: lossSum / steps, seconds, valid: metrics });
+    o.log(`epoch ${epoch} loss ${(lossSum / steps).toFixed(4)} valid NDCG@10 ${metrics.ndcg10.toFixed(4)} HR@10 ${metrics.hr10.toFixed(4)} (${seconds.toFixed(0)} s)`);
+    if (!best || metrics.ndcg10 > best.score) best = { score: metrics.ndcg10, device: snapshot.device, items: snapshot.items, epoch };
+  }
+  const trainSeconds = (performance.now() - started) / 1000;
+  for (const v of trainable) v.dispose();
+  if (!o.fixedItemVectors) table.dispose(); else table.dispose();
+  optimizer.dispose();
+  if (!best) throw new Error('training ran no epoch (time budget too small?)');
+  return { device: best.device, itemVectors: best.items, trainSeconds, bestEpoch: best.epoch, history };
+
+  function step(batch: Example[], negIds: Int32Array): tf.Scalar {
+    const b = batch.length;
+    const len = Math.max(...batch.map((e) => e.seq.length - 1));
+    const ids = new Int32Array(b * len);
+    const mask = new Float32Array(b * len);
+    const types = new Float32Array(b * len * c.eventTypes);
+    const validIdx: number[] = [];
+    const targets: number[] = [];
+    batch.forEach((e, r) => {
+      const inputs = e.seq.length - 1;
+      const start = len - inputs;
+      for (let i = 0; i < inputs; i++) {
+        const p = r * len + start + i;
+        ids[p] = e.seq[i]!;
+        mask[p] = 1;
+        types[p * c.eventTypes + PURCHASE_TYPE] = 1;
+        validIdx.push(p);
+        targets.push(e.seq[i + 1]!);
+      }
+    });
+    const negCol = new Map<number, number>();
+    negIds.forEach((id, k) => negCol.set(id, k));
+    const hits = new Float32Array(targets.length * (negIds.length + 1));
+    targets.forEach((t, i) => {
+      const k = negCol.get(t);
+      if (k !== undefined) hits[i * (negIds.length + 1) + 1 + k] = -1e9;
+    });
+    return tf.tidy(() => {
+      const idsT = tf.tensor1d(ids, 'int32');
+      const maskT = tf.tensor2d(mask, [b, len]);
+      const typesT = tf.tensor3d(types, [b, len, c.eventTypes]);
+      const validT = tf.tensor1d(Int32Array.from(validIdx), 'int32');
+      const targetT = tf.tensor1d(Int32Array.from(targets), 'int32');
+      const negT = tf.tensor1d(negIds, 'int32');
+      const hitT = tf.tensor2d(hits, [targets.length, negIds.length + 1]);
+      const f = () => {
+        const items = tf.reshape(gatherRows(table, idsT), [b, len, d]) as tf.Tensor3D;
+        const pe = vars['position_embedding']!;
+        const w = { ...vars, position_embedding: tf.slice(pe, [c.maxLen - len, 0], [len, c.hidden]) };
+        const states = encode(w, c, { items, types: typesT, mask: maskT }, { dropout: o.dropout });
+        const sv = gatherRows(tf.reshape(states, [b * len, d]) as tf.Tensor2D, validT);
+        const pos = tf.sum(tf.mul(sv, gatherRows(table, targetT)), 1, true);
+        const neg = tf.matMul(sv, tf.transpose(gatherRows(table, negT)));
+        const scale = tf.slice(vars['blend']!, [0], [1]);
+        const logits = tf.add(tf.mul(tf.concat([pos, neg], 1), scale), hitT);
+        return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.reshape(tf.slice(logits, [0, 0], [-1, 1]), [-1]))) as tf.Scalar;
+      };
+      return optimizer.minimize(f, true, trainable) as tf.Scalar;
+    });
+  }
+
+  async function snapshotWeights(): Promise<{ device: Float32Array; items: Float32Array }> {
+    const arrays: WeightArrays = {};
+    for (const s of specs) arrays[s.name] = (await vars[s.name]!.data()) as Float32Array;
+    return { device: flatten(specs, arrays), items: Float32Array.from(await table.data()) };
+  }
+
+  /** Sampled-100 NDCG@10 on the validation targets of a fixed user subset (model selection only). */
+  async function validate(device: Float32Array, items: Float32Array): Promise<Metrics> {
+    const totals = emptyTotals();
+    const { users } = valid;
+    const w: Record<string, tf.Tensor> = {};
+    let offset = 0;
+    for (const s of specs) {
+      const size = s.shape.reduce((a, x) => a * x, 1);
+      w[s.name] = tf.tensor(device.subarray(offset, offset + size), s.shape);
+      offset += size;
+    }
+    for (let i = 0; i < users.length; i += 256) {
+      const chunk = users.slice(i, i + 256);
+      const st = tf.tidy(() => currentState(w, c, sequenceBatch(chunk.map((u) => u.history), items, c)));
+      const states = (await st.data()) as Float32Array;
+      st.dispose();
+      chunk.forEach((u, r) => {
+        const dot = (id: number) => {
+          let s = 0;
+          for (let j = 0; j < d; j++) s += states[r * d + j]! * items[id * d + j]!;
+          return s;
+        };
+        const target = dot(u.target);
+        accumulate(totals, rankOf(target, Array.from(u.negatives, dot)));
+      });
+    }
+    for (const t of Object.values(w)) t.dispose();
+    return finish(totals);
+  }
+}
+
+interface ValidUser {
+  history: Int32Array;
+  target: number;
+  negatives: Int32Array;
+}
+
+function validationSet(ds: Dataset, count: number, seed: number): { users: ValidUser[] } {
+  const rand = seeded(seed ^ 0x5eed);
+  const candidates = ds.sequences.filter((s) => s.length >= 3);
+  const picked = shuffle([...candidates], rand).slice(0, count);
+  return {
+    users: picked.map((s) => {
+      const { train, valid } = splitLeaveOneOut(s);
+      return { history: train, target: valid!, negatives: sampleNegatives(rand, ds.itemCount, 100, new Set(s)) };
+    }),
+  };
+}
+
+/** Right-aligned input tensors for sequences of item ids, using item vectors from a flat table. */
+export function sequenceBatch(histories: readonly Int32Array[], items: Float32Array, c: ModelConfig) {
+  const { maxLen: l, itemDim: d, eventTypes: t } = c;
+  const b = histories.length;
+  const x = new Float32Array(b * l * d);
+  const types = new Float32Array(b * l * t);
+  const mask = new Float32Array(b * l);
+  histories.forEach((h, r) => {
+    const recent = h.subarray(Math.max(0, h.length - l));
+    const start = l - recent.length;
+    recent.forEach((id, i) => {
+      const p = r * l + start + i;
+      x.set(items.subarray(id * d, id * d + d), p * d);
+      types[p * t + PURCHASE_TYPE] = 1;
+      mask[p] = 1;
+    });
+  });
+  return { items: tf.tensor3d(x, [b, l, d]), types: tf.tensor3d(types, [b, l, t]), mask: tf.tensor2d(mask, [b, l]) };
+}

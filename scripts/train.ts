@@ -1,0 +1,113 @@
+// Trains Shelf's model on a benchmark data set from the shared data folder and exports it: the device part
+// in the worker's format (public/models/<name>/<version>/) and the server's item vectors separately
+// (bench/models/<name>/<version>/). Never writes data into the repository.
+// Run: npm run train -- <games|beauty|sports> [--minutes 25 --epochs 200 --item-vectors learned|content ...]
+import { parseArgs } from 'node:util';
+import type { ModelConfig } from '../src/shared/protocol.js';
+import { weightSpecs } from '../src/shared/model/weights.js';
+import { SEQUENCE_TYPES } from '../src/shared/events.js';
+import { useNodeBackend, type NodeBackend } from './lib/tf-node.js';
+import { attributeVectors } from './quality/content-vectors.js';
+import { DATASETS, defaultDataDir, loadAttributes, loadDataset, type DatasetName } from './quality/data.js';
+import { calibrateServerBlend, withBlend1 } from './quality/calibrate.js';
+import { assertTrainedOn, modelPaths, readModel, writeModel, type TrainingRecord } from './quality/device-model-files.js';
+import { DeviceScorer } from './quality/device-scoring.js';
+import { trainModel } from './quality/trainer.js';
+
+const { values: a, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    'data-dir': { type: 'string', default: defaultDataDir() },
+    name: { type: 'string' },
+    version: { type: 'string', default: '1' },
+    'item-vectors': { type: 'string', default: 'learned' },
+    epochs: { type: 'string', default: '200' },
+    minutes: { type: 'string', default: '25' },
+    batch: { type: 'string', default: '128' },
+    negatives: { type: 'string', default: '1024' },
+    lr: { type: 'string', default: '0.001' },
+    dropout: { type: 'string', default: '0.3' },
+    seed: { type: 'string', default: '42' },
+    dim: { type: 'string', default: '64' },
+    hidden: { type: 'string', default: '64' },
+    ffn: { type: 'string', default: '128' },
+    blocks: { type: 'string', default: '2' },
+    'max-len': { type: 'string', default: '50' },
+    'max-users': { type: 'string' },
+    'valid-users': { type: 'string', default: '3000' },
+    backend: { type: 'string', default: 'wasm' },
+    'device-root': { type: 'string', default: 'public/models' },
+    'server-root': { type: 'string', default: 'bench/models' },
+    /** Skip training: re-run the validation calibration of blend[1] on an already exported model. */
+    'calibrate-only': { type: 'boolean', default: false },
+  },
+});
+
+const dataset = positionals[0] as DatasetName | undefined;
+if (!dataset || !DATASETS.includes(dataset)) {
+  console.error(`usage: npm run train -- <${DATASETS.join('|')}> [options]`);
+  process.exit(2);
+}
+const num = (k: keyof typeof a) => {
+  const v = Number(a[k]);
+  if (!Number.isFinite(v)) throw new Error(`--${k} must be a number, got ${String(a[k])}`);
+  return v;
+};
+const kind = a['item-vectors'];
+if (kind !== 'learned' && kind !== 'content') throw new Error('--item-vectors must be learned or content');
+const name = a.name ?? `shelf-${dataset}${kind === 'content' ? '-content' : ''}`;
+const version = num('version');
+const config: ModelConfig = {
+  itemDim: num('dim'),
+  hidden: num('hidden'),
+  maxLen: num('max-len'),
+  ffn: num('ffn'),
+  eventTypes: SEQUENCE_TYPES.length,
+  blocks: num('blocks'),
+};
+const backend = await useNodeBackend(a.backend as NodeBackend);
+const maxUsers = a['max-users'] ? num('max-users') : null;
+const ds = loadDataset(dataset, a['data-dir']!, maxUsers);
+const fixed = kind === 'content' ? attributeVectors(loadAttributes(dataset, a['data-dir']!, ds.itemCount), config.itemDim) : null;
+console.log(`train ${name} v${version} on ${dataset}: ${ds.sequences.length} users, ${ds.itemCount} items; backend ${backend}; item vectors ${kind}`);
+
+const hyper = {
+  epochs: num('epochs'), minutes: num('minutes'), batchSize: num('batch'), negatives: num('negatives'),
+  learningRate: num('lr'), dropout: num('dropout'), validUsers: num('valid-users'),
+};
+const seed = num('seed');
+const paths = modelPaths(name, version, a['device-root'], a['server-root']);
+let trained: { device: Float32Array; itemVectors: Float32Array; record: Omit<TrainingRecord, 'itemVectorsSha256'> };
+if (a['calibrate-only']) {
+  const m = readModel(paths);
+  assertTrainedOn(m.record, ds.fingerprint);
+  trained = { device: m.device, itemVectors: m.itemVectors, record: m.record };
+} else {
+  const result = await trainModel(ds, { config, ...hyper, seed, fixedItemVectors: fixed, log: (l) => console.log(l) });
+  trained = {
+    device: result.device,
+    itemVectors: result.itemVectors,
+    record: {
+      model: name, version, itemVectors: kind, data: ds.fingerprint, seed, trainSeconds: result.trainSeconds,
+      bestEpoch: result.bestEpoch, backend, hyper: { ...hyper, ...config }, history: result.history,
+      command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
+    },
+  };
+  console.log(`trained in ${result.trainSeconds.toFixed(0)} s (best epoch ${result.bestEpoch})`);
+}
+const specs = weightSpecs(config);
+const scorer = new DeviceScorer(config, specs, trained.device, trained.itemVectors);
+const calibration = await calibrateServerBlend(ds, scorer, Math.min(3000, ds.sequences.length));
+scorer.dispose();
+console.log(`server-rank weight blend[1] = ${calibration.blend1} (validation re-rank NDCG@10 by weight: ${calibration.grid.map((g) => `${g.blend1}→${g.ndcg10.toFixed(4)}`).join(', ')})`);
+const manifest = writeModel(paths, {
+  name,
+  version,
+  config,
+  vectorSpace: kind === 'content' ? `attr-hash-${dataset}` : `learned-${dataset}-${seed}`,
+  device: withBlend1(specs, trained.device, calibration.blend1),
+  itemVectors: trained.itemVectors,
+  examples: ds.sequences.reduce((n, s) => n + Math.max(0, s.length - 3), 0),
+  record: { ...trained.record, calibration },
+});
+console.log(`device model ${manifest.files[0]!.bytes} bytes → ${paths.deviceDir}; server item vectors → ${paths.serverDir}`);
