@@ -1,0 +1,71 @@
+// Model registry routes: the current manifest (`latest.json`, never cached) and each published version's
+// manifest and weights (immutable, cached for a year). Same URL layout as static hosting (see `paths`).
+// Must never serve a version's files under a cache policy that outlives a change: only versions are immutable.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBodySchema, ManifestSchema, type Manifest } from '../../src/shared/protocol.js';
+import { MANIFEST_FILE, WEIGHTS_FILE } from '../../src/shared/model/manifest.js';
+import { HttpError } from '../http-errors.js';
+import type { Store } from '../storage/store.js';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+const NameParams = z.object({ name: z.string() });
+const VersionParams = z.object({ name: z.string(), version: z.string() });
+
+/** A version in a URL: a positive integer without leading zeros; anything else is simply not found. */
+function parseVersion(name: string, text: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(text)) throw new HttpError(404, 'not_found', `model ${name} has no version '${text}'`);
+  return Number(text);
+}
+
+async function requireManifest(store: Store, name: string, version: number): Promise<Manifest> {
+  const manifest = await store.manifest(name, version);
+  if (manifest) return manifest;
+  if (!(await store.current(name))) throw new HttpError(404, 'unknown_model', `no model named '${name}'`);
+  throw new HttpError(404, 'not_found', `model ${name} has no version ${version}`);
+}
+
+export function registerModelRoutes(app: FastifyInstance, store: Store): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get(
+    '/models/:name/latest.json',
+    { schema: { params: NameParams, response: { 200: ManifestSchema, 404: ErrorBodySchema } } },
+    async (request, reply) => {
+      const manifest = await store.current(request.params.name);
+      if (!manifest) throw new HttpError(404, 'unknown_model', `no model named '${request.params.name}'`);
+      return reply.header('cache-control', 'no-cache').send(manifest);
+    },
+  );
+
+  r.get(
+    `/models/:name/:version/${MANIFEST_FILE}`,
+    { schema: { params: VersionParams, response: { 200: ManifestSchema, 404: ErrorBodySchema } } },
+    async (request, reply) => {
+      const { name } = request.params;
+      const manifest = await requireManifest(store, name, parseVersion(name, request.params.version));
+      return reply.header('cache-control', IMMUTABLE).send(manifest);
+    },
+  );
+
+  r.get(
+    `/models/:name/:version/${WEIGHTS_FILE}`,
+    // No response schema: the body is raw bytes, and errors go through the error handler's ErrorBody.
+    { schema: { params: VersionParams } },
+    async (request, reply) => {
+      const { name } = request.params;
+      const version = parseVersion(name, request.params.version);
+      const manifest = await requireManifest(store, name, version);
+      const weights = await store.weights(name, version);
+      if (!weights) throw new HttpError(404, 'not_found', `model ${name} v${version} has no weights`);
+      const sha = manifest.files.find((f) => f.path === WEIGHTS_FILE)?.sha256;
+      if (sha) reply.header('etag', `"${sha}"`);
+      return reply
+        .header('cache-control', IMMUTABLE)
+        .type('application/octet-stream')
+        .send(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength));
+    },
+  );
+}
