@@ -1,6 +1,9 @@
 // The Store on PGlite (embedded PostgreSQL) in a folder on disk. The SQL is plain PostgreSQL so a `pg`
 // implementation can reuse it. Must never publish a version outside the transaction that consumes its
 // updates, and never let two ingestions interleave (one in-process queue, plus a row lock for PostgreSQL).
+// Durability: a commit has been written to the files (the OS page cache) when its promise resolves, so it
+// survives a crash of this process; PGlite's Node file system does not fsync, so a power loss may lose the
+// last commits. Use PostgreSQL where that matters.
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { ManifestSchema, type Manifest } from '../../src/shared/protocol.js';
