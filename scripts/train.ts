@@ -7,7 +7,8 @@ import type { ModelConfig } from '../src/shared/protocol.js';
 import { weightSpecs } from '../src/shared/model/weights.js';
 import { SEQUENCE_TYPES } from '../src/shared/events.js';
 import { useNodeBackend, type NodeBackend } from './lib/tf-node.js';
-import { attributeVectors } from './quality/content-vectors.js';
+import { readFileSync } from 'node:fs';
+import { attributeVectors, parseItemVectorsJson } from './quality/content-vectors.js';
 import { DATASETS, defaultDataDir, loadAttributes, loadDataset, type DatasetName } from './quality/data.js';
 import { calibrateServerBlend, withBlend1 } from './quality/calibrate.js';
 import { assertTrainedOn, modelPaths, readModel, writeModel, type TrainingRecord } from './quality/device-model-files.js';
@@ -23,10 +24,11 @@ const { values: a, positionals } = parseArgs({
     'item-vectors': { type: 'string', default: 'learned' },
     epochs: { type: 'string', default: '200' },
     minutes: { type: 'string', default: '25' },
+    patience: { type: 'string', default: '5' },
     batch: { type: 'string', default: '128' },
     negatives: { type: 'string', default: '1024' },
-    lr: { type: 'string', default: '0.001' },
-    dropout: { type: 'string', default: '0.3' },
+    lr: { type: 'string', default: '0.003' },
+    dropout: { type: 'string', default: '0.5' },
     seed: { type: 'string', default: '42' },
     dim: { type: 'string', default: '64' },
     hidden: { type: 'string', default: '64' },
@@ -40,6 +42,8 @@ const { values: a, positionals } = parseArgs({
     'server-root': { type: 'string', default: 'bench/models' },
     /** Skip training: re-run the validation calibration of blend[1] on an already exported model. */
     'calibrate-only': { type: 'boolean', default: false },
+    /** Use tfjs's own matMul gradient (for measuring the speed-up of the untransposed one). */
+    'plain-matmul-grad': { type: 'boolean', default: false },
   },
 });
 
@@ -53,9 +57,11 @@ const num = (k: keyof typeof a) => {
   if (!Number.isFinite(v)) throw new Error(`--${k} must be a number, got ${String(a[k])}`);
   return v;
 };
-const kind = a['item-vectors'];
-if (kind !== 'learned' && kind !== 'content') throw new Error('--item-vectors must be learned or content');
-const name = a.name ?? `shelf-${dataset}${kind === 'content' ? '-content' : ''}`;
+// learned: the server's table is trained jointly; content: attribute vectors; any other value: a JSON file of
+// the shop's precomputed embeddings (see docs/ITEM-VECTORS.md).
+const vectorsArg = a['item-vectors']!;
+const kind = vectorsArg === 'learned' || vectorsArg === 'content' ? vectorsArg : 'precomputed';
+const name = a.name ?? `shelf-${dataset}${kind === 'learned' ? '' : `-${kind}`}`;
 const version = num('version');
 const config: ModelConfig = {
   itemDim: num('dim'),
@@ -68,12 +74,21 @@ const config: ModelConfig = {
 const backend = await useNodeBackend(a.backend as NodeBackend);
 const maxUsers = a['max-users'] ? num('max-users') : null;
 const ds = loadDataset(dataset, a['data-dir']!, maxUsers);
-const fixed = kind === 'content' ? attributeVectors(loadAttributes(dataset, a['data-dir']!, ds.itemCount), config.itemDim) : null;
+function fixedVectors(): Float32Array | null {
+  if (kind === 'content') return attributeVectors(loadAttributes(dataset!, a['data-dir']!, ds.itemCount), config.itemDim);
+  if (kind === 'precomputed') {
+    const { vectors, missing } = parseItemVectorsJson(readFileSync(vectorsArg, 'utf8'), vectorsArg, ds.itemCount, config.itemDim);
+    if (missing > 0) console.log(`${vectorsArg}: ${missing} of ${ds.itemCount} items have no vector (zero vector used)`);
+    return vectors;
+  }
+  return null;
+}
+const fixed = fixedVectors();
 console.log(`train ${name} v${version} on ${dataset}: ${ds.sequences.length} users, ${ds.itemCount} items; backend ${backend}; item vectors ${kind}`);
 
 const hyper = {
   epochs: num('epochs'), minutes: num('minutes'), batchSize: num('batch'), negatives: num('negatives'),
-  learningRate: num('lr'), dropout: num('dropout'), validUsers: num('valid-users'),
+  learningRate: num('lr'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
 };
 const seed = num('seed');
 const paths = modelPaths(name, version, a['device-root'], a['server-root']);
@@ -83,7 +98,7 @@ if (a['calibrate-only']) {
   assertTrainedOn(m.record, ds.fingerprint);
   trained = { device: m.device, itemVectors: m.itemVectors, record: m.record };
 } else {
-  const result = await trainModel(ds, { config, ...hyper, seed, fixedItemVectors: fixed, log: (l) => console.log(l) });
+  const result = await trainModel(ds, { config, ...hyper, seed, fixedItemVectors: fixed, plainMatMulGradient: a['plain-matmul-grad'], log: (l) => console.log(l) });
   trained = {
     device: result.device,
     itemVectors: result.itemVectors,
@@ -104,7 +119,7 @@ const manifest = writeModel(paths, {
   name,
   version,
   config,
-  vectorSpace: kind === 'content' ? `attr-hash-${dataset}` : `learned-${dataset}-${seed}`,
+  vectorSpace: kind === 'content' ? `attr-hash-${dataset}` : kind === 'precomputed' ? `precomputed-${dataset}` : `learned-${dataset}-${seed}`,
   device: withBlend1(specs, trained.device, calibration.blend1),
   itemVectors: trained.itemVectors,
   examples: ds.sequences.reduce((n, s) => n + Math.max(0, s.length - 3), 0),

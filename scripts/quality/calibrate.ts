@@ -5,7 +5,7 @@ import type { WeightSpec } from '../../src/shared/protocol.js';
 import { specSize } from '../../src/shared/model/weights.js';
 import type { Dataset } from './data.js';
 import { DeviceScorer } from './device-scoring.js';
-import { evalUsers, rerank, subset } from './protocols.js';
+import { evalUsers, rerankLists, serverLists, subset } from './protocols.js';
 
 export const BLEND_GRID = [0, 0.5, 1, 2, 4, 8, 16] as const;
 
@@ -18,12 +18,13 @@ export interface Calibration {
 
 export async function calibrateServerBlend(ds: Dataset, scorer: DeviceScorer, users = 3000, seed = 7): Promise<Calibration> {
   const valid = subset(evalUsers(ds, 'valid'), users, seed);
-  const grid: Calibration['grid'] = [];
-  for (const w of BLEND_GRID) {
-    let sum = 0;
-    for (const lag of [1, 2, 3]) sum += (await rerank(scorer, valid, lag, 50, 0, w)).device.ndcg10;
-    grid.push({ blend1: w, ndcg10: sum / 3 });
-  }
+  const fresh = await scorer.states(valid.map((u) => u.history));
+  const lists: Int32Array[][] = [];
+  for (const lag of [1, 2, 3]) lists.push(await serverLists(scorer, valid, lag));
+  const grid: Calibration['grid'] = BLEND_GRID.map((w) => ({
+    blend1: w,
+    ndcg10: lists.reduce((sum, l) => sum + rerankLists(scorer, valid, l, fresh, 0, w).device.ndcg10, 0) / lists.length,
+  }));
   const best = grid.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
   return { blend1: best.blend1, grid, users: valid.length };
 }

@@ -22,3 +22,31 @@ export function attributeVectors(attributes: readonly (readonly number[])[], dim
   });
   return out;
 }
+
+/**
+ * A shop's precomputed item embeddings (from any text or image model), as JSON `{"<item id>": [v1, …, vDim]}`.
+ * Rows are L2-normalised; items the file lacks get a zero vector (reported in `missing`). Throws on a wrong
+ * length or a non-finite value, naming the item.
+ */
+export function parseItemVectorsJson(text: string, label: string, itemCount: number, dim: number): { vectors: Float32Array; missing: number } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${label}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${label}: expected {"<item id>": [numbers]}`);
+  const out = new Float32Array((itemCount + 1) * dim);
+  const seen = new Set<number>();
+  for (const [key, value] of Object.entries(parsed)) {
+    const item = Number(key);
+    if (!Number.isInteger(item) || item < 1) throw new Error(`${label}: key ${JSON.stringify(key)} is not an item id`);
+    if (!Array.isArray(value) || value.length !== dim) throw new Error(`${label}: item ${key}: expected ${dim} numbers (--dim), got ${Array.isArray(value) ? value.length : typeof value}`);
+    if (!value.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new Error(`${label}: item ${key}: every value must be a finite number`);
+    if (item > itemCount) continue;
+    const norm = Math.hypot(...(value as number[])) || 1;
+    (value as number[]).forEach((x, j) => (out[item * dim + j] = x / norm));
+    seen.add(item);
+  }
+  return { vectors: out, missing: itemCount - seen.size };
+}

@@ -16,8 +16,8 @@ export const TRAINING_FILE = 'training.json';
 export interface TrainingRecord {
   model: string;
   version: number;
-  /** `learned`: the table was trained jointly with the device model; `content`: fixed attribute vectors. */
-  itemVectors: 'learned' | 'content';
+  /** `learned`: trained jointly with the device model; `content`: fixed attribute vectors; `precomputed`: the shop's file. */
+  itemVectors: 'learned' | 'content' | 'precomputed';
   data: DatasetFingerprint;
   seed: number;
   trainSeconds: number;

@@ -6,7 +6,7 @@ import type { Dataset } from './data.js';
 import { assertTrainedOn, modelPaths, readModel, type LoadedBenchModel } from './device-model-files.js';
 import { DeviceScorer } from './device-scoring.js';
 import type { Metrics } from './metrics.js';
-import { allItems, deviceRanker, evalUsers, popularity, rerank, sampled, sampledNegatives, type CheckCase } from './protocols.js';
+import { allItems, deviceRanker, evalUsers, popularity, rerankLists, sampled, sampledNegatives, serverLists, type CheckCase } from './protocols.js';
 
 export type Protocol = 'sampled-100' | 'sampled-99' | 'all-items' | 'rerank-lag-1' | 'rerank-lag-2' | 'rerank-lag-3';
 
@@ -97,8 +97,9 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
         o.log(`${ds.name} all-items ${label}: NDCG@10 ${a.metrics.ndcg10.toFixed(4)} HR@10 ${a.metrics.hr10.toFixed(4)}`);
       }
       if (plan.rerank && label === 'shelf') {
+        const fresh = await scorer.states(test.map((u) => u.history));
         for (const lag of [1, 2, 3] as const) {
-          const r = await rerank(scorer, test, lag, 50, o.checkEvery);
+          const r = rerankLists(scorer, test, await serverLists(scorer, test, lag), fresh, o.checkEvery);
           const protocol = `rerank-lag-${lag}` as const;
           rows.push(row(ds.name, protocol, 'server-order', r.server, o.seed, extra));
           rows.push(row(ds.name, protocol, 'shelf', r.device, o.seed, { ...extra, workerPathMaxRelDiff: await checked(scorer, r.checks, `${name} ${protocol}`) }));

@@ -94,11 +94,11 @@ export async function allItems(r: Ranker, users: readonly EvalUser[], itemCount:
     for (let k = 0; k < rows; k++) {
       const u = users[start + k]!;
       const s = scores ? scores.subarray(k * n, k * n + n) : r.kind === 'popularity' ? r.counts : new Float32Array(n);
-      const seen = new Set(u.history);
-      seen.delete(u.target);
       const target = s[u.target]!;
-      let rank = 1;
-      for (let i = 1; i < n; i++) if (i !== u.target && !seen.has(i) && !(s[i]! < target)) rank++;
+      // Count every other item scoring at least the target's, then take back the history's (excluded) items.
+      let rank = 0;
+      for (let i = 1; i < n; i++) if (!(s[i]! < target)) rank++;
+      for (const h of new Set(u.history)) if (h !== u.target && !(s[h]! < target)) rank--;
       accumulate(t, rank);
       if (scores && checkEvery > 0 && (start + k) % checkEvery === 0) {
         const candidates = Int32Array.from({ length: 200 }, (_, i) => i + 1);
@@ -142,36 +142,46 @@ export interface RerankResult {
   checks: CheckCase[];
 }
 
+/** The server's lists for one lag: its top `listSize` from the history without the last `lag` events. */
+export async function serverLists(scorer: DeviceScorer, users: readonly EvalUser[], lag: number, listSize = 50): Promise<Int32Array[]> {
+  const lagged = users.map((u) => u.history.subarray(0, Math.max(0, u.history.length - lag)));
+  const serverStates = await scorer.states(lagged);
+  const n = scorer.items.length / scorer.d;
+  const lists: Int32Array[] = [];
+  for (let start = 0; start < users.length; start += 256) {
+    const rows = Math.min(256, users.length - start);
+    const scores = await scorer.allItemScores(serverStates.subarray(start * scorer.d), rows);
+    for (let k = 0; k < rows; k++) lists.push(topK(scores.subarray(k * n, k * n + n), listSize, new Set(lagged[start + k]!)));
+  }
+  return lists;
+}
+
 /**
  * The re-rank protocol: the server ranks all items from the history without its last `lag` events (it has not
  * seen them yet), keeps its top `listSize`; the device re-orders that list with the fresh history. A target
  * outside the list counts as a miss for both. `blend1` overrides the device's server-rank weight (calibration).
  */
 export async function rerank(scorer: DeviceScorer, users: readonly EvalUser[], lag: number, listSize = 50, checkEvery = 0, blend1?: number): Promise<RerankResult> {
-  const lagged = users.map((u) => u.history.subarray(0, Math.max(0, u.history.length - lag)));
-  const serverStates = await scorer.states(lagged);
-  const fresh = await scorer.states(users.map((u) => u.history));
-  const n = scorer.items.length / scorer.d;
+  const lists = await serverLists(scorer, users, lag, listSize);
+  return rerankLists(scorer, users, lists, await scorer.states(users.map((u) => u.history)), checkEvery, blend1);
+}
+
+/** Scores given server lists with the device's fresh states (see rerank). */
+export function rerankLists(scorer: DeviceScorer, users: readonly EvalUser[], lists: readonly Int32Array[], fresh: Float32Array, checkEvery = 0, blend1?: number): RerankResult {
   const st = emptyTotals();
   const dt = emptyTotals();
   const checks: CheckCase[] = [];
   const w1 = blend1 ?? scorer.blend[1];
-  for (let start = 0; start < users.length; start += 256) {
-    const rows = Math.min(256, users.length - start);
-    const scores = await scorer.allItemScores(serverStates.subarray(start * scorer.d), rows);
-    for (let k = 0; k < rows; k++) {
-      const row = start + k;
-      const u = users[row]!;
-      const list = topK(scores.subarray(k * n, k * n + n), listSize, new Set(lagged[row]!));
-      const at = list.indexOf(u.target);
-      accumulate(st, at < 0 ? Infinity : at + 1);
-      const device = Array.from(list, (id, i) => scorer.blend[0] * dotOf(scorer, fresh, row, id) + w1 * -Math.log2(1 + i));
-      accumulate(dt, at < 0 ? Infinity : rankOf(device[at]!, device.filter((_, i) => i !== at)));
-      if (checkEvery > 0 && row % checkEvery === 0 && blend1 === undefined) {
-        checks.push({ history: u.history, candidates: list, ranks: Float32Array.from(list, (_, i) => i), scores: Float32Array.from(device) });
-      }
+  users.forEach((u, row) => {
+    const list = lists[row]!;
+    const at = list.indexOf(u.target);
+    accumulate(st, at < 0 ? Infinity : at + 1);
+    const device = Array.from(list, (id, i) => scorer.blend[0] * dotOf(scorer, fresh, row, id) + w1 * -Math.log2(1 + i));
+    accumulate(dt, at < 0 ? Infinity : rankOf(device[at]!, device.filter((_, i) => i !== at)));
+    if (checkEvery > 0 && row % checkEvery === 0 && blend1 === undefined) {
+      checks.push({ history: u.history, candidates: list, ranks: Float32Array.from(list, (_, i) => i), scores: Float32Array.from(device) });
     }
-  }
+  });
   return { server: finish(st), device: finish(dt), checks };
 }
 

@@ -30,6 +30,10 @@ export interface TrainOptions {
   /** Users sampled for the per-epoch validation score that picks the best epoch. */
   validUsers: number;
   log: (line: string) => void;
+  /** Stop after this many epochs without a better validation NDCG@10 (0 = never stop early). */
+  patience?: number;
+  /** Keep tfjs's own BatchMatMul gradient (slow on wasm); only for measuring what the fast one saves. */
+  plainMatMulGradient?: boolean;
 }
 
 export interface EpochLog {
@@ -72,7 +76,7 @@ function makeBatches(ex: Example[], batchSize: number, rand: () => number): Exam
 }
 
 export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainResult> {
-  installFastMatMulGradient();
+  if (!o.plainMatMulGradient) installFastMatMulGradient();
   const c = o.config;
   const d = c.itemDim;
   const rand = seeded(o.seed);
@@ -111,6 +115,10 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
     history.push({ epoch, loss: lossSum / steps, seconds, valid: metrics });
     o.log(`epoch ${epoch} loss ${(lossSum / steps).toFixed(4)} valid NDCG@10 ${metrics.ndcg10.toFixed(4)} HR@10 ${metrics.hr10.toFixed(4)} (${seconds.toFixed(0)} s)`);
     if (!best || metrics.ndcg10 > best.score) best = { score: metrics.ndcg10, device: snapshot.device, items: snapshot.items, epoch };
+    if (o.patience && epoch - best.epoch >= o.patience) {
+      o.log(`no better validation score for ${o.patience} epochs: stopping (best epoch ${best.epoch})`);
+      break;
+    }
   }
   const trainSeconds = (performance.now() - started) / 1000;
   for (const v of trainable) v.dispose();
