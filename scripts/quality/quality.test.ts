@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../lib/tf-node.js';
 import { weightSpecs } from '../../src/shared/model/weights.js';
 import type { ModelConfig } from '../../src/shared/protocol.js';
-import { attributeVectors } from './content-vectors.js';
+import { attributeVectors, parseItemVectorsJson } from './content-vectors.js';
 import { DataFormatError, defaultDataDir, loadAttributes, loadDataset, parseInteractions } from './data.js';
 import { assertTrainedOn, modelPaths, readModel, writeModel } from './device-model-files.js';
 import { evaluateDataset } from './evaluate.js';
@@ -30,6 +30,17 @@ describe('data parsing', () => {
   it('groups SASRec pairs by user in file order', () => {
     const seqs = parseInteractions('1 5\n1 6\n2 7\n1 8\n', 'pairs', 'x');
     expect(seqs.map((s) => Array.from(s))).toEqual([[5, 6, 8], [7]]);
+  });
+});
+
+describe('precomputed item vectors', () => {
+  it('normalises rows, counts missing items and names the bad item', () => {
+    const { vectors, missing } = parseItemVectorsJson('{"1": [3, 4], "3": [0, 2]}', 'v.json', 3, 2);
+    expect(Array.from(vectors)).toEqual(Array.from(Float32Array.from([0, 0, 0.6, 0.8, 0, 0, 0, 1])));
+    expect(missing).toBe(1);
+    expect(() => parseItemVectorsJson('{"2": [1, 2, 3]}', 'v.json', 3, 2)).toThrow(/v\.json: item 2: expected 2 numbers/);
+    expect(() => parseItemVectorsJson('{"2": [1, null]}', 'v.json', 3, 2)).toThrow(/item 2: every value must be a finite number/);
+    expect(() => parseItemVectorsJson('[1]', 'v.json', 3, 2)).toThrow(/expected/);
   });
 });
 
