@@ -2,6 +2,7 @@
 // and writes bench/results/quality.json, the '## Quality' section of docs/BENCHMARKS.md and its chart.
 // Reads data from --data-dir (default ../shared/data); never trains, never copies data.
 // Run: npm run bench:quality [-- --datasets games,beauty,sports --seed 2026]
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
@@ -83,6 +84,7 @@ const results: QualityResults = {
   generatedAt: new Date().toISOString(),
   backend,
   rerank200Ms: await rerankLatency(),
+  backends: existsSync('bench/results/backends.json') ? (JSON.parse(readFileSync('bench/results/backends.json', 'utf8')) as QualityResults['backends']) : null,
   rows,
 };
 writeJson(a.out!, results);

@@ -16,15 +16,33 @@ export function matMulNN(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpo
   return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
 }
 
+let original: tf.GradConfig | undefined;
 let installed = false;
+
+function quietly(f: () => void): void {
+  const warn = console.warn;
+  console.warn = () => {}; // tfjs warns that a gradient is overridden; that is the point
+  try {
+    f();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** Restores tfjs's own BatchMatMul gradient (to measure what the fast one saves). */
+export function uninstallFastMatMulGradient(): void {
+  if (!installed || !original) return;
+  installed = false;
+  const config = original;
+  quietly(() => tf.registerGradient(config));
+}
 
 /** Replaces tfjs's BatchMatMul gradient for this process. Idempotent. */
 export function installFastMatMulGradient(): void {
   if (installed) return;
   installed = true;
-  const warn = console.warn;
-  console.warn = () => {}; // tfjs warns that a gradient is overridden; that is the point
-  try {
+  original ??= tf.getGradient(tf.BatchMatMul);
+  quietly(() =>
     tf.registerGradient({
       kernelName: tf.BatchMatMul,
       inputsToSave: ['a', 'b'],
@@ -37,10 +55,8 @@ export function installFastMatMulGradient(): void {
         if (transposeA && !transposeB) return { a: () => matMulNN(b, g, false, true), b: () => matMulNN(a, g) };
         return { a: () => swapLast(matMulNN(g, b)), b: () => swapLast(matMulNN(a, g)) };
       },
-    });
-  } finally {
-    console.warn = warn;
-  }
+    }),
+  );
 }
 
 /** Rows `ids` of a 2-D table ([n, d] → [ids.length, d]); its gradient sums duplicate ids with ScatterNd. */

@@ -14,6 +14,8 @@ export interface QualityResults {
   backend: string;
   /** ShelfModel.score with 200 candidates in Node: median and p95 over repeated calls, ms. */
   rerank200Ms: { median: number; p95: number; calls: number; model: string } | null;
+  /** bench/results/backends.json, when probe-backends.ts has been run. */
+  backends?: { generatedBy: string; users: number; runs: { backend: string; matMulGradient: string; secondsPerStep: number }[] } | null;
   rows: ResultRow[];
 }
 
@@ -83,6 +85,32 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
       out.push(`| ${c.dataset} | ${c.protocol} | ${f4(l?.ndcg10)} | ${f4(c.ndcg10)} | ${kept} | ${f4(p?.ndcg10)} |`);
     }
   }
+  if (r.backends) {
+    out.push('', `### Training backend (\`${r.backends.generatedBy}\`, one epoch on the first ${r.backends.users} Beauty users, batch 128)`, '', '| backend | matMul gradient | seconds per step |', '|---|---|---|');
+    for (const b of r.backends.runs) out.push(`| ${b.backend} | ${b.matMulGradient} | ${b.secondsPerStep.toFixed(2)} |`);
+    out.push(
+      '',
+      'tfjs-node cannot be installed here, so the choice is between wasm (SIMD, one thread) and cpu (plain JS). On wasm',
+      'only untransposed matrix products take the fast path; the trainer therefore registers a BatchMatMul gradient',
+      'that materialises transposes (`scripts/quality/fast-grads.ts`) and a gather gradient built on ScatterNd.',
+    );
+  }
+  out.push(
+    '',
+    '### Reproduce',
+    '',
+    '```sh',
+    'npm run train -- games            # then beauty, sports; each stops early or at 25 min (28 for sports)',
+    'npm run train -- beauty --item-vectors content   # and sports: the content-only fallback',
+    'npx tsx scripts/quality/probe-backends.ts        # backend timing table',
+    'npm run bench:quality',
+    '```',
+    '',
+    'Training and re-rank defaults: 2 blocks, hidden 64, item vectors 64, feed-forward 128, last 50 events, dropout 0.5,',
+    'Adam 3e-3, batch 128 users, 1,024 shared uniform negatives per step, best epoch by validation NDCG@10 on 3,000 users,',
+    'seed 42 (training) and 2026 (negatives of the protocols). Times are wall-clock on the 2-core machine, often with',
+    'other runs sharing it.',
+  );
   if (r.rerank200Ms) {
     out.push('', `One re-rank of 200 candidates through \`ShelfModel.score\` in Node (${r.backend}, model ${r.rerank200Ms.model}): median ${r.rerank200Ms.median.toFixed(2)} ms, p95 ${r.rerank200Ms.p95.toFixed(2)} ms over ${r.rerank200Ms.calls} calls.`);
   }

@@ -7,7 +7,7 @@ import type { ModelConfig } from '../../src/shared/protocol.js';
 import { currentState, encode } from '../../src/shared/model/encoder.js';
 import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../../src/shared/model/weights.js';
 import { splitLeaveOneOut, type Dataset } from './data.js';
-import { gatherRows, installFastMatMulGradient } from './fast-grads.js';
+import { gatherRows, installFastMatMulGradient, uninstallFastMatMulGradient } from './fast-grads.js';
 import { accumulate, emptyTotals, finish, rankOf, type Metrics } from './metrics.js';
 import { sampleNegatives, seeded, shuffle } from './rng.js';
 
@@ -76,7 +76,8 @@ function makeBatches(ex: Example[], batchSize: number, rand: () => number): Exam
 }
 
 export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainResult> {
-  if (!o.plainMatMulGradient) installFastMatMulGradient();
+  if (o.plainMatMulGradient) uninstallFastMatMulGradient();
+  else installFastMatMulGradient();
   const c = o.config;
   const d = c.itemDim;
   const rand = seeded(o.seed);
