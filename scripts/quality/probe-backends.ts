@@ -1,5 +1,5 @@
 // Measures which tfjs backend trains Shelf's benchmark model fastest in Node here: one epoch on the first
-// 256 Beauty users (2 steps of 128, 1,024 negatives) on wasm with the untransposed matMul gradient, on wasm
+// 1,024 Beauty users (8 steps of 128, 1,024 negatives) on wasm with the untransposed matMul gradient, on wasm
 // with tfjs's own gradient, and on cpu. Writes bench/results/backends.json. Never trains a model to keep.
 // Run: npx tsx scripts/quality/probe-backends.ts [--data-dir ../shared/data]
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { useNodeBackend, type NodeBackend } from '../lib/tf-node.js';
 import { defaultDataDir, loadDataset } from './data.js';
 import { trainModel } from './trainer.js';
 
-const { values: a } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir() }, users: { type: 'string', default: '256' } } });
+const { values: a } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir() }, users: { type: 'string', default: '1024' } } });
 const ds = loadDataset('beauty', a['data-dir']!, Number(a.users));
 const config = { itemDim: 64, hidden: 64, maxLen: 50, ffn: 128, eventTypes: SEQUENCE_TYPES.length, blocks: 2 };
 const runs: { backend: string; matMulGradient: string; secondsPerStep: number }[] = [];
