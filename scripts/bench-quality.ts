@@ -27,8 +27,19 @@ const { values: a } = parseArgs({
     out: { type: 'string', default: 'bench/results/quality.json' },
     docs: { type: 'string', default: 'docs/BENCHMARKS.md' },
     plot: { type: 'string', default: 'docs/quality-ndcg10.svg' },
+    /** Re-render the docs section and chart from an existing results file, without evaluating anything. */
+    'report-only': { type: 'boolean', default: false },
   },
 });
+
+const plotRel = a.plot!.startsWith('docs/') ? a.plot!.slice('docs/'.length) : a.plot!;
+if (a['report-only']) {
+  const saved = JSON.parse(readFileSync(a.out!, 'utf8')) as QualityResults;
+  await renderPlot(saved.rows, a.plot!);
+  writeSection(a.docs!, markdownSection(saved, plotRel));
+  console.log(`re-rendered ${a.docs} (## Quality) and ${a.plot} from ${a.out}`);
+  process.exit(0);
+}
 
 const datasets = a.datasets!.split(',').map((s) => s.trim()) as DatasetName[];
 for (const d of datasets) if (!DATASETS.includes(d)) throw new Error(`unknown data set ${d}; expected one of ${DATASETS.join(', ')}`);
@@ -88,7 +99,6 @@ const results: QualityResults = {
   rows,
 };
 writeJson(a.out!, results);
-const plotRel = a.plot!.startsWith('docs/') ? a.plot!.slice('docs/'.length) : a.plot!;
 await renderPlot(rows, a.plot!);
 writeSection(a.docs!, markdownSection(results, plotRel));
 log(`wrote ${a.out}, ${a.docs} (## Quality) and ${a.plot}`);
