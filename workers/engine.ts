@@ -22,7 +22,7 @@ import { backendsAfter, chooseBackend } from './backends.js';
 import { openEventStore, type EventStore, type NewEvent } from './event-store.js';
 import { negativeVectors, pendingDelta, trainLocally, trainingEvents, type HistoryEvent } from './local-trainer.js';
 import { buildModel, fetchLatestManifest, loadVersion, type LoadedModel } from './model-loader.js';
-import { mergeScores, prepareCandidates, serverOrder } from './ranking.js';
+import { mergeScores, prepareCandidates, serverOrder, toVector } from './ranking.js';
 import { uploadUpdate } from './uploader.js';
 
 const HISTORY_KEEP = 200;
@@ -61,7 +61,7 @@ export class Engine implements EngineApi {
       const choice = await chooseBackend(config.backends, config.allowSoftwareGpu);
       this.backend = choice.backend;
       this.skipped = choice.skipped;
-      await this.switchTo(await loadVersion(config.serverUrl, await fetchLatestManifest(config.serverUrl, config.model)));
+      await this.switchToLatest(config);
     } catch (err) {
       this.note(err);
     }
@@ -80,7 +80,7 @@ export class Engine implements EngineApi {
     const at = Date.now();
     // In-memory state first, synchronously: the next message (a rerank) must see this event.
     if (input.vector && this.model) {
-      const v = prepareCandidates([{ id: input.itemId, vector: input.vector }], this.model.config.itemDim).vectors[0];
+      const v = toVector(input.vector, this.model.config.itemDim);
       if (v) this.vectors.set(input.itemId, v);
     }
     if (input.type === 'view_item_list') for (const id of input.shownIds ?? []) if (typeof id === 'string') this.shown.add(id);
@@ -198,13 +198,13 @@ export class Engine implements EngineApi {
       this.uploads++;
       this.pendingExamples = 0;
       this.sentDelta = this.sentDelta ? this.sentDelta.map((x, i) => x + delta[i]!) : delta;
-      if (outcome.published !== null) await this.switchTo(await loadVersion(config.serverUrl, await fetchLatestManifest(config.serverUrl, config.model)));
+      if (outcome.published !== null) await this.switchToLatest(config);
       return { ...base, reason: null };
     }
     if (outcome.status === 409) {
       // Our base is no longer current: drop the update and move to the new version.
       this.pendingExamples = 0;
-      await this.switchTo(await loadVersion(config.serverUrl, await fetchLatestManifest(config.serverUrl, config.model)));
+      await this.switchToLatest(config);
     }
     this.lastError = outcome.message;
     return { ...base, reason: outcome.message };
@@ -215,6 +215,10 @@ export class Engine implements EngineApi {
     setTimeout(() => {
       void this.serial(() => this.learnAndUpload(false)).catch((err: unknown) => this.note(err));
     }, 0);
+  }
+
+  private async switchToLatest(config: EngineConfig): Promise<void> {
+    await this.switchTo(await loadVersion(config.serverUrl, await fetchLatestManifest(config.serverUrl, config.model)));
   }
 
   private async switchTo(loaded: LoadedModel): Promise<void> {

@@ -11,7 +11,8 @@ export interface PreparedCandidates {
   notes: string[];
 }
 
-function toVector(raw: unknown, dim: number): Float32Array | null {
+/** A finite vector of length `dim` as float32, or null when `raw` is not one. */
+export function toVector(raw: unknown, dim: number): Float32Array | null {
   if (raw === null || raw === undefined) return null;
   if (!(Array.isArray(raw) || ArrayBuffer.isView(raw))) return null;
   const arr = raw as ArrayLike<unknown>;

@@ -12,15 +12,8 @@ export interface Metrics {
   mrr: number;
 }
 
-export interface Totals {
-  users: number;
-  hr1: number;
-  hr5: number;
-  hr10: number;
-  ndcg5: number;
-  ndcg10: number;
-  mrr: number;
-}
+/** Running sums with the same fields as Metrics (divided by `users` at the end). */
+export type Totals = Metrics;
 
 export function emptyTotals(): Totals {
   return { users: 0, hr1: 0, hr5: 0, hr10: 0, ndcg5: 0, ndcg10: 0, mrr: 0 };

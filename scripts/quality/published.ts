@@ -1,19 +1,14 @@
 // Published results quoted from ../shared/data/REFERENCE_RESULTS.md, on the same files and protocols, to sit
 // beside the measured rows. Copied by hand; never computed, never edited to flatter.
 import type { DatasetName } from './data.js';
+import type { ResultRow } from './evaluate.js';
 
-export interface PublishedRow {
+/** A quoted row: the same metric columns as a measured ResultRow, plus where it was published. */
+export type PublishedRow = Pick<ResultRow, 'model' | 'hr1' | 'hr5' | 'hr10' | 'ndcg5' | 'ndcg10' | 'mrr'> & {
   dataset: DatasetName;
   protocol: 'sampled-100' | 'sampled-99' | 'all-items';
-  model: string;
-  hr1: number | null;
-  hr5: number | null;
-  hr10: number;
-  ndcg5: number | null;
-  ndcg10: number;
-  mrr: number | null;
   source: string;
-}
+};
 
 export const PUBLISHED: readonly PublishedRow[] = [
   { dataset: 'games', protocol: 'sampled-100', model: 'SASRec (published)', hr1: null, hr5: null, hr10: 0.741, ndcg5: null, ndcg10: 0.536, mrr: null, source: 'SASRec, ICDM 2018, Table III' },
