@@ -6,6 +6,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { MAX_UPDATE_PARAMS } from '../src/shared/protocol.js';
 import { parameterCount } from '../src/shared/model/weights.js';
 import type { ServerConfig } from './config.js';
+import { registerCors, type CorsOptions } from './cors.js';
 import { loadDemoCatalog, type Catalog } from './demo/catalog.js';
 import { installErrorHandling } from './http-errors.js';
 import { aggregateNextVersion } from './publish.js';
@@ -23,6 +24,8 @@ export interface AppOptions {
   readonly catalog?: Catalog;
   /** Defaults to federated averaging (aggregateNextVersion). */
   readonly aggregate?: Aggregator;
+  /** CORS for the script-tag SDK (shop pages on other origins); default: any origin. */
+  readonly cors?: CorsOptions;
 }
 
 /**
@@ -41,6 +44,7 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  await registerCors(app, options.cors);
 
   const manifest = await store.current(config.model);
   const params = manifest ? parameterCount(manifest.weights) : MAX_UPDATE_PARAMS;
