@@ -1,10 +1,45 @@
-// The visitor's behaviour log and the engine's small state, in IndexedDB (via idb), with an in-memory
-// stand-in when the database cannot be opened (private mode, blocked storage) and the reason reported.
-// The worker is the only writer. Never await a fetch or a model call inside an open transaction.
+// The visitor's behaviour log and the engine's small state in IndexedDB (via idb): events, an LRU-bounded
+// cache of item vectors, the local model state, the pending-upload queue and metadata. Falls back to an
+// in-memory store (same contract) when the database cannot be opened, is blocked, or is taken away, and says
+// why. The worker is the only writer. Never await a fetch or a model call inside an open transaction.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { StoredEvent } from '../src/shared/engine-api.js';
+import { MemoryEventStore } from './memory-store.js';
 
+export { MemoryEventStore };
 export type NewEvent = Omit<StoredEvent, 'seq'>;
+
+/** What the engine keeps between page loads to continue learning where it stopped. */
+export interface LocalModelState {
+  readonly model: string;
+  /** The global version the local weights started from. */
+  readonly baseVersion: number;
+  readonly weights: Float32Array;
+  /** Part of (weights − base) already uploaded, or null. */
+  readonly sentDelta: Float32Array | null;
+  readonly pendingExamples: number;
+  readonly trainedSteps: number;
+  readonly savedAt: number;
+}
+
+/** A queued upload (for the federated path): any structured-cloneable payload. */
+export interface UploadRecord {
+  readonly id?: number;
+  readonly createdAt: number;
+  readonly payload: unknown;
+}
+
+export interface Retention {
+  /** Keep at most this many events (oldest removed first). */
+  readonly maxEvents: number;
+  /** Remove events older than this. */
+  readonly maxAgeMs: number;
+  /** Keep at most this many cached item vectors (least recently seen removed first). */
+  readonly maxVectors: number;
+}
+
+/** 30 days, 5,000 events, 5,000 item vectors. */
+export const DEFAULT_RETENTION: Retention = Object.freeze({ maxEvents: 5_000, maxAgeMs: 30 * 86_400_000, maxVectors: 5_000 });
 
 export interface EventStore {
   readonly kind: 'indexeddb' | 'memory';
@@ -13,9 +48,20 @@ export interface EventStore {
   addEvents(events: readonly NewEvent[]): Promise<number[]>;
   /** The newest `limit` events, oldest first. */
   recentEvents(limit: number): Promise<StoredEvent[]>;
+  /** Events with seq > `after`, oldest first (what other tabs wrote since). */
+  eventsAfter(after: number, limit: number): Promise<StoredEvent[]>;
   countEvents(): Promise<number>;
+  /** Removes events past the retention limits and the least recently seen vectors; returns events removed. */
+  prune(retention: Retention, now?: number): Promise<number>;
+  /** Removes the `count` oldest events (quota relief). */
+  dropOldest(count: number): Promise<number>;
   putVectors(entries: readonly (readonly [string, Float32Array])[]): Promise<void>;
   getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>>;
+  getModelState(model: string): Promise<LocalModelState | undefined>;
+  putModelState(state: LocalModelState): Promise<void>;
+  enqueueUpload(record: UploadRecord): Promise<number>;
+  listUploads(): Promise<UploadRecord[]>;
+  deleteUpload(id: number): Promise<void>;
   getMeta<T>(key: string): Promise<T | undefined>;
   setMeta(key: string, value: unknown): Promise<void>;
   close(): void;
@@ -23,11 +69,19 @@ export interface EventStore {
 
 interface ShelfDB extends DBSchema {
   events: { key: number; value: StoredEvent; indexes: { at: number } };
-  vectors: { key: string; value: { id: string; vector: Float32Array; seenAt: number } };
+  vectors: { key: string; value: { id: string; vector: Float32Array; seenAt: number }; indexes: { seenAt: number } };
   meta: { key: string; value: unknown };
+  modelState: { key: string; value: LocalModelState };
+  uploads: { key: number; value: UploadRecord };
 }
 
-export const SCHEMA_VERSION = 1;
+/** v1: events, vectors, meta. v2: vectors.seenAt index (LRU), modelState, uploads. */
+export const SCHEMA_VERSION = 2;
+
+export function isQuotaError(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'QuotaExceededError' || (err instanceof Error && /quota/i.test(err.message));
+}
 
 class IdbEventStore implements EventStore {
   readonly kind = 'indexeddb' as const;
@@ -36,8 +90,7 @@ class IdbEventStore implements EventStore {
 
   async addEvents(events: readonly NewEvent[]): Promise<number[]> {
     const tx = this.db.transaction('events', 'readwrite');
-    const seqs = await Promise.all(events.map((e) => tx.store.add(e as StoredEvent)));
-    await tx.done;
+    const [seqs] = await Promise.all([Promise.all(events.map((e) => tx.store.add(e as StoredEvent))), tx.done]);
     return seqs;
   }
   async recentEvents(limit: number): Promise<StoredEvent[]> {
@@ -49,8 +102,51 @@ class IdbEventStore implements EventStore {
     }
     return out.reverse();
   }
+  async eventsAfter(after: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.db.getAll('events', IDBKeyRange.lowerBound(after, true), limit);
+    return rows;
+  }
   countEvents(): Promise<number> {
     return this.db.count('events');
+  }
+  async prune(retention: Retention, now = Date.now()): Promise<number> {
+    let removed = 0;
+    const tx = this.db.transaction(['events', 'vectors'], 'readwrite');
+    const events = tx.objectStore('events');
+    let old = await events.index('at').openCursor(IDBKeyRange.upperBound(now - retention.maxAgeMs, true));
+    while (old) {
+      await old.delete();
+      removed++;
+      old = await old.continue();
+    }
+    const excess = (await events.count()) - retention.maxEvents;
+    let cursor = excess > 0 ? await events.openCursor() : null;
+    for (let i = 0; cursor && i < excess; i++) {
+      await cursor.delete();
+      removed++;
+      cursor = await cursor.continue();
+    }
+    const vectors = tx.objectStore('vectors');
+    const extra = (await vectors.count()) - retention.maxVectors;
+    let v = extra > 0 ? await vectors.index('seenAt').openCursor() : null;
+    for (let i = 0; v && i < extra; i++) {
+      await v.delete();
+      v = await v.continue();
+    }
+    await tx.done;
+    return removed;
+  }
+  async dropOldest(count: number): Promise<number> {
+    const tx = this.db.transaction('events', 'readwrite');
+    let removed = 0;
+    let cursor = await tx.store.openCursor();
+    while (cursor && removed < count) {
+      await cursor.delete();
+      removed++;
+      cursor = await cursor.continue();
+    }
+    await tx.done;
+    return removed;
   }
   async putVectors(entries: readonly (readonly [string, Float32Array])[]): Promise<void> {
     const tx = this.db.transaction('vectors', 'readwrite');
@@ -63,6 +159,25 @@ class IdbEventStore implements EventStore {
     await tx.done;
     return new Map(rows.flatMap((r) => (r ? [[r.id, r.vector] as const] : [])));
   }
+  async getModelState(model: string): Promise<LocalModelState | undefined> {
+    return this.db.get('modelState', model);
+  }
+  async putModelState(state: LocalModelState): Promise<void> {
+    await this.db.put('modelState', state, state.model);
+  }
+  async enqueueUpload(record: UploadRecord): Promise<number> {
+    const { id: _id, ...rest } = record;
+    return this.db.add('uploads', rest as UploadRecord);
+  }
+  async listUploads(): Promise<UploadRecord[]> {
+    const tx = this.db.transaction('uploads');
+    const out: UploadRecord[] = [];
+    for (let c = await tx.store.openCursor(); c; c = await c.continue()) out.push({ ...c.value, id: c.key });
+    return out;
+  }
+  async deleteUpload(id: number): Promise<void> {
+    await this.db.delete('uploads', id);
+  }
   async getMeta<T>(key: string): Promise<T | undefined> {
     return (await this.db.get('meta', key)) as T | undefined;
   }
@@ -74,69 +189,86 @@ class IdbEventStore implements EventStore {
   }
 }
 
-/** Same contract, kept in memory for this worker's life. */
-export class MemoryEventStore implements EventStore {
-  readonly kind = 'memory' as const;
-  private readonly events: StoredEvent[] = [];
-  private readonly vectors = new Map<string, Float32Array>();
-  private readonly meta = new Map<string, unknown>();
-  constructor(readonly reason: string) {}
-
-  async addEvents(events: readonly NewEvent[]): Promise<number[]> {
-    return events.map((e) => {
-      const seq = this.events.length + 1;
-      this.events.push({ ...e, seq });
-      return seq;
-    });
-  }
-  async recentEvents(limit: number): Promise<StoredEvent[]> {
-    return this.events.slice(-limit);
-  }
-  async countEvents(): Promise<number> {
-    return this.events.length;
-  }
-  async putVectors(entries: readonly (readonly [string, Float32Array])[]): Promise<void> {
-    for (const [id, v] of entries) this.vectors.set(id, v);
-  }
-  async getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
-    return new Map(ids.flatMap((id) => (this.vectors.has(id) ? [[id, this.vectors.get(id)!] as const] : [])));
-  }
-  async getMeta<T>(key: string): Promise<T | undefined> {
-    return this.meta.get(key) as T | undefined;
-  }
-  async setMeta(key: string, value: unknown): Promise<void> {
-    this.meta.set(key, value);
-  }
-  close(): void {}
+export interface OpenOptions {
+  /** Called when the connection goes away after opening (a newer schema elsewhere, or the browser closed it). */
+  onClosed?: (why: string) => void;
+  /** How long to wait when another tab holds an older version open before giving up on IndexedDB. */
+  blockedTimeoutMs?: number;
 }
 
 /**
- * Opens the store, falling back to memory with the reason when IndexedDB is unavailable or blocked.
- * @param onClosed called when another tab upgrades the schema or the browser terminates the connection
+ * Opens the store, falling back to memory with the reason when IndexedDB is unavailable, fails to open, or
+ * stays blocked by another tab.
  */
-export async function openEventStore(name: string, onClosed: (why: string) => void = () => {}): Promise<EventStore> {
-  if (typeof indexedDB === 'undefined') return new MemoryEventStore('IndexedDB is not available');
-  try {
-    const db = await openDB<ShelfDB>(name, SCHEMA_VERSION, {
-      upgrade(database, oldVersion) {
+export async function openEventStore(name: string, options: OpenOptions | ((why: string) => void) = {}): Promise<EventStore> {
+  const { onClosed = () => {}, blockedTimeoutMs = 3_000 } = typeof options === 'function' ? { onClosed: options } : options;
+  if (typeof indexedDB === 'undefined' || indexedDB === null) return new MemoryEventStore('IndexedDB is not available');
+  let gaveUp = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const blocked = new Promise<EventStore>((resolve) => {
+    timer = setTimeout(() => {
+      gaveUp = true;
+      resolve(new MemoryEventStore(`IndexedDB is blocked by another tab holding an older version open (waited ${blockedTimeoutMs} ms)`));
+    }, blockedTimeoutMs);
+  });
+  const opening = (async (): Promise<EventStore> => {
+    let db: IDBPDatabase<ShelfDB> | null = null;
+    db = await openDB<ShelfDB>(name, SCHEMA_VERSION, {
+      upgrade(database, oldVersion, _newVersion, tx) {
+        // A ladder: each step only adds, so data written by older versions is kept.
         if (oldVersion < 1) {
           const events = database.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
           events.createIndex('at', 'at');
           database.createObjectStore('vectors', { keyPath: 'id' });
           database.createObjectStore('meta');
         }
+        if (oldVersion < 2) {
+          tx.objectStore('vectors').createIndex('seenAt', 'seenAt');
+          database.createObjectStore('modelState');
+          database.createObjectStore('uploads', { keyPath: 'id', autoIncrement: true });
+        }
       },
       blocking() {
-        // A newer schema wants in (another tab): step aside rather than block it.
-        db.close();
-        onClosed('a newer version of the database was opened elsewhere');
+        // A newer schema wants in (another tab running newer code): step aside rather than block it.
+        db?.close();
+        onClosed('a newer version of the database was opened in another tab');
       },
       terminated() {
         onClosed('the browser closed the database');
       },
     });
+    if (gaveUp) {
+      db.close();
+      throw new Error('opened after giving up');
+    }
     return new IdbEventStore(db);
+  })();
+  try {
+    return await Promise.race([opening, blocked]);
   } catch (err) {
-    return new MemoryEventStore(`IndexedDB could not be opened: ${err instanceof Error ? err.message : String(err)}`);
+    return new MemoryEventStore(`IndexedDB could not be opened: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  } finally {
+    clearTimeout(timer);
+    opening.catch(() => {});
+  }
+}
+
+/**
+ * Appends events; when storage is full, drops the oldest events (a tenth of the log, at least as many as are
+ * being added) and tries again, so the newest events are the ones kept.
+ * @returns the sequence numbers and how many old events were dropped to make room
+ */
+export async function appendEvents(store: EventStore, events: readonly NewEvent[], attempts = 4): Promise<{ seqs: number[]; dropped: number }> {
+  let dropped = 0;
+  for (let i = 0; ; i++) {
+    try {
+      return { seqs: await store.addEvents(events), dropped };
+    } catch (err) {
+      if (!isQuotaError(err) || i + 1 >= attempts) throw err;
+      const count = await store.countEvents();
+      const removed = await store.dropOldest(Math.max(events.length, Math.ceil(count / 10) * (i + 1)));
+      dropped += removed;
+      if (removed === 0) throw err;
+    }
   }
 }

@@ -22,6 +22,10 @@ export interface EngineConfig {
   /** IndexedDB database name (one per shop origin by default). */
   readonly dbName: string;
   readonly debug: boolean;
+  /** Keep at most this many events on the device (oldest removed first). Default 5,000. */
+  readonly maxEvents?: number;
+  /** Remove events older than this many days. Default 30. */
+  readonly retentionDays?: number;
 }
 
 /** A behaviour event, as the page hands it to the engine. */
@@ -42,12 +46,31 @@ export interface TrackInput {
 export interface CandidateInput {
   readonly id: string;
   readonly vector?: ArrayLike<number> | null;
+  /** The item's category, for `adjust.diversity`. */
+  readonly category?: string;
+  /** false marks the item out of stock, for `adjust.excludeOutOfStock`. */
+  readonly inStock?: boolean;
+}
+
+/** Adjustments applied after the model's scores (or to the server's order when the model could not rank). */
+export interface RerankAdjustments {
+  /** Items shown `after` (default 3) times or more without engagement sink `step` (default 2) places per showing. */
+  readonly fatigue?: boolean | { readonly after?: number; readonly step?: number };
+  /** Items the visitor already bought: moved to the end, or removed. */
+  readonly purchased?: 'demote' | 'remove';
+  /** At most `maxPerCategory` items of one category in the top `topK` (default 10), MMR-style. */
+  readonly diversity?: { readonly maxPerCategory: number; readonly topK?: number; readonly lambda?: number };
+  /** Item id → 0-based position it must take. */
+  readonly pinned?: Readonly<Record<string, number>>;
+  /** Drop candidates with `inStock: false`. */
+  readonly excludeOutOfStock?: boolean;
 }
 
 export interface RerankRequest {
   readonly candidates: readonly CandidateInput[];
   readonly listId?: string;
   readonly limit?: number;
+  readonly adjust?: RerankAdjustments;
 }
 
 /** Why the server's order was returned instead of the model's. */
@@ -62,7 +85,9 @@ export type FallbackReason =
   | 'worker_unavailable'
   | 'worker_crashed'
   | 'not_initialized'
-  | 'disabled';
+  | 'disabled'
+  | 'model_unavailable'
+  | 'model_integrity';
 
 export interface RankedItem {
   readonly id: string;
@@ -96,6 +121,18 @@ export interface EngineStatus {
   readonly pendingExamples: number;
   readonly uploads: number;
   readonly lastError: string | null;
+  /** Why this backend was chosen (adapter kind, warm-up time). */
+  readonly backendReason?: string;
+  /** Live tfjs tensors in the engine (should stay flat across re-ranks). */
+  readonly numTensors?: number;
+  /** Local optimiser steps taken on this device since the base version (persisted across page loads). */
+  readonly trainedSteps?: number;
+  /** Where local training runs: 'worker' (a second worker) or 'inline' when that worker could not start. */
+  readonly training?: 'worker' | 'inline' | 'off';
+  /** Why the model is not ready, when it is not. */
+  readonly modelError?: string | null;
+  /** Old events dropped because storage was full. */
+  readonly droppedForQuota?: number;
 }
 
 export interface FlushResult {
@@ -132,4 +169,6 @@ export interface StoredEvent {
   readonly listId?: string;
   readonly position?: number;
   readonly rerankId?: string;
+  /** For view_item_list: the ids shown, in order. */
+  readonly shownIds?: readonly string[];
 }
