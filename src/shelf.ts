@@ -1,7 +1,7 @@
 // The public facade a shop calls: init, track, rerank. rerank() always resolves (the shop's own order and a
 // reason when anything fails); track() never throws. Only developer-facing calls (init with bad options,
 // flush, checkForUpdate) reject, with a ShelfError.
-import type { BackendName, EngineStatus, FallbackReason, FlushResult, StoredEvent, TrackInput } from './shared/engine-api.js';
+import type { BackendName, EngineStatus, FallbackReason, FlushResult, RerankAdjustments, StoredEvent, TrackInput } from './shared/engine-api.js';
 import type { EventType } from './shared/events.js';
 import { ShelfError, toShelfError } from './shared/errors.js';
 import { resolveOptions, type ResolvedOptions, type ShelfOptions } from './options.js';
@@ -11,6 +11,10 @@ import { WorkerHost } from './worker-host.js';
 export interface Candidate {
   id: string | number;
   vector?: ArrayLike<number> | null;
+  /** For `adjust.diversity`. */
+  category?: string;
+  /** false marks the item out of stock, for `adjust.excludeOutOfStock`. */
+  inStock?: boolean;
 }
 
 export interface RerankContext {
@@ -20,6 +24,8 @@ export interface RerankContext {
   limit?: number;
   /** Override the default timeout for this call. */
   timeoutMs?: number;
+  /** Adjustments applied after the model's scores: fatigue, purchased, diversity, pins, out-of-stock. */
+  adjust?: RerankAdjustments;
 }
 
 export interface RerankedItem<T> {
@@ -127,10 +133,19 @@ export class Shelf {
     if (!Array.isArray(candidates)) return fallback('invalid_candidates', ['candidates must be an array']);
     if (!this.host) return fallback('worker_unavailable', this.startError ? [this.startError] : []);
     try {
-      const slim = list.map((c) => (c && typeof c === 'object' ? { id: c.id as string, vector: c.vector ? Array.from(c.vector as ArrayLike<number>) : null } : { id: '' }));
+      const slim = list.map((c) =>
+        c && typeof c === 'object'
+          ? {
+              id: c.id as string,
+              vector: c.vector ? Array.from(c.vector as ArrayLike<number>) : null,
+              ...(typeof c.category === 'string' ? { category: c.category } : {}),
+              ...(typeof c.inStock === 'boolean' ? { inStock: c.inStock } : {}),
+            }
+          : { id: '' },
+      );
       const result = await this.host.call(
         'rerank',
-        [{ candidates: slim, ...(context?.listId ? { listId: context.listId } : {}), ...(context?.limit !== undefined ? { limit: context.limit } : {}) }],
+        [{ candidates: slim, ...(context?.listId ? { listId: context.listId } : {}), ...(context?.limit !== undefined ? { limit: context.limit } : {}), ...(context?.adjust ? { adjust: context.adjust } : {}) }],
         context?.timeoutMs ?? this.options.timeoutMs,
       );
       const items = result.items.flatMap((r) => {
