@@ -17,6 +17,8 @@ import { ShelfError } from '../src/shared/errors.js';
 export interface BackendChoice {
   backend: BackendName;
   skipped: { backend: BackendName; reason: string }[];
+  /** Why this one: adapter kind and measured warm-up. */
+  reason: string;
 }
 
 interface GpuAdapterLike {
@@ -27,15 +29,20 @@ interface GpuLike {
   requestAdapter(): Promise<GpuAdapterLike | null>;
 }
 
+/** What the last precheck learnt about the GPU (for the status line). */
+let adapterKind = '';
+
 /** Why a backend cannot be used here, or null when it may be tried. */
 async function precheck(name: BackendName, allowSoftwareGpu: boolean): Promise<string | null> {
+  adapterKind = '';
   if (name === 'webgpu') {
     const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
     if (!gpu) return 'navigator.gpu is missing';
     const adapter = await gpu.requestAdapter();
     if (!adapter) return 'no WebGPU adapter';
     const software = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
-    if (software && !allowSoftwareGpu) return `software adapter (${adapter.info?.architecture ?? 'fallback'})`;
+    adapterKind = `${software ? 'software' : 'hardware'} adapter (${adapter.info?.architecture || adapter.info?.description || 'unknown'})`;
+    if (software && !allowSoftwareGpu) return `software adapter (${adapter.info?.architecture ?? 'fallback'}), slower than wasm`;
     return null;
   }
   if (name === 'webgl') {
@@ -45,7 +52,9 @@ async function precheck(name: BackendName, allowSoftwareGpu: boolean): Promise<s
     const ext = gl.getExtension('WEBGL_debug_renderer_info');
     const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
     gl.getExtension('WEBGL_lose_context')?.loseContext();
-    if (/swiftshader|llvmpipe|software/i.test(renderer) && !allowSoftwareGpu) return `software renderer (${renderer})`;
+    const software = /swiftshader|llvmpipe|software/i.test(renderer);
+    adapterKind = `${software ? 'software' : 'hardware'} renderer (${renderer})`;
+    if (software && !allowSoftwareGpu) return `software renderer (${renderer}), slower than wasm`;
     return null;
   }
   if (name === 'wasm') {
@@ -69,26 +78,68 @@ async function smokeTest(): Promise<void> {
   if (values[0] !== 3) throw new Error(`kernel check returned ${values[0]}`);
 }
 
+/** Median time of a re-rank-shaped product (100 candidates × 32) after one untimed run (shader compile). */
+async function warmUp(): Promise<number> {
+  const a = tf.randomNormal([100, 32]);
+  const b = tf.randomNormal([32, 1]);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 4; i++) {
+      const t0 = performance.now();
+      const y = tf.matMul(a, b);
+      await y.data();
+      y.dispose();
+      if (i > 0) times.push(performance.now() - t0);
+    }
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+  return times.sort((x, y) => x - y)[1]!;
+}
+
+async function tryBackend(name: BackendName, allowSoftwareGpu: boolean): Promise<string | null> {
+  const reason = await precheck(name, allowSoftwareGpu);
+  if (reason) return reason;
+  if (!(await tf.setBackend(name))) return 'failed to initialise';
+  await tf.ready();
+  await smokeTest();
+  return null;
+}
+
 /**
- * Selects the first working backend of `order`.
+ * Selects the first working backend of `order`. A GPU backend must also win a quick measured warm-up against
+ * wasm (when wasm comes later in the order): a GPU slower than wasm for re-rank-sized work is not used.
  * @throws ShelfError `backend_unavailable` when none works.
  */
 export async function chooseBackend(order: readonly BackendName[], allowSoftwareGpu: boolean): Promise<BackendChoice> {
   const skipped: BackendChoice['skipped'] = [];
   for (const name of order) {
     try {
-      const reason = await precheck(name, allowSoftwareGpu);
-      if (reason) {
-        skipped.push({ backend: name, reason });
+      const failed = await tryBackend(name, allowSoftwareGpu);
+      if (failed) {
+        skipped.push({ backend: name, reason: failed });
         continue;
       }
-      if (!(await tf.setBackend(name))) {
-        skipped.push({ backend: name, reason: 'failed to initialise' });
-        continue;
+      const kind = adapterKind;
+      const ms = await warmUp();
+      const gpu = name === 'webgpu' || name === 'webgl';
+      if (gpu && order.indexOf('wasm') > order.indexOf(name) && !/^software/.test(kind)) {
+        // A hardware GPU: still only if it beats wasm on this device.
+        const wasmFailed = await tryBackend('wasm', false).catch((e: unknown) => String(e));
+        if (!wasmFailed) {
+          const wasmMs = await warmUp();
+          if (wasmMs * 1.5 < ms) {
+            skipped.push({ backend: name, reason: `${kind}: warm-up ${ms.toFixed(2)} ms vs wasm ${wasmMs.toFixed(2)} ms` });
+            return { backend: 'wasm', skipped, reason: `faster than ${name} in the warm-up (${wasmMs.toFixed(2)} vs ${ms.toFixed(2)} ms)` };
+          }
+          await tf.setBackend(name);
+          await tf.ready();
+        }
+        return { backend: name, skipped, reason: `${kind}; warm-up ${ms.toFixed(2)} ms${wasmFailed ? '' : ', not slower than wasm'}` };
       }
-      await tf.ready();
-      await smokeTest();
-      return { backend: name, skipped };
+      const why = gpu ? `${kind}, allowed by allowSoftwareGpu` : 'first working backend in the configured order';
+      return { backend: name, skipped, reason: `${why}; warm-up ${ms.toFixed(2)} ms` };
     } catch (err) {
       skipped.push({ backend: name, reason: err instanceof Error ? err.message : String(err) });
     }
@@ -100,4 +151,24 @@ export async function chooseBackend(order: readonly BackendName[], allowSoftware
 export function backendsAfter(order: readonly BackendName[], current: BackendName): BackendName[] {
   const i = order.indexOf(current);
   return i < 0 ? [] : order.slice(i + 1);
+}
+
+/** Calls `onLost` once if the WebGPU device behind the current backend is lost (driver reset, GPU removed). */
+export function watchDeviceLoss(onLost: (why: string) => void): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string; reason?: string }> } }).device;
+  void device?.lost?.then((info) => onLost(`WebGPU device lost (${info?.reason ?? 'unknown'}${info?.message ? `: ${info.message}` : ''})`));
+}
+
+/** Test hook: destroys the current WebGPU device, as a driver reset would. */
+export function loseDeviceForTest(): boolean {
+  const device = (tf.backend() as unknown as { device?: { destroy?: () => void } }).device;
+  if (tf.getBackend() !== 'webgpu' || !device?.destroy) return false;
+  device.destroy();
+  return true;
+}
+
+/** Live tensors on the current backend. */
+export function liveTensors(): number {
+  return tf.memory().numTensors;
 }

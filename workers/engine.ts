@@ -1,6 +1,7 @@
 // The on-device engine: owns the backend, the model, the event store and local learning, and answers the
 // page through EngineApi. rerank() always resolves — with the model's order, or the server's order and a
-// reason. Events are applied to in-memory state before any await, so the next rerank sees them.
+// reason. Events are applied to in-memory state before any await, so the next rerank sees them. Training runs
+// in a second worker (training.ts) and only its resulting weights come back here, so it never delays a rerank.
 import type {
   EngineApi,
   EngineConfig,
@@ -14,39 +15,61 @@ import type {
   TrackInput,
   BackendName,
 } from '../src/shared/engine-api.js';
-import { isEventType, sequenceTypeIndex, POSITIVE_WEIGHT } from '../src/shared/events.js';
+import { isEventType } from '../src/shared/events.js';
 import { ShelfError, toShelfError } from '../src/shared/errors.js';
+import { buildTrainingBatch, countExamples } from '../src/shared/model/examples.js';
 import type { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
-import { backendsAfter, chooseBackend } from './backends.js';
-import { openEventStore, type EventStore, type NewEvent } from './event-store.js';
-import { negativeVectors, pendingDelta, trainLocally, trainingEvents, type HistoryEvent } from './local-trainer.js';
+import { applyAdjustments } from './adjustments.js';
+import { backendsAfter, chooseBackend, liveTensors, loseDeviceForTest, watchDeviceLoss } from './backends.js';
+import { appendEvents, DEFAULT_RETENTION, MemoryEventStore, openEventStore, type EventStore, type NewEvent, type Retention } from './event-store.js';
+import { negativeVectors, pendingDelta, trainingEvents } from './local-trainer.js';
 import { buildModel, fetchLatestManifest, loadVersion, type LoadedModel } from './model-loader.js';
 import { mergeScores, prepareCandidates, serverOrder, toVector } from './ranking.js';
+import { startTraining, type Training } from './training.js';
 import { uploadUpdate } from './uploader.js';
+import { HISTORY_KEEP, VisitorState, type VisitorEvent } from './visitor-state.js';
 
-const HISTORY_KEEP = 200;
+const TRAIN_STEPS = 3;
+const TRAIN_LEARNING_RATE = 0.005;
+/** Writes between two retention passes. */
+const PRUNE_EVERY = 50;
+
+/** Fault injection for browser tests; installed only when `debug` is on. */
+interface TestFaults {
+  slowScoreMs: number;
+}
 
 export class Engine implements EngineApi {
   private config: EngineConfig | null = null;
   private store: EventStore | null = null;
+  private retention: Retention = DEFAULT_RETENTION;
   private backend: BackendName | null = null;
+  private backendReason = '';
   private skipped: EngineStatus['skippedBackends'] = [];
   private model: ShelfModel | null = null;
   private loaded: LoadedModel | null = null;
-  private history: (HistoryEvent & { at: number })[] = [];
-  private readonly vectors = new Map<string, Float32Array>();
-  private readonly shown = new Set<string>();
+  private modelError: ShelfError | null = null;
+  private readonly visitor = new VisitorState();
+  private localWeights: Float32Array | null = null;
+  private trainedSteps = 0;
+  private trainingEpoch = 0;
+  private training: Training | null = null;
   private positivesSinceTraining = 0;
   private pendingExamples = 0;
   private sentDelta: Float32Array | null = null;
   private uploads = 0;
   private lastError: string | null = null;
+  private droppedForQuota = 0;
+  private writesSincePrune = 0;
   private writeQueue: { event: NewEvent; done: (ok: boolean) => void }[] = [];
   private writeScheduled = false;
   private busy: Promise<unknown> = Promise.resolve();
+  private moving: Promise<void> | null = null;
   private checkTimer: ReturnType<typeof setInterval> | null = null;
   private initPromise: Promise<EngineStatus> | null = null;
+  private channel: BroadcastChannel | null = null;
+  private readonly faults: TestFaults = { slowScoreMs: 0 };
 
   init(config: EngineConfig): Promise<EngineStatus> {
     this.initPromise ??= this.doInit(config);
@@ -55,14 +78,23 @@ export class Engine implements EngineApi {
 
   private async doInit(config: EngineConfig): Promise<EngineStatus> {
     this.config = config;
-    this.store = await openEventStore(config.dbName, (why) => this.onStoreClosed(why));
+    this.retention = {
+      ...DEFAULT_RETENTION,
+      ...(config.maxEvents !== undefined ? { maxEvents: config.maxEvents } : {}),
+      ...(config.retentionDays !== undefined ? { maxAgeMs: config.retentionDays * 86_400_000 } : {}),
+    };
+    if (config.debug) this.installTestHooks();
+    this.store = await openEventStore(config.dbName, { onClosed: (why) => this.onStoreClosed(why) });
+    await this.store.prune(this.retention).catch((err: unknown) => this.note(err));
     await this.restoreHistory();
+    this.listenToOtherTabs(config.dbName);
     try {
       const choice = await chooseBackend(config.backends, config.allowSoftwareGpu);
-      this.backend = choice.backend;
-      this.skipped = choice.skipped;
+      this.useBackend(choice);
       await this.switchToLatest(config);
+      await this.restoreLocalState(config);
     } catch (err) {
+      this.modelError = toShelfError(err);
       this.note(err);
     }
     if (config.modelCheckIntervalMs > 0) {
@@ -72,25 +104,20 @@ export class Engine implements EngineApi {
   }
 
   async track(input: TrackInput): Promise<boolean> {
-    const store = this.store;
     if (!input || typeof input !== 'object' || !isEventType(input.type) || typeof input.itemId !== 'string' || !input.itemId) {
       this.debug('ignored event', input);
       return false;
     }
     const at = Date.now();
+    const shownIds = input.type === 'view_item_list' && Array.isArray(input.shownIds) ? input.shownIds.filter((id) => typeof id === 'string') : undefined;
     // In-memory state first, synchronously: the next message (a rerank) must see this event.
     if (input.vector && this.model) {
       const v = toVector(input.vector, this.model.config.itemDim);
-      if (v) this.vectors.set(input.itemId, v);
+      if (v) this.visitor.setVector(input.itemId, v);
     }
-    if (input.type === 'view_item_list') for (const id of input.shownIds ?? []) if (typeof id === 'string') this.shown.add(id);
-    if (sequenceTypeIndex(input.type) >= 0) {
-      this.history.push({ type: input.type, itemId: input.itemId, at });
-      if (this.history.length > HISTORY_KEEP) this.history.splice(0, this.history.length - HISTORY_KEEP);
-      if (POSITIVE_WEIGHT[input.type] > 0) {
-        this.positivesSinceTraining++;
-        this.pendingExamples++;
-      }
+    if (this.visitor.apply({ type: input.type, itemId: input.itemId, at, ...(shownIds ? { shownIds } : {}) }) > 0) {
+      this.positivesSinceTraining++;
+      this.pendingExamples++;
     }
     if (this.config && this.positivesSinceTraining >= this.config.trainEvery) this.scheduleLearning();
     const event: NewEvent = {
@@ -100,8 +127,9 @@ export class Engine implements EngineApi {
       ...(typeof input.listId === 'string' ? { listId: input.listId } : {}),
       ...(Number.isInteger(input.position) ? { position: input.position! } : {}),
       ...(typeof input.rerankId === 'string' ? { rerankId: input.rerankId } : {}),
+      ...(shownIds ? { shownIds } : {}),
     };
-    if (!store) return true;
+    if (!this.store) return true;
     return new Promise<boolean>((done) => {
       this.writeQueue.push({ event, done });
       if (!this.writeScheduled) {
@@ -113,35 +141,51 @@ export class Engine implements EngineApi {
 
   async rerank(request: RerankRequest): Promise<RerankResult> {
     const rerankId = crypto.randomUUID();
-    const base = { rerankId, modelVersion: this.loaded?.manifest.version ?? null, backend: this.backend };
+    const base = () => ({ rerankId, modelVersion: this.loaded?.manifest.version ?? null, backend: this.backend });
+    const adjust = (items: RankedItem[], notes: string[]) => {
+      const done = applyAdjustments(items, request.adjust, candidateFacts(request), this.visitor);
+      return { items: limitItems(done.items, request.limit), notes: [...notes, ...done.notes] };
+    };
     const fallback = (items: RankedItem[], reason: FallbackReason, notes: string[] = []): RerankResult => ({
-      ...base,
-      items: limitItems(items, request?.limit),
+      ...base(),
+      ...(request && Array.isArray(request.candidates) ? adjust(items, notes) : { items: [], notes }),
       source: 'fallback',
       reason,
-      notes,
     });
     if (!request || !Array.isArray(request.candidates)) return fallback([], 'invalid_candidates', ['candidates must be an array']);
     const model = this.model;
     const prepared = prepareCandidates(request.candidates, model?.config.itemDim ?? 0);
     if (prepared.ids.length === 0) return fallback([], request.candidates.length ? 'invalid_candidates' : 'empty', prepared.notes);
-    if (!model || !this.loaded) return fallback(serverOrder(prepared.ids), this.config ? 'no_model' : 'not_initialized', prepared.notes);
+    if (!model || !this.loaded) {
+      const why = this.modelError ? [this.modelError.message] : [];
+      return fallback(serverOrder(prepared.ids), this.noModelReason(), [...prepared.notes, ...why]);
+    }
     this.rememberVectors(prepared.ids, prepared.vectors);
-    const sequence = buildSequence(trainingEvents(this.history, this.vectors), model.config);
+    const sequence = buildSequence(trainingEvents(this.visitor.history, this.visitor.vectors), model.config);
     if (sequence.length === 0) return fallback(serverOrder(prepared.ids), 'cold_start', prepared.notes);
     const withVectors = prepared.vectors.flatMap((v, i) => (v ? [{ v, i }] : []));
     if (withVectors.length === 0) return fallback(serverOrder(prepared.ids), 'no_vectors', prepared.notes);
     const d = model.config.itemDim;
     const vectors = new Float32Array(withVectors.length * d);
     withVectors.forEach(({ v }, k) => vectors.set(v, k * d));
-    try {
-      const scores = await model.score({ sequence, vectors, serverRanks: Float32Array.from(withVectors, ({ i }) => i) });
-      return { ...base, items: limitItems(mergeScores(prepared, scores), request.limit), source: 'model', reason: null, notes: prepared.notes };
-    } catch (err) {
-      this.note(err);
-      void this.moveToNextBackend();
-      return fallback(serverOrder(prepared.ids), 'model_error', [...prepared.notes, toShelfError(err).message]);
+    const input = { sequence, vectors, serverRanks: Float32Array.from(withVectors, ({ i }) => i) };
+    const notes = [...prepared.notes];
+    // A failing backend (missing kernel, lost WebGPU device) moves the engine to the next one; this call is
+    // then served there rather than lost.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = this.model;
+      if (!current) break;
+      try {
+        if (this.faults.slowScoreMs > 0) await new Promise((r) => setTimeout(r, this.faults.slowScoreMs));
+        const scores = await current.score(input);
+        return { ...base(), ...adjust(mergeScores(prepared, scores), notes), source: 'model', reason: null };
+      } catch (err) {
+        this.note(err);
+        notes.push(`${this.backend} failed: ${toShelfError(err).message}`);
+        if (!(await this.moveToNextBackend(`failed while scoring: ${toShelfError(err).message}`))) break;
+      }
     }
+    return fallback(serverOrder(prepared.ids), 'model_error', notes);
   }
 
   async status(): Promise<EngineStatus> {
@@ -157,6 +201,12 @@ export class Engine implements EngineApi {
       pendingExamples: this.pendingExamples,
       uploads: this.uploads,
       lastError: this.lastError,
+      backendReason: this.backendReason,
+      numTensors: this.backend ? liveTensors() : 0,
+      trainedSteps: this.trainedSteps,
+      training: this.training?.where ?? 'off',
+      modelError: this.modelError?.message ?? null,
+      droppedForQuota: this.droppedForQuota,
     };
   }
 
@@ -184,8 +234,7 @@ export class Engine implements EngineApi {
     const model = this.model;
     const loaded = this.loaded;
     if (!model || !loaded) throw new ShelfError('model_unavailable', 'no model is loaded');
-    const engaged = new Set(this.history.map((e) => e.itemId));
-    const result = await trainLocally(model, trainingEvents(this.history, this.vectors), negativeVectors(this.shown, engaged, this.vectors));
+    const result = await this.trainOffThread(model, loaded);
     this.positivesSinceTraining = 0;
     const none = { trainedSteps: result.steps, examples: this.pendingExamples, uploaded: false, status: null, published: null };
     if (result.steps === 0) return { ...none, reason: 'nothing to learn from yet' };
@@ -198,6 +247,7 @@ export class Engine implements EngineApi {
       this.uploads++;
       this.pendingExamples = 0;
       this.sentDelta = this.sentDelta ? this.sentDelta.map((x, i) => x + delta[i]!) : delta;
+      await this.saveLocalState();
       if (outcome.published !== null) await this.switchToLatest(config);
       return { ...base, reason: null };
     }
@@ -208,6 +258,32 @@ export class Engine implements EngineApi {
     }
     this.lastError = outcome.message;
     return { ...base, reason: outcome.message };
+  }
+
+  /** A few optimiser steps in the training worker; the engine's model takes the resulting weights. */
+  private async trainOffThread(model: ShelfModel, loaded: LoadedModel): Promise<{ steps: number }> {
+    const events = trainingEvents(this.visitor.history, this.visitor.vectors);
+    const negatives = negativeVectors(this.visitor.shown, this.visitor.engaged, this.visitor.vectors);
+    if (countExamples(events, model.config) === 0 || negatives.length === 0) return { steps: 0 };
+    this.training ??= startTraining();
+    const key = `${loaded.manifest.name}@${loaded.manifest.version}#${this.trainingEpoch}`;
+    const out = await this.training.train({
+      key,
+      config: model.config,
+      specs: loaded.manifest.weights,
+      weights: this.localWeights ?? loaded.weights,
+      batch: buildTrainingBatch([events], negatives, model.config),
+      steps: TRAIN_STEPS,
+      learningRate: TRAIN_LEARNING_RATE,
+    });
+    // The version may have changed while the worker trained: then these weights belong to the old one.
+    if (this.model !== model || this.loaded !== loaded) return { steps: 0 };
+    model.assign(out.weights);
+    this.localWeights = out.weights;
+    this.trainedSteps += out.steps;
+    this.debug(`trained ${out.steps} steps in ${out.ms.toFixed(1)} ms on ${out.backend}, loss ${out.loss}`);
+    await this.saveLocalState();
+    return { steps: out.steps };
   }
 
   private scheduleLearning(): void {
@@ -226,30 +302,83 @@ export class Engine implements EngineApi {
     const old = this.model;
     this.model = model;
     this.loaded = loaded;
+    this.modelError = null;
     this.sentDelta = null;
-    old?.dispose();
+    this.localWeights = null;
+    this.trainedSteps = 0;
+    this.trainingEpoch++;
+    disposeQuietly(old);
     await this.store?.setMeta('model', { name: loaded.manifest.name, version: loaded.manifest.version }).catch(() => {});
   }
 
-  private async moveToNextBackend(): Promise<void> {
-    const config = this.config;
-    if (!config || !this.backend || !this.loaded) return;
-    try {
-      const choice = await chooseBackend(backendsAfter(config.backends, this.backend), config.allowSoftwareGpu);
-      this.skipped = [...this.skipped, { backend: this.backend, reason: 'failed while running' }, ...choice.skipped];
-      this.backend = choice.backend;
-      await this.switchTo(this.loaded);
-    } catch (err) {
-      this.note(err);
-    }
+  /** Continues from the local weights saved on an earlier page load, when they start from this version. */
+  private async restoreLocalState(config: EngineConfig): Promise<void> {
+    const saved = await this.store?.getModelState(config.model).catch(() => undefined);
+    if (!saved || !this.model || !this.loaded || saved.baseVersion !== this.loaded.manifest.version) return;
+    if (saved.weights.length !== this.loaded.weights.length) return;
+    this.model.assign(saved.weights);
+    this.localWeights = saved.weights;
+    this.sentDelta = saved.sentDelta;
+    this.pendingExamples = Math.max(this.pendingExamples, saved.pendingExamples);
+    this.trainedSteps = saved.trainedSteps;
+    this.trainingEpoch++;
+  }
+
+  private async saveLocalState(): Promise<void> {
+    if (!this.config || !this.loaded || !this.localWeights) return;
+    await this.store
+      ?.putModelState({
+        model: this.config.model,
+        baseVersion: this.loaded.manifest.version,
+        weights: this.localWeights,
+        sentDelta: this.sentDelta,
+        pendingExamples: this.pendingExamples,
+        trainedSteps: this.trainedSteps,
+        savedAt: Date.now(),
+      })
+      .catch((err: unknown) => this.note(err));
+  }
+
+  private useBackend(choice: { backend: BackendName; reason: string }): void {
+    this.backend = choice.backend;
+    this.backendReason = choice.reason;
+    watchDeviceLoss((why) => {
+      this.note(new Error(why));
+      void this.moveToNextBackend(why);
+    });
+  }
+
+  /** Rebuilds the model (with its local weights) on the next backend in the order. Resolves false when none is left. */
+  private moveToNextBackend(why: string): Promise<boolean> {
+    this.moving ??= (async () => {
+      const config = this.config;
+      const from = this.backend;
+      if (!config || !from || !this.loaded) return;
+      try {
+        const choice = await chooseBackend(backendsAfter(config.backends, from), config.allowSoftwareGpu);
+        this.skipped = [...this.skipped, { backend: from, reason: why }, ...choice.skipped];
+        this.useBackend(choice);
+        const old = this.model;
+        this.model = buildModel({ ...this.loaded, weights: this.localWeights ?? this.loaded.weights });
+        disposeQuietly(old);
+      } catch (err) {
+        this.model = null;
+        this.backend = null;
+        this.modelError = toShelfError(err);
+        this.note(err);
+      }
+    })().finally(() => {
+      this.moving = null;
+    });
+    const from = this.backend;
+    return this.moving.then(() => this.model !== null && this.backend !== from);
   }
 
   private rememberVectors(ids: readonly string[], vectors: readonly (Float32Array | null)[]): void {
     const fresh: [string, Float32Array][] = [];
     ids.forEach((id, i) => {
       const v = vectors[i];
-      if (v && !this.vectors.has(id)) fresh.push([id, v]);
-      if (v) this.vectors.set(id, v);
+      if (v && this.visitor.setVector(id, v)) fresh.push([id, v]);
     });
     if (fresh.length) void this.store?.putVectors(fresh).catch((err: unknown) => this.note(err));
   }
@@ -257,13 +386,22 @@ export class Engine implements EngineApi {
   private async restoreHistory(): Promise<void> {
     if (!this.store) return;
     try {
-      const recent = await this.store.recentEvents(HISTORY_KEEP);
-      this.history = recent.filter((e) => sequenceTypeIndex(e.type) >= 0).map(({ type, itemId, at }) => ({ type, itemId, at }));
-      const found = await this.store.getVectors([...new Set(this.history.map((e) => e.itemId))]);
-      for (const [id, v] of found) this.vectors.set(id, v);
+      this.visitor.restore(await this.store.recentEvents(HISTORY_KEEP * 2));
+      const found = await this.store.getVectors([...new Set([...this.visitor.history.map((e) => e.itemId), ...this.visitor.shown])]);
+      for (const [id, v] of found) this.visitor.setVector(id, v);
     } catch (err) {
       this.note(err);
     }
+  }
+
+  /** Other tabs of the shop write to the same log; their events join this tab's picture of the visitor too. */
+  private listenToOtherTabs(dbName: string): void {
+    if (typeof BroadcastChannel === 'undefined') return;
+    this.channel = new BroadcastChannel(`shelf-events:${dbName}`);
+    this.channel.onmessage = (msg: MessageEvent<VisitorEvent[]>) => {
+      if (!Array.isArray(msg.data)) return;
+      for (const e of msg.data) if (isEventType(e?.type)) this.visitor.apply(e);
+    };
   }
 
   private async flushWrites(): Promise<void> {
@@ -272,8 +410,18 @@ export class Engine implements EngineApi {
     this.writeQueue = [];
     if (!batch.length || !this.store) return;
     try {
-      await this.store.addEvents(batch.map((b) => b.event));
+      const events = batch.map((b) => b.event);
+      const { seqs, dropped } = await appendEvents(this.store, events);
+      this.droppedForQuota += dropped;
+      if (dropped) this.lastError = `storage is full: dropped the ${dropped} oldest event(s)`;
+      this.visitor.markSeen(seqs);
+      this.channel?.postMessage(events.map((e, i) => ({ type: e.type, itemId: e.itemId, at: e.at, seq: seqs[i], ...(e.shownIds ? { shownIds: e.shownIds } : {}) })));
       for (const b of batch) b.done(true);
+      this.writesSincePrune += batch.length;
+      if (this.writesSincePrune >= PRUNE_EVERY) {
+        this.writesSincePrune = 0;
+        await this.store.prune(this.retention).catch((err: unknown) => this.note(err));
+      }
     } catch (err) {
       this.note(err);
       for (const b of batch) b.done(false);
@@ -282,6 +430,15 @@ export class Engine implements EngineApi {
 
   private onStoreClosed(why: string): void {
     this.lastError = `event store closed: ${why}`;
+    // Keep going in memory: events from now on live as long as this worker.
+    this.store = new MemoryEventStore(why);
+  }
+
+  private noModelReason(): FallbackReason {
+    if (!this.config) return 'not_initialized';
+    if (this.modelError?.code === 'model_integrity' || this.modelError?.code === 'model_mismatch') return 'model_integrity';
+    if (this.modelError?.code === 'model_unavailable' || this.modelError?.code === 'network') return 'model_unavailable';
+    return 'no_model';
   }
 
   /** Runs model-mutating work one at a time (training, uploads, version switches). */
@@ -296,6 +453,18 @@ export class Engine implements EngineApi {
     return this.config;
   }
 
+  private installTestHooks(): void {
+    Object.assign(globalThis, {
+      shelfEngineTest: {
+        slowScores: (ms: number) => void (this.faults.slowScoreMs = ms),
+        loseDevice: () => loseDeviceForTest(),
+        crash: () => setTimeout(() => {
+          throw new Error('simulated engine crash');
+        }, 0),
+      },
+    });
+  }
+
   private note(err: unknown): void {
     this.lastError = toShelfError(err).message;
     this.debug('error', this.lastError);
@@ -303,6 +472,27 @@ export class Engine implements EngineApi {
 
   private debug(...args: unknown[]): void {
     if (this.config?.debug) console.debug('[shelf engine]', ...args);
+  }
+}
+
+function candidateFacts(request: RerankRequest) {
+  const category = new Map<string, string>();
+  const inStock = new Map<string, boolean>();
+  for (const c of request.candidates) {
+    if (!c || typeof c !== 'object') continue;
+    const id = typeof c.id === 'number' ? String(c.id) : c.id;
+    if (typeof id !== 'string') continue;
+    if (typeof c.category === 'string') category.set(id, c.category);
+    if (typeof c.inStock === 'boolean') inStock.set(id, c.inStock);
+  }
+  return { category, inStock };
+}
+
+function disposeQuietly(model: ShelfModel | null): void {
+  try {
+    model?.dispose();
+  } catch {
+    // Its backend may be gone (lost device): nothing left to free.
   }
 }
 

@@ -1,0 +1,76 @@
+// Where local training runs. Preferably a second worker spawned by this (engine) worker: the optimiser steps
+// then run in parallel with re-ranking, and the page needs to know nothing about it. When nested workers are
+// unavailable, or the training worker keeps dying, training runs in this thread between calls and status says
+// so ('inline'). Must never hold the engine's model: it gets weights in, gives weights back.
+import * as tf from '@tensorflow/tfjs-core';
+import { wrap, type Remote } from 'comlink';
+import type { BackendName } from '../src/shared/engine-api.js';
+import { ShelfError } from '../src/shared/errors.js';
+import type { TrainerApi, TrainJob, TrainOutcome } from './trainer-api.js';
+import { createTrainerCore } from './trainer-core.js';
+
+export interface Training {
+  readonly where: 'worker' | 'inline';
+  train(job: TrainJob): Promise<TrainOutcome>;
+  dispose(): void;
+}
+
+const MAX_RESPAWNS = 2;
+
+/** Starts training off-thread when possible. `spawn` is injectable for tests. */
+export function startTraining(spawn: (() => Worker) | null = defaultSpawn()): Training {
+  let worker: Worker | null = null;
+  let remote: Remote<TrainerApi> | null = null;
+  let deaths = 0;
+  let failPending: ((err: Error) => void)[] = [];
+  const inline = createTrainerCore(async () => tf.getBackend() as BackendName);
+  const state = { where: (spawn ? 'worker' : 'inline') as 'worker' | 'inline' };
+
+  const ensure = (): Remote<TrainerApi> | null => {
+    if (state.where === 'inline' || !spawn) return null;
+    if (remote) return remote;
+    try {
+      worker = spawn();
+    } catch {
+      state.where = 'inline';
+      return null;
+    }
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      worker?.terminate();
+      worker = null;
+      remote = null;
+      if (++deaths > MAX_RESPAWNS) state.where = 'inline';
+      const err = new ShelfError('internal', `training worker stopped: ${e.message || 'error'}`);
+      for (const f of failPending) f(err);
+      failPending = [];
+    });
+    remote = wrap<TrainerApi>(worker);
+    return remote;
+  };
+
+  return {
+    get where() {
+      return state.where;
+    },
+    async train(job) {
+      const r = ensure();
+      if (!r) return inline.train(job);
+      return new Promise<TrainOutcome>((resolve, reject) => {
+        failPending.push(reject);
+        r.train(job).then(resolve, reject).finally(() => {
+          failPending = failPending.filter((f) => f !== reject);
+        });
+      });
+    },
+    dispose() {
+      worker?.terminate();
+      inline.dispose();
+    },
+  };
+}
+
+function defaultSpawn(): (() => Worker) | null {
+  if (typeof Worker === 'undefined') return null;
+  return () => new Worker(new URL('./trainer.worker.ts', import.meta.url), { type: 'module', name: 'shelf-trainer' });
+}
