@@ -9,7 +9,7 @@ import { CONTENT_VECTOR_DIM, CONTENT_VECTOR_SPACE } from '../src/shared/item-vec
 import { buildApp } from './app.js';
 import { ensureSeeded } from './seed.js';
 import { PgliteStore } from './storage/pglite-store.js';
-import { STORE_TIMEOUT_MS, makeVersion, tempDir, writeSeed } from './testing.js';
+import { STORE_TIMEOUT_MS, makeVersion, tempDir, testConfig, writeSeed } from './testing.js';
 
 const MODEL = 'app-test';
 const seed = makeVersion(MODEL, 1);
@@ -32,7 +32,7 @@ describe('buildApp', () => {
     store = await PgliteStore.open(path.join(tmp.dir, 'db'));
     await writeSeed(path.join(tmp.dir, 'seeds'), seed);
     await ensureSeeded(store, { model: MODEL, seedDir: path.join(tmp.dir, 'seeds') });
-    app = await buildApp({ model: MODEL, minUpdates: 3, staticDir: path.join(tmp.dir, 'dist') }, store);
+    app = await buildApp(testConfig({ model: MODEL, staticDir: path.join(tmp.dir, 'dist') }), store);
   }, STORE_TIMEOUT_MS);
   afterAll(async () => {
     await app?.close();
@@ -127,7 +127,7 @@ describe('buildApp', () => {
     await mkdir(path.join(dist, 'assets'), { recursive: true });
     await writeFile(path.join(dist, 'index.html'), '<!doctype html><title>Shelf demo</title>');
     await writeFile(path.join(dist, 'assets', 'app.js'), 'export {};');
-    const site = await buildApp({ model: MODEL, minUpdates: 3, staticDir: dist }, store);
+    const site = await buildApp(testConfig({ model: MODEL, staticDir: dist }), store);
     try {
       const index = await site.inject({ method: 'GET', url: '/' });
       expect(index.statusCode).toBe(200);

@@ -3,40 +3,42 @@
 // the environment: the caller owns those.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { MAX_UPDATE_PARAMS } from '../src/shared/protocol.js';
 import { parameterCount } from '../src/shared/model/weights.js';
 import type { ServerConfig } from './config.js';
-import { registerCors, type CorsOptions } from './cors.js';
 import { loadDemoCatalog, type Catalog } from './demo/catalog.js';
+import { ticketSigner, type TicketSigner } from './federated/tickets.js';
 import { installErrorHandling } from './http-errors.js';
-import { aggregateNextVersion } from './publish.js';
+import { makeAggregator } from './publish.js';
+import { registerAdminRoutes } from './routes/admin.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerRoundRoutes } from './routes/rounds.js';
 import { registerShopRoutes } from './routes/shop.js';
 import { registerSiteRoutes } from './routes/site.js';
-import { registerUpdateRoutes } from './routes/updates.js';
+import { registerUpdateRoutes, updateBodyLimit } from './routes/updates.js';
 import type { Aggregator, Store } from './storage/store.js';
-import { updateBodyLimit } from './weights-codec.js';
 
 export interface AppOptions {
   /** pino logger to use; omitted: no logging (tests). */
   readonly logger?: FastifyBaseLogger;
   /** Defaults to the server/demo catalogue. */
   readonly catalog?: Catalog;
-  /** Defaults to federated averaging (aggregateNextVersion). */
+  /** Defaults to DP-FedAvg with the config's federated settings (makeAggregator). */
   readonly aggregate?: Aggregator;
-  /** CORS for the script-tag SDK (shop pages on other origins); default: any origin. */
-  readonly cors?: CorsOptions;
+  /** Defaults to a signer keyed by config.ticketSecret. */
+  readonly tickets?: TicketSigner;
 }
 
+/** The largest parameter count an update route is sized for when the model has no version yet. */
+const FALLBACK_PARAMS = 60_000;
+
 /**
- * Builds the app. The model should already be seeded: the upload body limit follows its parameter count
- * (without a version yet, the protocol's maximum is used).
+ * Builds the app. The model should already be seeded: the upload body limit follows its parameter count.
  * @example
  *   const app = await buildApp(loadConfig(), store);
  *   const res = await app.inject({ method: 'GET', url: '/healthz' });
  */
 export async function buildApp(
-  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir'>,
+  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'>,
   store: Store,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
@@ -44,18 +46,26 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
-  await registerCors(app, options.cors);
 
   const manifest = await store.current(config.model);
-  const params = manifest ? parameterCount(manifest.weights) : MAX_UPDATE_PARAMS;
+  const params = manifest ? parameterCount(manifest.weights) : FALLBACK_PARAMS;
+  const tickets = options.tickets ?? ticketSigner(config.ticketSecret);
 
   registerModelRoutes(app, store);
-  registerUpdateRoutes(app, {
-    store,
-    minUpdates: config.minUpdates,
-    aggregate: options.aggregate ?? aggregateNextVersion,
-    bodyLimit: updateBodyLimit(params),
-  });
+  registerRoundRoutes(app, { store, model: config.model, tickets, federated: config.federated });
+  registerUpdateRoutes(
+    app,
+    {
+      store,
+      model: config.model,
+      minUpdates: config.minUpdates,
+      aggregate: options.aggregate ?? makeAggregator(config.federated, config.minUpdates),
+      tickets,
+      federated: config.federated,
+    },
+    updateBodyLimit(params),
+  );
+  if (config.adminToken) registerAdminRoutes(app, { store, token: config.adminToken });
   registerShopRoutes(app, options.catalog ?? loadDemoCatalog());
   await registerSiteRoutes(app, { staticDir: config.staticDir, store, model: config.model });
   await app.ready();

@@ -1,7 +1,7 @@
 // Server configuration: defaults, overrides, and startup errors that name the bad variable.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEMO_MIN_UPDATES, databaseDir, loadConfig } from './config.js';
+import { ConfigError, DEFAULT_FEDERATED, DEFAULT_MIN_UPDATES, databaseDir, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('defaults every variable', () => {
@@ -10,8 +10,10 @@ describe('loadConfig', () => {
       port: 8787,
       host: '127.0.0.1',
       dataDir: '/srv/shelf/.shelf-data',
-      minUpdates: DEMO_MIN_UPDATES,
-      minUpdatesIsDemoDefault: true,
+      minUpdates: DEFAULT_MIN_UPDATES,
+      federated: DEFAULT_FEDERATED,
+      ticketSecret: null,
+      adminToken: null,
       staticDir: '/srv/shelf/dist',
       seedDir: '/srv/shelf/public/models',
       model: 'shelf-demo',
@@ -29,7 +31,6 @@ describe('loadConfig', () => {
     expect(c.host).toBe('0.0.0.0');
     expect(c.dataDir).toBe('/data');
     expect(c.minUpdates).toBe(50);
-    expect(c.minUpdatesIsDemoDefault).toBe(false);
     expect(c.model).toBe('other-model');
     expect(c.logLevel).toBe('debug');
     expect(c.staticDir).toBe('/srv/dist');
@@ -48,6 +49,20 @@ describe('loadConfig', () => {
     expect(message).toMatch(/SHELF_MIN_UPDATES="0": expected at least 1/);
     expect(message).toMatch(/SHELF_MODEL="Bad Name"/);
     expect(message).toMatch(/SHELF_LOG_LEVEL="loud"/);
+  });
+
+  it('reads the federated settings and secrets, and rejects bad ones', () => {
+    const c = loadConfig({
+      SHELF_DP_CLIP: '0.5', SHELF_DP_NOISE_MULTIPLIER: '0', SHELF_DP_SAMPLE_RATE: '1e-3', SHELF_DP_DELTA: '1e-7',
+      SHELF_DP_EPSILON_BUDGET: '4', SHELF_SERVER_OPTIMIZER: 'fedadam', SHELF_SERVER_LR: '0.01',
+      SHELF_ADMIN_TOKEN: 'a-long-enough-token', SHELF_TICKET_SECRET: 'x'.repeat(32),
+    });
+    expect(c.federated).toEqual({ clip: 0.5, noiseMultiplier: 0, sampleRate: 1e-3, delta: 1e-7, epsilonBudget: 4, optimizer: 'fedadam', serverLearningRate: 0.01, chunk: 256 });
+    expect(c.adminToken).toBe('a-long-enough-token');
+    expect(() => loadConfig({ SHELF_DP_CLIP: '0' })).toThrow(/SHELF_DP_CLIP="0": expected more than 0/);
+    expect(() => loadConfig({ SHELF_DP_SAMPLE_RATE: '2' })).toThrow(/SHELF_DP_SAMPLE_RATE="2": expected at most 1/);
+    expect(() => loadConfig({ SHELF_SERVER_OPTIMIZER: 'sgd' })).toThrow(/SHELF_SERVER_OPTIMIZER/);
+    expect(() => loadConfig({ SHELF_ADMIN_TOKEN: 'short' })).toThrow(/SHELF_ADMIN_TOKEN="short": expected at least 16 characters/);
   });
 
   it('rejects an out-of-range port', () => {

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { ModelNameSchema } from '../src/shared/protocol.js';
 import { DEMO_MODEL_NAME } from '../src/shared/model/manifest.js';
 
-/** Default number of accepted updates that publishes a new version. Small so the demo moves; too small for real privacy. */
-export const DEMO_MIN_UPDATES = 3;
+/** Default minimum cohort K: accepted updates on the current round that publish the next version. */
+export const DEFAULT_MIN_UPDATES = 100;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -24,12 +24,34 @@ const intVar = (min: number, max: number, fallback: number) =>
       .default(fallback),
   );
 const textVar = (fallback: string) => z.preprocess(unsetIfEmpty, z.string().default(fallback));
+const numVar = (min: number, max: number, fallback: number, minExclusive = false) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/, `expected a number ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'up ' : ''}to ${max}`)
+      .transform(Number)
+      .pipe(minExclusive ? z.number().gt(min, `expected more than ${min}`).max(max, `expected at most ${max}`) : z.number().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`))
+      .default(fallback),
+  );
+const secretVar = (minLength: number) =>
+  z.preprocess(unsetIfEmpty, z.string().min(minLength, `expected at least ${minLength} characters`).optional());
 
 const EnvSchema = z.object({
   PORT: intVar(0, 65535, 8787),
   HOST: textVar('127.0.0.1'),
   SHELF_DATA_DIR: textVar('.shelf-data'),
-  SHELF_MIN_UPDATES: intVar(1, 100_000, DEMO_MIN_UPDATES),
+  SHELF_MIN_UPDATES: intVar(1, 100_000, DEFAULT_MIN_UPDATES),
+  SHELF_DP_CLIP: numVar(0, 1e6, 1, true),
+  SHELF_DP_NOISE_MULTIPLIER: numVar(0, 1000, 1),
+  SHELF_DP_SAMPLE_RATE: numVar(0, 1, 0.01, true),
+  SHELF_DP_DELTA: numVar(0, 0.1, 1e-6, true),
+  SHELF_DP_EPSILON_BUDGET: numVar(0, 1e9, 8, true),
+  SHELF_SERVER_OPTIMIZER: z.preprocess(unsetIfEmpty, z.enum(['fedavg', 'fedadam']).default('fedavg')),
+  SHELF_SERVER_LR: numVar(0, 1000, 1, true),
+  SHELF_UPDATE_CHUNK: intVar(16, 65535, 256),
+  SHELF_TICKET_SECRET: secretVar(32),
+  SHELF_ADMIN_TOKEN: secretVar(16),
   SHELF_STATIC_DIR: textVar('dist'),
   SHELF_SEED_DIR: textVar('public/models'),
   SHELF_MODEL: z.preprocess(unsetIfEmpty, ModelNameSchema.default(DEMO_MODEL_NAME)),
@@ -45,10 +67,14 @@ export interface ServerConfig {
   readonly host: string;
   /** Absolute path of the data folder (SHELF_DATA_DIR, default `.shelf-data`); the database lives in `<dir>/db`. */
   readonly dataDir: string;
-  /** Updates on the current version needed to publish the next one (SHELF_MIN_UPDATES, default 3). */
+  /** Minimum cohort K: updates on the current round needed to publish the next version (SHELF_MIN_UPDATES, default 100). */
   readonly minUpdates: number;
-  /** True when minUpdates is the demo default rather than a deliberate choice. */
-  readonly minUpdatesIsDemoDefault: boolean;
+  /** Central DP-FedAvg and the server optimiser (see FederatedConfig). */
+  readonly federated: FederatedConfig;
+  /** HMAC key for round tickets (SHELF_TICKET_SECRET, ≥ 32 chars); null: a random key per process. */
+  readonly ticketSecret: string | null;
+  /** Bearer token of the admin API (SHELF_ADMIN_TOKEN, ≥ 16 chars); null: the admin API is disabled (404). */
+  readonly adminToken: string | null;
   /** Absolute path of the built site served at `/` (SHELF_STATIC_DIR, default `dist`). */
   readonly staticDir: string;
   /** Absolute path of the seed models, `<dir>/<model>/<version>/` (SHELF_SEED_DIR, default `public/models`). */
@@ -58,6 +84,36 @@ export interface ServerConfig {
   /** pino level (SHELF_LOG_LEVEL, default info). */
   readonly logLevel: LogLevel;
 }
+
+export interface FederatedConfig {
+  /** L2 bound each client update is clipped to, and the sensitivity the noise is calibrated to (SHELF_DP_CLIP, default 1). */
+  readonly clip: number;
+  /** z: Gaussian noise std on the sum of a round's updates is z·clip (SHELF_DP_NOISE_MULTIPLIER, default 1; 0 = no DP). */
+  readonly noiseMultiplier: number;
+  /** q: the share of all visitors expected to take part in one round, for the accountant (SHELF_DP_SAMPLE_RATE, default 0.01). */
+  readonly sampleRate: number;
+  /** δ of the (ε, δ) guarantee (SHELF_DP_DELTA, default 1e-6; use < 1 / number of visitors). */
+  readonly delta: number;
+  /** Publication stops before the cumulative ε would exceed this (SHELF_DP_EPSILON_BUDGET, default 8). */
+  readonly epsilonBudget: number;
+  /** Server optimiser (SHELF_SERVER_OPTIMIZER fedavg|fedadam, default fedavg) and its learning rate (SHELF_SERVER_LR, default 1). */
+  readonly optimizer: 'fedavg' | 'fedadam';
+  readonly serverLearningRate: number;
+  /** Values per int8 scale clients are told to use (SHELF_UPDATE_CHUNK, default 256). */
+  readonly chunk: number;
+}
+
+/** Defaults for tests and tools that build an app without reading the environment. */
+export const DEFAULT_FEDERATED: FederatedConfig = Object.freeze({
+  clip: 1,
+  noiseMultiplier: 1,
+  sampleRate: 0.01,
+  delta: 1e-6,
+  epsilonBudget: 8,
+  optimizer: 'fedavg',
+  serverLearningRate: 1,
+  chunk: 256,
+});
 
 /** Raised for an environment the server must not start with; the message lists every bad variable. */
 export class ConfigError extends Error {
@@ -89,7 +145,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     host: e.HOST,
     dataDir: path.resolve(cwd, e.SHELF_DATA_DIR),
     minUpdates: e.SHELF_MIN_UPDATES,
-    minUpdatesIsDemoDefault: unsetIfEmpty(env.SHELF_MIN_UPDATES) === undefined,
+    federated: Object.freeze({
+      clip: e.SHELF_DP_CLIP,
+      noiseMultiplier: e.SHELF_DP_NOISE_MULTIPLIER,
+      sampleRate: e.SHELF_DP_SAMPLE_RATE,
+      delta: e.SHELF_DP_DELTA,
+      epsilonBudget: e.SHELF_DP_EPSILON_BUDGET,
+      optimizer: e.SHELF_SERVER_OPTIMIZER,
+      serverLearningRate: e.SHELF_SERVER_LR,
+      chunk: e.SHELF_UPDATE_CHUNK,
+    }),
+    ticketSecret: e.SHELF_TICKET_SECRET ?? null,
+    adminToken: e.SHELF_ADMIN_TOKEN ?? null,
     staticDir: path.resolve(cwd, e.SHELF_STATIC_DIR),
     seedDir: path.resolve(cwd, e.SHELF_SEED_DIR),
     model: e.SHELF_MODEL,

@@ -3,7 +3,7 @@
 // SIGINT/SIGTERM. Must never start serving with a bad config or a seed that failed its checks.
 import { pino } from 'pino';
 import { buildApp } from './app.js';
-import { ConfigError, databaseDir, loadConfig, type ServerConfig } from './config.js';
+import { ConfigError, DEFAULT_MIN_UPDATES, databaseDir, loadConfig, type ServerConfig } from './config.js';
 import { SeedError, ensureSeeded } from './seed.js';
 import { siteIsBuilt } from './routes/site.js';
 import { PgliteStore } from './storage/pglite-store.js';
@@ -36,14 +36,23 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  if (config.minUpdatesIsDemoDefault) {
+  const f = config.federated;
+  if (config.minUpdates < DEFAULT_MIN_UPDATES) {
     log.warn(
       { minUpdates: config.minUpdates },
-      `a new version is published every ${config.minUpdates} updates: a demo value, far too few to hide any one client; set SHELF_MIN_UPDATES for real use`,
+      `minimum cohort K = ${config.minUpdates} (SHELF_MIN_UPDATES), below the default ${DEFAULT_MIN_UPDATES}: a demo/test value, too few to hide any one visitor`,
     );
   } else {
-    log.info({ minUpdates: config.minUpdates }, 'updates needed per published version');
+    log.info({ minUpdates: config.minUpdates }, 'minimum cohort per published version');
   }
+  log.info(
+    { clip: f.clip, noiseMultiplier: f.noiseMultiplier, sampleRate: f.sampleRate, delta: f.delta, epsilonBudget: f.epsilonBudget, optimizer: f.optimizer, serverLearningRate: f.serverLearningRate },
+    f.noiseMultiplier > 0
+      ? `central DP-FedAvg: noise std on the mean = z·C/K = ${((f.noiseMultiplier * f.clip) / config.minUpdates).toPrecision(3)}`
+      : 'SHELF_DP_NOISE_MULTIPLIER=0: no noise, no differential privacy (published versions carry epsilon null)',
+  );
+  if (!config.ticketSecret) log.warn('SHELF_TICKET_SECRET not set: a random ticket key for this process; tickets die with it');
+  if (!config.adminToken) log.info('SHELF_ADMIN_TOKEN not set: the admin API (versions, rollback) is disabled');
   if (!siteIsBuilt(config.staticDir)) {
     log.warn({ staticDir: config.staticDir }, 'demo site not built; `/` answers 503 until `npm run build` runs');
   }

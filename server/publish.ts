@@ -1,37 +1,114 @@
-// Builds the next model version (weights + manifest) from the current one and its pending updates; this is
-// the Aggregator the store calls inside its ingestion transaction. Must stay synchronous and free of I/O
-// (it runs inside a database transaction) and must never produce weights that are not all finite.
+// Builds the next model version from the current one and a round's updates with central DP-FedAvg: each
+// update re-clipped to the clip bound, summed, Gaussian noise of std z·C added, divided by the cohort, then
+// one server-optimiser step (FedAvg or FedAdam). This is the Aggregator the store calls inside its ingestion
+// transaction: synchronous, no I/O; it refuses to publish past the privacy budget or with non-finite weights.
+import { randomBytes } from 'node:crypto';
+import { gaussianFrom, noisyMean, serverStep, type Gaussian, type OptimizerState } from '../src/shared/federated/aggregate.js';
 import { makeManifest } from '../src/shared/model/manifest.js';
 import { parameterCount } from '../src/shared/model/weights.js';
-import { allFinite, applyDelta, weightedMean } from './aggregate.js';
-import type { Aggregator, ModelVersion, PendingUpdate } from './storage/store.js';
+import { allFinite } from './aggregate.js';
+import type { FederatedConfig } from './config.js';
+import { cumulativeEpsilon, withRound } from './federated/privacy.js';
+import { RoundFailedError } from './federated/round-state.js';
+import type { Aggregator, ModelVersion } from './storage/store.js';
 import { bytesToFloats, floatsToBytes, sha256Hex } from './weights-codec.js';
 
+/** Uniform [0, 1) from the OS's CSPRNG: the noise must not be predictable by anyone who sees the updates. */
+export function cryptoUniform(): () => number {
+  let pool = randomBytes(0);
+  let at = 0;
+  return () => {
+    if (at + 6 > pool.length) {
+      pool = randomBytes(6 * 4096);
+      at = 0;
+    }
+    const v = pool.readUIntBE(at, 6) / 2 ** 48;
+    at += 6;
+    return v;
+  };
+}
+
+function encodeState(s: OptimizerState | null): Uint8Array | null {
+  if (!s) return null;
+  const both = new Float32Array(s.m.length * 2);
+  both.set(s.m, 0);
+  both.set(s.v, s.m.length);
+  return floatsToBytes(both);
+}
+
+function decodeState(bytes: Uint8Array | null | undefined, n: number): OptimizerState | null {
+  if (!bytes) return null;
+  const both = bytesToFloats(bytes);
+  if (both.length !== 2 * n) return null;
+  return { m: both.subarray(0, n), v: both.subarray(n) };
+}
+
 /**
- * The default aggregator: base + example-weighted mean of the deltas, as version `base + 1`.
- * @example
- *   store.ingest(update, { minUpdates: 3, aggregate: aggregateNextVersion });
- * @throws Error when a stored delta has the wrong length or the result is not finite (the ingestion rolls back).
+ * The DP-FedAvg aggregator for a configuration.
+ * @param gaussian standard-normal source; defaults to one fed by the OS CSPRNG (tests pass a seeded one)
+ * @throws RoundFailedError('privacy_budget_exhausted') when this round would take ε past the budget (no
+ *   round opens again), RoundFailedError('non_finite_result') when the result is not finite.
  */
-export const aggregateNextVersion: Aggregator = (base: ModelVersion, updates: readonly PendingUpdate[]): ModelVersion => {
-  const baseWeights = bytesToFloats(base.weights);
-  const expected = parameterCount(base.manifest.weights);
-  if (baseWeights.length !== expected) {
-    throw new Error(`version ${base.manifest.version} has ${baseWeights.length} weights, its manifest says ${expected}`);
-  }
-  const mean = weightedMean(updates.map((u) => ({ delta: bytesToFloats(u.delta), examples: u.exampleCount })));
-  const next = applyDelta(baseWeights, mean);
-  if (!allFinite(next)) throw new Error(`aggregating ${updates.length} updates on version ${base.manifest.version} gave non-finite weights`);
-  const weights = floatsToBytes(next);
-  const manifest = makeManifest({
-    name: base.manifest.name,
-    version: base.manifest.version + 1,
-    parent: base.manifest.version,
-    vectorSpace: base.manifest.vectorSpace,
-    config: base.manifest.config,
-    weightsSha256: sha256Hex(weights),
-    weightsBytes: weights.byteLength,
-    lineage: { kind: 'aggregate', updates: updates.length, examples: updates.reduce((n, u) => n + u.exampleCount, 0) },
-  });
-  return { manifest, weights };
-};
+export function makeAggregator(f: FederatedConfig, minCohort: number, gaussian: Gaussian = gaussianFrom(cryptoUniform())): Aggregator {
+  return (base: ModelVersion, updates, ctx) => {
+    const baseWeights = bytesToFloats(base.weights);
+    const n = parameterCount(base.manifest.weights);
+    if (baseWeights.length !== n) throw new Error(`version ${base.manifest.version} has ${baseWeights.length} weights, its manifest says ${n}`);
+
+    const spentAfter = withRound(ctx.spent, f.sampleRate, f.noiseMultiplier);
+    const epsilon = cumulativeEpsilon(spentAfter, f.delta);
+    if (f.noiseMultiplier > 0 && epsilon !== null && epsilon > f.epsilonBudget) {
+      throw new RoundFailedError(
+        'privacy_budget_exhausted',
+        `publishing round ${ctx.round} would take ε to ${epsilon.toFixed(3)} (δ ${f.delta}), over the budget of ${f.epsilonBudget}; training has stopped`,
+        false,
+      );
+    }
+    const mean = noisyMean(
+      updates.map((u) => ({ values: bytesToFloats(u.delta), weight: u.exampleCount })),
+      { clip: f.clip, noiseMultiplier: f.noiseMultiplier },
+      gaussian,
+      // The cohort is exactly K when the round closes, so dividing by K reveals nothing and matches σ = z·C/K.
+      Math.max(minCohort, updates.length),
+    );
+    const stepped = serverStep(
+      baseWeights,
+      mean,
+      { kind: f.optimizer, learningRate: f.serverLearningRate },
+      decodeState(base.optimizerState, n),
+    );
+    if (!allFinite(stepped.weights)) {
+      throw new RoundFailedError('non_finite_result', `aggregating round ${ctx.round} gave non-finite weights`, true);
+    }
+    const weights = floatsToBytes(stepped.weights);
+    const manifest = makeManifest({
+      name: base.manifest.name,
+      version: ctx.nextVersion,
+      parent: base.manifest.version,
+      vectorSpace: base.manifest.vectorSpace,
+      config: base.manifest.config,
+      weightsSha256: sha256Hex(weights),
+      weightsBytes: weights.byteLength,
+      lineage: {
+        kind: 'aggregate',
+        updates: updates.length,
+        examples: updates.reduce((s, u) => s + u.exampleCount, 0),
+        round: ctx.round,
+        optimizer: f.optimizer,
+      },
+    });
+    const privacy = {
+      epsilon,
+      delta: f.delta,
+      rounds: spentAfter.reduce((s, x) => s + x.rounds, 0),
+      noiseMultiplier: f.noiseMultiplier,
+      clip: f.clip,
+      sampleRate: f.sampleRate,
+    };
+    return {
+      version: { manifest: { ...manifest, privacy }, weights, optimizerState: encodeState(stepped.state) },
+      sampleRate: f.sampleRate,
+      noiseMultiplier: f.noiseMultiplier,
+    };
+  };
+}

@@ -6,6 +6,11 @@ import path from 'node:path';
 import { MANIFEST_FILE, WEIGHTS_FILE, makeManifest } from '../src/shared/model/manifest.js';
 import { parameterCount, weightSpecs } from '../src/shared/model/weights.js';
 import type { ModelConfig } from '../src/shared/protocol.js';
+import { clipToNorm } from '../src/shared/federated/clip.js';
+import { quantizeInt8 } from '../src/shared/federated/quantize.js';
+import { encodeUpdate } from '../src/shared/federated/wire.js';
+import { mulberry32 } from '../src/shared/model/weights.js';
+import { DEFAULT_FEDERATED, type FederatedConfig, type ServerConfig } from './config.js';
 import type { ModelVersion } from './storage/store.js';
 import { floatsToBytes, sha256Hex } from './weights-codec.js';
 
@@ -55,3 +60,25 @@ export function encodeDelta(values: ArrayLike<number>): string {
 
 /** PGlite creates its cluster on first open (seconds); hooks that open a store need this much time. */
 export const STORE_TIMEOUT_MS = 60_000;
+
+/** The app's config for tests: no noise unless asked (so results are exact), no admin token unless given. */
+export function testConfig(over: Partial<Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'ticketSecret' | 'adminToken'>> & { federated?: Partial<FederatedConfig> } & Pick<ServerConfig, 'model' | 'staticDir'>) {
+  return {
+    minUpdates: 3,
+    ticketSecret: 't'.repeat(32),
+    adminToken: null,
+    ...over,
+    federated: { ...DEFAULT_FEDERATED, noiseMultiplier: 0, clip: 1000, ...over.federated },
+  };
+}
+
+/** A client's update as the uploader sends it: clipped, int8-quantised, in the wire format. */
+export function wireUpdate(
+  values: ArrayLike<number>,
+  o: { baseVersion: number; round: number; ticket: string; exampleBucket?: number; chunk?: number; clip?: number },
+): Buffer {
+  const v = Float32Array.from(values);
+  const clipped = o.clip ? clipToNorm(v, o.clip).values : v;
+  const update = quantizeInt8(clipped, o.chunk ?? 256, mulberry32(5));
+  return Buffer.from(encodeUpdate({ baseVersion: o.baseVersion, round: o.round, exampleBucket: o.exampleBucket ?? 1, ticket: o.ticket, update }));
+}

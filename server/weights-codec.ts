@@ -29,10 +29,3 @@ export function decodeBase64(text: string): Uint8Array {
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
-
-/** Largest body, in bytes, a JSON update for `params` float32 values can need: base64 of the delta plus the envelope. */
-export function updateBodyLimit(params: number): number {
-  const base64Chars = 4 * Math.ceil((params * 4) / 3);
-  const envelope = 1024; // protocol, model name, baseVersion, exampleCount, key names, whitespace
-  return base64Chars + envelope;
-}

@@ -1,26 +1,43 @@
-// POST /v1/updates: validates a client's weight delta against the current model version, stores it
-// durably, and publishes the next version when enough updates are pending (all in one store transaction).
+// POST /v1/updates: one client update in the binary wire format (src/shared/federated/wire.ts). Checks the
+// structure, the round and base version (409), the ticket (403 forged, 409 reused), the shape against the
+// model, finite scales and the clip bound (400), then stores it durably with its ticket; the K-th update of a
+// round aggregates and publishes the next version in the same transaction.
 // Must never store anything from a request it rejects, and never answer 2xx before the update is durable.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorBodySchema, UpdateAcceptedSchema, UpdateUploadSchema, type Manifest } from '../../src/shared/protocol.js';
+import { l2Norm } from '../../src/shared/federated/clip.js';
+import { dequantize } from '../../src/shared/federated/quantize.js';
+import { KEEPALIVE_LIMIT_BYTES, MAX_TICKET_CHARS, WireFormatError, decodeUpdate, wireBytes, type WireUpdate } from '../../src/shared/federated/wire.js';
 import { parameterCount } from '../../src/shared/model/weights.js';
+import { ErrorBodySchema, UPDATE_MEDIA_TYPE, UpdateAcceptedSchema, type Manifest } from '../../src/shared/protocol.js';
+import type { FederatedConfig } from '../config.js';
+import type { TicketSigner } from '../federated/tickets.js';
 import { HttpError } from '../http-errors.js';
 import type { Aggregator, Store } from '../storage/store.js';
-import { bytesToFloats, decodeBase64 } from '../weights-codec.js';
+import { floatsToBytes } from '../weights-codec.js';
 
 /**
- * Largest |value| accepted in a delta. Far beyond any honest training step, and small enough that base + mean
- * can never overflow float32, so aggregation can never produce Infinity.
+ * How far above the clip bound a decoded update may be: stochastic int8 rounding can lengthen a vector
+ * clipped exactly to C by up to about one scale per value. The server re-clips to C before summing, so the
+ * slack never changes the sensitivity the noise is calibrated to.
  */
-export const MAX_ABS_DELTA = 1e6;
+export const CLIP_SLACK = 1.1;
+
+/** Smallest chunk the server accepts; it bounds the body limit (one float32 scale per chunk). */
+export const MIN_CHUNK = 16;
 
 export interface UpdateRouteOptions {
   readonly store: Store;
+  readonly model: string;
   readonly minUpdates: number;
   readonly aggregate: Aggregator;
-  /** Body limit in bytes, derived from the served model's parameter count. */
-  readonly bodyLimit: number;
+  readonly tickets: TicketSigner;
+  readonly federated: FederatedConfig;
+}
+
+/** Largest body an update for `params` values can be: header, longest ticket, smallest chunk; never over 64 KiB. */
+export function updateBodyLimit(params: number): number {
+  return Math.min(KEEPALIVE_LIMIT_BYTES, wireBytes(params, MIN_CHUNK, MAX_TICKET_CHARS));
 }
 
 function staleError(model: string, base: number, current: number): HttpError {
@@ -32,63 +49,80 @@ function staleError(model: string, base: number, current: number): HttpError {
   );
 }
 
-/** Checks the decoded delta against the manifest; returns the bytes to store. */
-function checkDelta(manifest: Manifest, base64: string): Uint8Array {
-  const bytes = decodeBase64(base64);
-  const params = parameterCount(manifest.weights);
-  if (bytes.byteLength !== params * 4) {
-    throw new HttpError(
-      400,
-      'invalid_update',
-      `delta decodes to ${bytes.byteLength} bytes; ${manifest.name} v${manifest.version} has ${params} float32 parameters, so ${params * 4} bytes are expected`,
-    );
-  }
-  const values = bytesToFloats(bytes);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!Number.isFinite(v)) throw new HttpError(400, 'invalid_update', `delta value ${i} is ${v}; every value must be a finite number`);
-    if (Math.abs(v) > MAX_ABS_DELTA) {
-      throw new HttpError(400, 'invalid_update', `delta value ${i} is ${v}; values beyond ±${MAX_ABS_DELTA} are rejected`);
-    }
-  }
-  return bytes;
+function wrongRound(round: number, current: number | null): HttpError {
+  return new HttpError(409, 'wrong_round', `round ${round} is not open${current ? `; the open round is ${current}: ask for a new ticket` : ''}`);
 }
 
-export function registerUpdateRoutes(app: FastifyInstance, opts: UpdateRouteOptions): void {
+/** Shape, scales and norm; returns the dequantised update as float32 bytes. */
+function checkValues(manifest: Manifest, u: WireUpdate, clip: number): Uint8Array {
+  const params = parameterCount(manifest.weights);
+  if (u.update.q.length !== params) {
+    throw new HttpError(400, 'invalid_update', `update has ${u.update.q.length} values; ${manifest.name} v${manifest.version} has ${params} parameters`);
+  }
+  if (u.update.chunk < MIN_CHUNK) throw new HttpError(400, 'invalid_update', `chunk ${u.update.chunk} is below the minimum of ${MIN_CHUNK}`);
+  for (const [i, s] of u.update.scales.entries()) {
+    if (!Number.isFinite(s) || s < 0) throw new HttpError(400, 'invalid_update', `scale ${i} is ${s}; scales must be finite and ≥ 0`);
+  }
+  const values = dequantize(u.update);
+  const norm = l2Norm(values);
+  if (!Number.isFinite(norm)) throw new HttpError(400, 'invalid_update', 'update values are not finite');
+  if (norm > clip * CLIP_SLACK) {
+    throw new HttpError(400, 'over_clip_bound', `update L2 norm ${norm.toPrecision(4)} is over the clip bound ${clip} (×${CLIP_SLACK} for rounding); clip it before quantising`);
+  }
+  return floatsToBytes(values);
+}
+
+export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions, bodyLimit: number): void {
+  // Binary bodies for this route; JSON stays the default elsewhere.
+  app.addContentTypeParser(UPDATE_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/updates',
     {
-      bodyLimit: opts.bodyLimit,
+      bodyLimit,
       schema: {
-        body: UpdateUploadSchema,
-        response: {
-          200: UpdateAcceptedSchema,
-          400: ErrorBodySchema,
-          404: ErrorBodySchema,
-          409: ErrorBodySchema,
-          413: ErrorBodySchema,
-        },
+        response: { 200: UpdateAcceptedSchema, 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 413: ErrorBodySchema, 415: ErrorBodySchema },
       },
     },
     async (request) => {
-      const upload = request.body;
-      const manifest = await opts.store.current(upload.model);
-      if (!manifest) throw new HttpError(404, 'unknown_model', `no model named '${upload.model}'`);
-      if (upload.baseVersion !== manifest.version) throw staleError(upload.model, upload.baseVersion, manifest.version);
-      const delta = checkDelta(manifest, upload.delta);
-
-      // The checks above read outside the transaction; ingest re-checks the version under the model's lock.
-      const result = await opts.store.ingest(
-        { model: upload.model, baseVersion: upload.baseVersion, exampleCount: upload.exampleCount, delta },
-        { minUpdates: opts.minUpdates, aggregate: opts.aggregate },
-      );
-      if (result.status === 'unknown_model') throw new HttpError(404, 'unknown_model', `no model named '${upload.model}'`);
-      if (result.status === 'stale') throw staleError(upload.model, upload.baseVersion, result.current);
-      if (result.published !== null) {
-        request.log.info({ model: upload.model, version: result.published }, 'published a new model version');
+      if (!Buffer.isBuffer(request.body)) {
+        throw new HttpError(415, 'unsupported_media_type', `send the update as ${UPDATE_MEDIA_TYPE} in the binary wire format`);
       }
-      return { accepted: true as const, pending: result.pending, published: result.published };
+      const body = new Uint8Array(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+      let u: WireUpdate;
+      try {
+        u = decodeUpdate(body);
+      } catch (err) {
+        if (err instanceof WireFormatError) throw new HttpError(400, 'invalid_update', err.message);
+        throw err;
+      }
+      const ticket = o.tickets.verify(o.model, u.ticket);
+      if (!ticket) throw new HttpError(403, 'invalid_ticket', 'the ticket was not issued by this server for this model');
+      if (ticket.round !== u.round) throw new HttpError(403, 'invalid_ticket', `the ticket is for round ${ticket.round}, the update says round ${u.round}`);
+      const manifest = await o.store.current(o.model);
+      if (!manifest) throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
+      if (u.baseVersion !== manifest.version) throw staleError(o.model, u.baseVersion, manifest.version);
+      const delta = checkValues(manifest, u, o.federated.clip);
+
+      // The checks above read outside the transaction; ingest re-checks version, round and ticket under the model's lock.
+      const result = await o.store.ingest(
+        { model: o.model, round: u.round, baseVersion: u.baseVersion, exampleCount: u.exampleBucket, delta, ticketNonce: ticket.nonce },
+        { minUpdates: o.minUpdates, aggregate: o.aggregate },
+      );
+      switch (result.status) {
+        case 'unknown_model':
+          throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
+        case 'stale':
+          throw staleError(o.model, u.baseVersion, result.current);
+        case 'wrong_round':
+          throw wrongRound(u.round, result.current);
+        case 'ticket_used':
+          throw new HttpError(409, 'ticket_used', 'this ticket has already been used; each ticket carries one update');
+        case 'accepted':
+          if (result.published !== null) request.log.info({ model: o.model, version: result.published, round: u.round }, 'published a new model version');
+          if (result.failed) request.log.warn({ model: o.model, round: u.round, reason: result.failed }, 'round failed; nothing published');
+          return { accepted: true as const, pending: result.pending, published: result.published };
+      }
     },
   );
 }

@@ -50,6 +50,42 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX updates_pending ON updates (model, base_version) WHERE consumed_in_version IS NULL;
     `,
   },
+  {
+    version: 2,
+    description: 'federated rounds, single-use tickets, optimiser state, version changes',
+    sql: `
+      -- A round collects one cohort of updates on one base version: open → aggregating → published | failed.
+      CREATE TABLE rounds (
+        id                serial      PRIMARY KEY,
+        model             text        NOT NULL REFERENCES models (name),
+        base_version      integer     NOT NULL,
+        state             text        NOT NULL CHECK (state IN ('open', 'aggregating', 'published', 'failed')),
+        opened_at         timestamptz NOT NULL DEFAULT now(),
+        closed_at         timestamptz NULL,
+        published_version integer     NULL,
+        -- What the accountant composes: the sampling rate and noise multiplier this round was published with.
+        sample_rate       double precision NULL,
+        noise_multiplier  double precision NULL,
+        failure           text        NULL,
+        FOREIGN KEY (model, base_version) REFERENCES model_versions (model, version)
+      );
+      CREATE UNIQUE INDEX rounds_one_live ON rounds (model) WHERE state IN ('open', 'aggregating');
+      ALTER TABLE updates ADD COLUMN round_id integer NULL REFERENCES rounds (id);
+      ALTER TABLE updates ADD COLUMN ticket_nonce text NULL;
+      CREATE UNIQUE INDEX updates_ticket ON updates (ticket_nonce) WHERE ticket_nonce IS NOT NULL;
+      ALTER TABLE model_versions ADD COLUMN optimizer_state bytea NULL;
+      -- Set when training has stopped for good (the privacy budget is spent); no round opens again.
+      ALTER TABLE models ADD COLUMN stopped text NULL;
+      CREATE TABLE version_changes (
+        id           serial      PRIMARY KEY,
+        model        text        NOT NULL REFERENCES models (name),
+        from_version integer     NULL,
+        to_version   integer     NOT NULL,
+        kind         text        NOT NULL CHECK (kind IN ('seed', 'aggregate', 'admin')),
+        at           timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's; returns the versions applied. */

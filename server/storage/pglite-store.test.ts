@@ -1,7 +1,10 @@
-// The PGlite store on a temp folder: seeding, ingestion and publishing, serialized concurrent ingestion,
-// and a restart (close, reopen the same folder) that keeps versions and pending updates.
+// The PGlite store on a temp folder: seeding, rounds (open → aggregating → published | failed), single-use
+// tickets, publishing on the K-th update, serialized concurrent ingestion, rollback of a failed aggregation,
+// a failed round that stops training (privacy budget), setCurrent (rollback) and a restart that keeps state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateNextVersion } from '../publish.js';
+import { DEFAULT_FEDERATED } from '../config.js';
+import { RoundFailedError } from '../federated/round-state.js';
+import { makeAggregator } from '../publish.js';
 import { STORE_TIMEOUT_MS, makeVersion, tempDir } from '../testing.js';
 import { floatsToBytes } from '../weights-codec.js';
 import { PgliteStore } from './pglite-store.js';
@@ -10,17 +13,21 @@ import type { IngestPolicy, NewUpdate } from './store.js';
 const MODEL = 'store-test';
 const seed = makeVersion(MODEL, 1);
 const params = seed.weights.byteLength / 4;
-const policy: IngestPolicy = { minUpdates: 3, aggregate: aggregateNextVersion };
-const update = (baseVersion: number, value = 0.5, exampleCount = 1): NewUpdate => ({
+const policy: IngestPolicy = { minUpdates: 3, aggregate: makeAggregator({ ...DEFAULT_FEDERATED, noiseMultiplier: 0 }, 3) };
+let nonce = 0;
+const update = (baseVersion: number, round: number, value = 0.01, ticketNonce = `n${nonce++}`): NewUpdate => ({
   model: MODEL,
+  round,
   baseVersion,
-  exampleCount,
+  exampleCount: 1,
   delta: floatsToBytes(new Float32Array(params).fill(value)),
+  ticketNonce,
 });
 
 describe('PgliteStore', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let store: PgliteStore;
+  const openRound = async () => (await store.openRound(MODEL)).round!;
 
   beforeAll(async () => {
     tmp = await tempDir();
@@ -33,34 +40,40 @@ describe('PgliteStore', () => {
 
   it('knows nothing of a model before its seed, then serves the seed as current', async () => {
     expect(await store.current(MODEL)).toBeNull();
-    expect(await store.ingest(update(1), policy)).toEqual({ status: 'unknown_model' });
+    expect(await store.ingest(update(1, 1), policy)).toEqual({ status: 'unknown_model' });
+    expect(await store.openRound(MODEL)).toEqual({ round: null, stopped: null });
     await store.importSeed(seed);
     expect(await store.current(MODEL)).toEqual(seed.manifest);
-    expect(await store.manifest(MODEL, 1)).toEqual(seed.manifest);
+    expect(JSON.stringify(await store.current(MODEL))).toBe(JSON.stringify(seed.manifest));
     expect(await store.weights(MODEL, 1)).toEqual(seed.weights);
     expect(await store.weights(MODEL, 2)).toBeNull();
     await expect(store.importSeed(seed)).rejects.toThrow(/already has versions/);
   });
 
-  it('keeps manifest key order through jsonb', async () => {
-    expect(JSON.stringify(await store.current(MODEL))).toBe(JSON.stringify(seed.manifest));
+  it('opens one round on the current version and keeps it open until it completes', async () => {
+    const r = await openRound();
+    expect(r).toEqual({ id: 1, model: MODEL, baseVersion: 1, state: 'open', pending: 0 });
+    expect(await openRound()).toEqual(r);
   });
 
-  it('stores updates, refuses stale ones, and publishes on the K-th', async () => {
-    expect(await store.ingest(update(1), policy)).toEqual({ status: 'accepted', pending: 1, published: null });
-    expect(await store.ingest(update(7), policy)).toEqual({ status: 'stale', current: 1 });
-    expect(await store.ingest(update(1), policy)).toEqual({ status: 'accepted', pending: 2, published: null });
+  it('stores updates once per ticket, refuses stale versions and other rounds, and publishes on the K-th', async () => {
+    expect(await store.ingest(update(1, 1, 0.01, 'same'), policy)).toEqual({ status: 'accepted', pending: 1, published: null });
+    expect(await store.ingest(update(1, 1, 0.01, 'same'), policy)).toEqual({ status: 'ticket_used' });
+    expect(await store.ingest(update(7, 1), policy)).toEqual({ status: 'stale', current: 1 });
+    expect(await store.ingest(update(1, 9), policy)).toEqual({ status: 'wrong_round', current: 1 });
+    expect(await store.ingest(update(1, 1), policy)).toEqual({ status: 'accepted', pending: 2, published: null });
     expect(await store.counts(MODEL)).toEqual({ versions: 1, pending: 2, updates: 2 });
-    expect(await store.ingest(update(1), policy)).toEqual({ status: 'accepted', pending: 0, published: 2 });
+    expect(await store.ingest(update(1, 1), policy)).toEqual({ status: 'accepted', pending: 0, published: 2 });
     const v2 = await store.current(MODEL);
-    expect(v2?.version).toBe(2);
-    expect(v2?.parent).toBe(1);
+    expect(v2).toMatchObject({ version: 2, parent: 1, lineage: { round: 1, updates: 3 }, privacy: { rounds: 1, epsilon: null } });
     expect(await store.counts(MODEL)).toEqual({ versions: 2, pending: 0, updates: 3 });
-    expect(await store.ingest(update(1), policy)).toEqual({ status: 'stale', current: 2 });
+    expect(await openRound()).toMatchObject({ id: 2, baseVersion: 2, state: 'open' });
+    expect(await store.ingest(update(1, 1), policy)).toEqual({ status: 'stale', current: 2 });
+    expect(await store.ingest(update(2, 1), policy)).toEqual({ status: 'wrong_round', current: 2 });
   });
 
-  it('serializes concurrent ingestion: 2K simultaneous updates publish exactly two versions', async () => {
-    const results = await Promise.all(Array.from({ length: 6 }, () => store.ingest(update(2), policy)));
+  it('serializes concurrent ingestion: 2K simultaneous updates publish exactly one version', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, () => store.ingest(update(2, 2), policy)));
     const published = results.flatMap((r) => (r.status === 'accepted' && r.published !== null ? [r.published] : []));
     expect(published).toEqual([3]);
     // The other three were computed against version 2, which is no longer current after the first publish.
@@ -68,28 +81,49 @@ describe('PgliteStore', () => {
     expect((await store.current(MODEL))?.version).toBe(3);
   });
 
-  it('rolls the whole ingestion back when aggregation throws', async () => {
-    const failing: IngestPolicy = {
-      minUpdates: 1,
-      aggregate: () => {
-        throw new Error('boom');
-      },
-    };
+  it('rolls the whole ingestion back when aggregation throws an unexpected error', async () => {
+    const failing: IngestPolicy = { minUpdates: 1, aggregate: () => { throw new Error('boom'); } };
     const before = await store.counts(MODEL);
-    await expect(store.ingest(update(3), failing)).rejects.toThrow('boom');
+    await expect(store.ingest(update(3, 3), failing)).rejects.toThrow('boom');
     expect(await store.counts(MODEL)).toEqual(before);
+    expect(await openRound()).toMatchObject({ id: 3, state: 'open' });
   });
 
-  it('keeps versions and pending updates across a restart', async () => {
-    expect(await store.ingest(update(3), policy)).toMatchObject({ status: 'accepted', pending: 1 });
+  it('rolls back to an older version: the open round is superseded, the next publish gets a new number', async () => {
+    expect(await store.ingest(update(3, 3), policy)).toMatchObject({ status: 'accepted', pending: 1 });
+    expect(await store.setCurrent(MODEL, 2)).toEqual({ previous: 3 });
+    expect((await store.current(MODEL))?.version).toBe(2);
+    const r = await openRound();
+    expect(r).toMatchObject({ id: 4, baseVersion: 2, pending: 0 });
+    expect(await store.ingest(update(3, 3), policy)).toEqual({ status: 'stale', current: 2 });
+    for (let i = 0; i < 3; i++) await store.ingest(update(2, 4), policy);
+    expect(await store.current(MODEL)).toMatchObject({ version: 4, parent: 2 });
+    expect((await store.versions(MODEL)).map((v) => [v.manifest.version, v.current])).toEqual([[4, true], [3, false], [2, false], [1, false]]);
+    await expect(store.setCurrent(MODEL, 99)).rejects.toThrow(/no version 99/);
+  });
+
+  it('a failed round with reopen opens the next; one without stops training for good', async () => {
+    const fail = (reopen: boolean): IngestPolicy => ({
+      minUpdates: 1,
+      aggregate: () => { throw new RoundFailedError(reopen ? 'non_finite_result' : 'privacy_budget_exhausted', 'test', reopen); },
+    });
+    const r = await openRound();
+    expect(await store.ingest(update(4, r.id), fail(true))).toEqual({ status: 'accepted', pending: 0, published: null, failed: 'non_finite_result' });
+    const next = await openRound();
+    expect(next.id).toBe(r.id + 1);
+    expect(await store.ingest(update(4, next.id), fail(false))).toMatchObject({ failed: 'privacy_budget_exhausted' });
+    expect(await store.openRound(MODEL)).toEqual({ round: null, stopped: 'privacy_budget_exhausted: test' });
+    expect((await store.current(MODEL))?.version).toBe(4);
+  });
+
+  it('counts published rounds for the accountant and keeps everything across a restart', async () => {
+    expect(await store.spent(MODEL)).toEqual([{ sampleRate: DEFAULT_FEDERATED.sampleRate, noiseMultiplier: 0, rounds: 3 }]);
     const before = await store.counts(MODEL);
     const manifest = await store.current(MODEL);
-    const weights = await store.weights(MODEL, 3);
     await store.close();
     store = await PgliteStore.open(`${tmp.dir}/db`);
     expect(await store.counts(MODEL)).toEqual(before);
     expect(await store.current(MODEL)).toEqual(manifest);
-    expect(await store.weights(MODEL, 3)).toEqual(weights);
-    expect(await store.ingest(update(3), policy)).toMatchObject({ status: 'accepted', pending: 2 });
+    expect((await store.openRound(MODEL)).stopped).toMatch(/privacy_budget_exhausted/);
   }, STORE_TIMEOUT_MS);
 });

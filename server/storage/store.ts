@@ -1,58 +1,102 @@
 // The storage seam: everything routes and startup may ask of the database, and nothing more.
 // Implementations (PGlite now, PostgreSQL later) must make every change durable before their promise
-// resolves, and must never leave a version half-written or fold one update into two versions.
+// resolves, never leave a version half-written, never fold one update into two versions, and never accept
+// one ticket twice.
 import type { Manifest } from '../../src/shared/protocol.js';
+import type { RoundFailure, RoundState } from '../federated/round-state.js';
+import type { SpentRounds } from '../federated/privacy.js';
 
 /** A published model version: its manifest and the exact bytes of its weights file. */
 export interface ModelVersion {
   readonly manifest: Manifest;
   /** float32 little-endian, in manifest weight order (the bytes of `weights.bin`). */
   readonly weights: Uint8Array;
+  /** Server optimiser state after this version (FedAdam's moments), or null. */
+  readonly optimizerState?: Uint8Array | null;
+}
+
+/** A round of federated learning on one base version. */
+export interface Round {
+  readonly id: number;
+  readonly model: string;
+  readonly baseVersion: number;
+  readonly state: RoundState;
+  /** Updates accepted in this round so far. */
+  readonly pending: number;
 }
 
 /** An accepted update not yet folded into a version. */
 export interface PendingUpdate {
   readonly id: number;
+  /** The bucketed example count the client reported. */
   readonly exampleCount: number;
-  /** float32 little-endian deltas, exactly as uploaded (decoded from base64). */
+  /** float32 little-endian, the dequantised update as received. */
   readonly delta: Uint8Array;
 }
 
 /** An update that passed validation and is about to be stored. */
 export interface NewUpdate {
   readonly model: string;
+  readonly round: number;
   readonly baseVersion: number;
   readonly exampleCount: number;
   readonly delta: Uint8Array;
+  /** The ticket's nonce: stored with the update, so a ticket is accepted once. */
+  readonly ticketNonce: string;
+}
+
+export interface AggregateContext {
+  readonly round: number;
+  /** The number the new version must have: one above the highest ever stored (rolled-back ones included). */
+  readonly nextVersion: number;
+  /** The model's published DP rounds so far (for the accountant). */
+  readonly spent: readonly SpentRounds[];
+}
+
+export interface Aggregated {
+  readonly version: ModelVersion;
+  /** The (q, z) this round is accounted with. */
+  readonly sampleRate: number;
+  readonly noiseMultiplier: number;
 }
 
 /**
- * Builds the next version from the current one and the pending updates on it. Called inside the store's
- * transaction, so it must be pure and synchronous; throwing rolls the whole ingestion back.
+ * Builds the next version from the current one and the round's updates. Called inside the store's transaction:
+ * pure and synchronous. Throwing RoundFailedError fails the round (committed); any other error rolls back.
  */
-export type Aggregator = (base: ModelVersion, updates: readonly PendingUpdate[]) => ModelVersion;
+export type Aggregator = (base: ModelVersion, updates: readonly PendingUpdate[], ctx: AggregateContext) => Aggregated;
 
 export interface IngestPolicy {
-  /** Pending updates on the current version that trigger aggregation. */
+  /** Minimum cohort: updates in the round that trigger aggregation. */
   readonly minUpdates: number;
   readonly aggregate: Aggregator;
 }
 
 export type IngestResult =
-  /** Stored; `published` is the version this update completed, if any. */
-  | { readonly status: 'accepted'; readonly pending: number; readonly published: number | null }
+  /** Stored; `published` is the version this update completed, `failed` why its round failed instead. */
+  | { readonly status: 'accepted'; readonly pending: number; readonly published: number | null; readonly failed?: RoundFailure }
   /** Nothing stored: the model has no versions. */
   | { readonly status: 'unknown_model' }
   /** Nothing stored: the update was computed against an older (or unknown) version. */
-  | { readonly status: 'stale'; readonly current: number };
+  | { readonly status: 'stale'; readonly current: number }
+  /** Nothing stored: the round is not the open one (closed, failed, or never existed). */
+  | { readonly status: 'wrong_round'; readonly current: number | null }
+  /** Nothing stored: this ticket was already used. */
+  | { readonly status: 'ticket_used' };
 
 /** Counts for health checks and tests. */
 export interface ModelCounts {
   readonly versions: number;
-  /** Unconsumed updates on the current version. */
+  /** Updates in the open round. */
   readonly pending: number;
   /** All updates ever stored for the model, consumed or not. */
   readonly updates: number;
+}
+
+/** A row of the admin API's version list. */
+export interface VersionInfo {
+  readonly manifest: Manifest;
+  readonly current: boolean;
 }
 
 export interface Store {
@@ -67,10 +111,25 @@ export interface Store {
    */
   importSeed(version: ModelVersion): Promise<void>;
   /**
-   * Stores an update on the model's current version and, when enough are pending, publishes the next version
-   * in the same transaction. Concurrent calls are serialized per model.
+   * The open round on the current version, opening one if there is none. Null when the model is unknown or
+   * training has stopped (`stopped` says why).
+   */
+  openRound(model: string): Promise<{ round: Round | null; stopped: string | null }>;
+  /**
+   * Stores an update in its round and, when the cohort is complete, aggregates and publishes the next version
+   * (and opens the next round) in the same transaction. Concurrent calls are serialized per model.
    */
   ingest(update: NewUpdate, policy: IngestPolicy): Promise<IngestResult>;
+  /** Every version, newest first. */
+  versions(model: string): Promise<VersionInfo[]>;
+  /**
+   * Makes an existing version current (publish or roll back): the open round fails as superseded and a new
+   * one opens on that version. Returns the previous current version.
+   * @throws Error when the version does not exist.
+   */
+  setCurrent(model: string, version: number): Promise<{ previous: number }>;
+  /** Published DP rounds grouped by (q, z). */
+  spent(model: string): Promise<SpentRounds[]>;
   counts(model: string): Promise<ModelCounts>;
   /** Waits for work in progress, then releases the database. */
   close(): Promise<void>;

@@ -52,25 +52,48 @@ export const ManifestSchema = z.object({
   lineage: z.object({
     kind: z.enum(['seed', 'aggregate']),
     updates: z.int().min(0),
+    /** Sum of the updates' bucketed example counts (seed: the seed trainer's examples). */
     examples: z.int().min(0),
+    /** The round whose cohort built this version (aggregates only). */
+    round: z.int().min(1).optional(),
+    /** fedavg | fedadam (aggregates only). */
+    optimizer: z.string().max(32).optional(),
   }),
+  /**
+   * Differential privacy spent by the whole model so far, this version included (aggregates only): every
+   * published DP round counts, also those of versions rolled back since. epsilon is null without noise.
+   */
+  privacy: z
+    .object({
+      epsilon: z.number().min(0).nullable(),
+      delta: z.number().gt(0).lt(1),
+      /** Published rounds composed into epsilon. */
+      rounds: z.int().min(0),
+      noiseMultiplier: z.number().min(0),
+      clip: z.number().gt(0),
+      sampleRate: z.number().gt(0).max(1),
+    })
+    .optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
-/** Upper bound on an update's decoded size; the route's body limit follows from it. */
-export const MAX_UPDATE_PARAMS = 1_000_000;
+/** Media type of an update body (the binary layout of src/shared/federated/wire.ts). */
+export const UPDATE_MEDIA_TYPE = 'application/octet-stream';
 
-/** A client's model update: the difference between its locally trained weights and the base version. */
-export const UpdateUploadSchema = z.object({
-  protocol: z.literal(PROTOCOL_VERSION),
+/** What a client needs to take part in the current round: `POST /v1/rounds/current/ticket`. */
+export const TicketResponseSchema = z.object({
   model: ModelNameSchema,
+  round: z.int().min(1),
+  /** The version updates of this round must be computed against. */
   baseVersion: z.int().min(1),
-  /** Number of local training examples behind the update (its weight in the mean). */
-  exampleCount: z.int().min(1).max(10_000),
-  /** float32 little-endian deltas, in manifest weight order, base64-encoded. */
-  delta: z.base64().max(Math.ceil((MAX_UPDATE_PARAMS * 4) / 3) + 4),
+  /** Single-use, HMAC-signed; valid for this round only. */
+  ticket: z.string().min(1).max(256),
+  /** L2 bound the update must be clipped to. */
+  clip: z.number().gt(0),
+  /** Values per int8 scale to use (the server accepts 16..65535). */
+  chunk: z.int().min(16).max(65535),
 });
-export type UpdateUpload = z.infer<typeof UpdateUploadSchema>;
+export type TicketResponse = z.infer<typeof TicketResponseSchema>;
 
 export const UpdateAcceptedSchema = z.object({
   accepted: z.literal(true),
@@ -114,6 +137,7 @@ export const paths = {
   latest: (name: string) => `models/${name}/latest.json`,
   file: (name: string, version: number, file: string) => `models/${name}/${version}/${file}`,
   updates: () => 'v1/updates',
+  ticket: () => 'v1/rounds/current/ticket',
   candidates: () => 'v1/candidates',
 } as const;
 

@@ -39,11 +39,17 @@ export function gaussianFrom(uniform: () => number): Gaussian {
 
 /**
  * The round's average update. Without noise: the weighted mean of the clipped updates. With noise:
- * (Σ clip(Δ_k) + N(0, (z·C)² I)) / n — each client's influence on the sum is at most C, so the Gaussian
+ * (Σ clip(Δ_k) + N(0, (z·C)² I)) / n (n = the expected cohort when given) — each client's influence on the sum is at most C, so the Gaussian
  * mechanism's sensitivity is C; σ on the mean is z·C/n.
  * @throws RangeError for no updates or updates of different lengths.
  */
-export function noisyMean(updates: readonly ClientUpdate[], s: NoiseSettings, gaussian: Gaussian): Float32Array {
+export function noisyMean(
+  updates: readonly ClientUpdate[],
+  s: NoiseSettings,
+  gaussian: Gaussian,
+  /** With noise: divide by this (the expected cohort size) rather than the count, so the count stays private. */
+  expectedCohort?: number,
+): Float32Array {
   const first = updates[0];
   if (!first) throw new RangeError('a round needs at least one update');
   const n = first.values.length;
@@ -59,6 +65,7 @@ export function noisyMean(updates: readonly ClientUpdate[], s: NoiseSettings, ga
     total += w;
   }
   const std = s.noiseMultiplier * s.clip;
+  if (dp && expectedCohort !== undefined) total = expectedCohort;
   const mean = new Float32Array(n);
   for (let j = 0; j < n; j++) mean[j] = (sum[j]! + (dp ? std * gaussian() : 0)) / total;
   return mean;

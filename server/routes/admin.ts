@@ -1,0 +1,64 @@
+// The admin API: list a model's versions with their lineage and privacy, and make any stored version current
+// (publish a newer one or roll back to an older one). Bearer token from SHELF_ADMIN_TOKEN; without a token
+// configured these routes are not registered at all (404). Must never compare tokens in variable time,
+// never log a token, and never change anything on a request that failed authentication.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBodySchema, ManifestSchema } from '../../src/shared/protocol.js';
+import { HttpError } from '../http-errors.js';
+import type { Store } from '../storage/store.js';
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Throws 401 without a bearer token, 403 with a wrong one. */
+export function requireBearer(expected: string): (request: FastifyRequest) => Promise<void> {
+  const want = digest(expected);
+  return async (request) => {
+    const header = request.headers.authorization ?? '';
+    const m = /^Bearer (\S+)$/.exec(header);
+    if (!m) throw new HttpError(401, 'unauthorized', 'the admin API needs an Authorization: Bearer <token> header', { 'www-authenticate': 'Bearer' });
+    if (!timingSafeEqual(digest(m[1]!), want)) throw new HttpError(403, 'forbidden', 'wrong admin token');
+  };
+}
+
+const NameParams = z.object({ name: z.string() });
+const VersionListSchema = z.object({
+  model: z.string(),
+  current: z.int(),
+  versions: z.array(z.object({ current: z.boolean(), manifest: ManifestSchema })),
+});
+const SetCurrentBody = z.object({ version: z.int().min(1) });
+const SetCurrentResponse = z.object({ model: z.string(), previous: z.int(), current: z.int() });
+
+export function registerAdminRoutes(app: FastifyInstance, o: { store: Store; token: string }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const auth = requireBearer(o.token);
+  const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema };
+
+  r.get(
+    '/v1/admin/models/:name/versions',
+    { onRequest: auth, schema: { params: NameParams, response: { 200: VersionListSchema, ...errors } } },
+    async (request, reply) => {
+      const versions = await o.store.versions(request.params.name);
+      const current = versions.find((v) => v.current);
+      if (!current) throw new HttpError(404, 'unknown_model', `no model named '${request.params.name}'`);
+      return reply.header('cache-control', 'no-store').send({ model: request.params.name, current: current.manifest.version, versions });
+    },
+  );
+
+  r.post(
+    '/v1/admin/models/:name/current',
+    { onRequest: auth, bodyLimit: 1024, schema: { params: NameParams, body: SetCurrentBody, response: { 200: SetCurrentResponse, ...errors } } },
+    async (request) => {
+      const { name } = request.params;
+      const { version } = request.body;
+      if (!(await o.store.current(name))) throw new HttpError(404, 'unknown_model', `no model named '${name}'`);
+      if (!(await o.store.manifest(name, version))) throw new HttpError(404, 'not_found', `model ${name} has no version ${version}`);
+      const { previous } = await o.store.setCurrent(name, version);
+      request.log.warn({ model: name, previous, current: version }, 'admin changed the current model version');
+      return { model: name, previous, current: version };
+    },
+  );
+}
