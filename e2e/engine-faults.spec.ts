@@ -47,7 +47,7 @@ test('model weights failing their hash: the server order with the reason, the fi
   await page.context().route('**/models/shelf-demo/*/weights.bin', async (route) => {
     const res = await route.fetch();
     const body = Buffer.from(await res.body());
-    body[body.length - 1] ^= 0xff;
+    body[body.length - 1] = body[body.length - 1]! ^ 0xff;
     await route.fulfill({ response: res, body });
   });
   await openDemo(page, { db: 'shelf-e2e-corrupt-model', debug: '1' });

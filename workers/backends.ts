@@ -138,7 +138,11 @@ export async function chooseBackend(order: readonly BackendName[], allowSoftware
         }
         return { backend: name, skipped, reason: `${kind}; warm-up ${ms.toFixed(2)} ms${wasmFailed ? '' : ', not slower than wasm'}` };
       }
-      const why = gpu ? `${kind}, allowed by allowSoftwareGpu` : 'first working backend in the configured order';
+      const why = gpu
+        ? `${kind}, allowed by allowSoftwareGpu`
+        : skipped.length
+          ? `first working backend after ${skipped.map((s) => s.backend).join(', ')}`
+          : 'first backend in the configured order';
       return { backend: name, skipped, reason: `${why}; warm-up ${ms.toFixed(2)} ms` };
     } catch (err) {
       skipped.push({ backend: name, reason: err instanceof Error ? err.message : String(err) });

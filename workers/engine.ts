@@ -90,6 +90,7 @@ export class Engine implements EngineApi {
     this.listenToOtherTabs(config.dbName);
     try {
       const choice = await chooseBackend(config.backends, config.allowSoftwareGpu);
+      this.skipped = choice.skipped;
       this.useBackend(choice);
       await this.switchToLatest(config);
       await this.restoreLocalState(config);
@@ -113,7 +114,8 @@ export class Engine implements EngineApi {
     // In-memory state first, synchronously: the next message (a rerank) must see this event.
     if (input.vector && this.model) {
       const v = toVector(input.vector, this.model.config.itemDim);
-      if (v) this.visitor.setVector(input.itemId, v);
+      // Persisted too, so the restored history of the next page load can use it.
+      if (v && this.visitor.setVector(input.itemId, v)) void this.store?.putVectors([[input.itemId, v]]).catch((err: unknown) => this.note(err));
     }
     if (this.visitor.apply({ type: input.type, itemId: input.itemId, at, ...(shownIds ? { shownIds } : {}) }) > 0) {
       this.positivesSinceTraining++;
