@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { parameterCount } from '../src/shared/model/weights.js';
 import type { ServerConfig } from './config.js';
+import { registerCors, type CorsOptions } from './cors.js';
 import { loadDemoCatalog, type Catalog } from './demo/catalog.js';
 import { ticketSigner, type TicketSigner } from './federated/tickets.js';
 import { installErrorHandling } from './http-errors.js';
@@ -26,6 +27,8 @@ export interface AppOptions {
   readonly aggregate?: Aggregator;
   /** Defaults to a signer keyed by config.ticketSecret. */
   readonly tickets?: TicketSigner;
+  /** CORS for the script-tag SDK (shop pages on other origins); default: any origin. */
+  readonly cors?: CorsOptions;
 }
 
 /** The largest parameter count an update route is sized for when the model has no version yet. */
@@ -46,6 +49,7 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  await registerCors(app, options.cors);
 
   const manifest = await store.current(config.model);
   const params = manifest ? parameterCount(manifest.weights) : FALLBACK_PARAMS;

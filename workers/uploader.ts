@@ -1,32 +1,153 @@
-// Sends a model update (weight deltas against the base version) to Shelf's backend. Carries no item ids,
-// no event times and no raw events: only the deltas, the base version and an example count.
-import {
-  ErrorBodySchema,
-  HOST_IS_LITTLE_ENDIAN,
-  paths,
-  PROTOCOL_VERSION,
-  UpdateAcceptedSchema,
-  type UpdateUpload,
-} from '../src/shared/protocol.js';
+// Sends this visitor's model update to Shelf's backend for federated averaging. Per upload: a single-use
+// ticket for the open round (POST /v1/rounds/current/ticket), which also says the round's base version, clip
+// bound and chunk size; the update is clipped to the bound, int8-quantised with stochastic rounding and
+// encoded in the dense binary wire format (src/shared/federated/wire.ts), then POSTed with keepalive so it
+// survives the page being closed. A stale base version answers 409, and the engine drops the update and
+// loads the new version. Network failures keep the encoded body in a queue retried with exponential backoff.
+// Never sends item ids, event times, raw events, cookies or any identifier: only the update, the base version,
+// the round, a bucketed example count and the ticket. At most one update per round from this worker.
+import { clipToNorm } from '../src/shared/federated/clip.js';
+import { quantizeInt8 } from '../src/shared/federated/quantize.js';
+import { KEEPALIVE_LIMIT_BYTES, bucketExamples, encodeUpdate } from '../src/shared/federated/wire.js';
+import { ErrorBodySchema, paths, TicketResponseSchema, UPDATE_MEDIA_TYPE, UpdateAcceptedSchema, type TicketResponse } from '../src/shared/protocol.js';
 
 export interface UploadOutcome {
-  /** HTTP status, or null when the request did not reach the server. */
+  /** HTTP status, or null when the request did not reach the server (or was not attempted). */
   status: number | null;
   accepted: boolean;
   published: number | null;
   message: string | null;
 }
 
-/** Base64 of the delta's float32 little-endian bytes. */
-export function encodeDelta(delta: Float32Array): string {
-  if (!HOST_IS_LITTLE_ENDIAN) throw new Error('big-endian hosts are not supported');
-  const bytes = new Uint8Array(delta.buffer, delta.byteOffset, delta.byteLength);
-  let binary = '';
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  return btoa(binary);
+export interface UploaderSettings {
+  /** No two uploads closer than this (ms). */
+  minIntervalMs: number;
+  /** First retry delay after a network failure (ms); doubles per failure up to maxBackoffMs. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Queued bodies older than this are dropped (their round has surely closed). */
+  maxQueueAgeMs: number;
 }
 
+export const DEFAULT_UPLOADER_SETTINGS: Readonly<UploaderSettings> = Object.freeze({
+  minIntervalMs: 0,
+  backoffMs: 2_000,
+  maxBackoffMs: 300_000,
+  maxQueueAgeMs: 3_600_000,
+});
+
+/** In-memory upload state of this worker (the IndexedDB upload queue is not wired yet: see docs/PRIVACY.md). */
+interface State {
+  settings: UploaderSettings;
+  lastUploadAt: number;
+  lastRound: number | null;
+  failures: number;
+  retryAt: number;
+  queue: { url: string; body: Uint8Array; round: number; at: number }[];
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+const state: State = { settings: { ...DEFAULT_UPLOADER_SETTINGS }, lastUploadAt: 0, lastRound: null, failures: 0, retryAt: 0, queue: [], timer: null };
+
+/** Changes the upload settings of this worker. */
+export function configureUploader(settings: Partial<UploaderSettings>): void {
+  state.settings = { ...state.settings, ...settings };
+}
+
+/** Uniform [0, 1) from the platform CSPRNG (stochastic rounding must not be predictable). */
+function cryptoRandom(): () => number {
+  const buf = new Uint32Array(1024);
+  let at = buf.length;
+  return () => {
+    if (at >= buf.length) {
+      crypto.getRandomValues(buf);
+      at = 0;
+    }
+    return buf[at++]! / 4294967296;
+  };
+}
+
+const fail = (message: string, status: number | null = null): UploadOutcome => ({ status, accepted: false, published: null, message });
+
+async function readOutcome(res: Response): Promise<UploadOutcome> {
+  const json: unknown = await res.json().catch(() => null);
+  if (res.ok) {
+    const ok = UpdateAcceptedSchema.safeParse(json);
+    return { status: res.status, accepted: true, published: ok.success ? ok.data.published : null, message: ok.success ? null : 'unexpected response body' };
+  }
+  const err = ErrorBodySchema.safeParse(json);
+  return fail(err.success ? `${err.data.error}: ${err.data.message}` : `HTTP ${res.status}`, res.status);
+}
+
+async function send(url: string, body: Uint8Array): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': UPDATE_MEDIA_TYPE },
+    body: body as Uint8Array<ArrayBuffer>,
+    credentials: 'omit',
+    // Survives the page being closed; bodies are limited to 64 KiB, which encodeForUpload enforces.
+    keepalive: true,
+  });
+}
+
+function noteFailure(): void {
+  state.failures++;
+  const delay = Math.min(state.settings.maxBackoffMs, state.settings.backoffMs * 2 ** (state.failures - 1));
+  state.retryAt = Date.now() + delay;
+  if (state.timer === null) {
+    state.timer = setTimeout(() => {
+      state.timer = null;
+      void retryQueued();
+    }, delay);
+  }
+}
+
+/** Sends queued bodies (oldest first) unless in backoff. Returns the outcome of the last one sent. */
+export async function retryQueued(): Promise<UploadOutcome | null> {
+  const now = Date.now();
+  state.queue = state.queue.filter((q) => now - q.at < state.settings.maxQueueAgeMs);
+  let last: UploadOutcome | null = null;
+  while (state.queue.length > 0 && Date.now() >= state.retryAt) {
+    const item = state.queue[0]!;
+    let res: Response;
+    try {
+      res = await send(item.url, item.body);
+    } catch {
+      noteFailure();
+      return fail('offline: the queued update will be retried');
+    }
+    state.failures = 0;
+    state.queue.shift();
+    // Any answer is final for this body: accepted, or rejected (a closed round, a used ticket) and dropped.
+    last = await readOutcome(res);
+    if (last.accepted) state.lastUploadAt = Date.now();
+  }
+  return last;
+}
+
+/**
+ * Clips, quantises and encodes an update for the round of `ticket`.
+ * @throws RangeError when the encoded body would not fit a keepalive request.
+ */
+export function encodeForUpload(ticket: TicketResponse, exampleCount: number, delta: Float32Array, random: () => number = cryptoRandom()): Uint8Array {
+  const clipped = clipToNorm(delta, ticket.clip).values;
+  const body = encodeUpdate({
+    baseVersion: ticket.baseVersion,
+    round: ticket.round,
+    exampleBucket: bucketExamples(exampleCount),
+    ticket: ticket.ticket,
+    update: quantizeInt8(clipped, ticket.chunk, random),
+  });
+  if (body.byteLength > KEEPALIVE_LIMIT_BYTES) throw new RangeError(`an update of ${body.byteLength} bytes does not fit a keepalive request (${KEEPALIVE_LIMIT_BYTES})`);
+  return body;
+}
+
+/**
+ * Uploads `delta` (local − base − already sent) computed on `baseVersion`.
+ * @returns status 409 when `baseVersion` is no longer the round's base (the caller drops the update and loads
+ *   the new version); status null when offline (queued for retry), in backoff, too soon, or this worker has
+ *   already sent an update in the open round.
+ */
 export async function uploadUpdate(
   serverUrl: string,
   model: string,
@@ -34,25 +155,50 @@ export async function uploadUpdate(
   exampleCount: number,
   delta: Float32Array,
 ): Promise<UploadOutcome> {
-  const body: UpdateUpload = { protocol: PROTOCOL_VERSION, model, baseVersion, exampleCount, delta: encodeDelta(delta) };
+  const queued = await retryQueued();
+  if (state.queue.length > 0) return queued ?? fail('offline: an earlier update is waiting to be retried');
+  if (Date.now() - state.lastUploadAt < state.settings.minIntervalMs) return fail('too soon after the last upload');
+
+  let ticket: TicketResponse;
+  try {
+    const res = await fetch(new URL(paths.ticket(), serverUrl).href, { method: 'POST', credentials: 'omit', keepalive: true });
+    if (!res.ok) return readOutcome(res);
+    const parsed = TicketResponseSchema.safeParse(await res.json());
+    if (!parsed.success) return fail('unexpected ticket response', res.status);
+    ticket = parsed.data;
+  } catch (err) {
+    noteFailure();
+    return fail(`offline: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (ticket.model !== model) return fail(`the server trains ${ticket.model}, not ${model}`);
+  if (ticket.baseVersion !== baseVersion) return fail(`base version ${baseVersion} is no longer current (the open round is on ${ticket.baseVersion})`, 409);
+  if (state.lastRound === ticket.round) return fail(`already sent an update in round ${ticket.round}; waiting for the next round`);
+
+  let body: Uint8Array;
+  try {
+    body = encodeForUpload(ticket, exampleCount, delta);
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+  const url = new URL(paths.updates(), serverUrl).href;
+  state.lastRound = ticket.round;
   let res: Response;
   try {
-    res = await fetch(new URL(paths.updates(), serverUrl).href, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      credentials: 'omit',
-      keepalive: false,
-    });
+    res = await send(url, body);
   } catch (err) {
-    return { status: null, accepted: false, published: null, message: err instanceof Error ? err.message : String(err) };
+    state.queue.push({ url, body, round: ticket.round, at: Date.now() });
+    noteFailure();
+    return fail(`offline, queued for retry: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const json: unknown = await res.json().catch(() => null);
-  if (res.ok) {
-    const ok = UpdateAcceptedSchema.safeParse(json);
-    if (ok.success) return { status: res.status, accepted: true, published: ok.data.published, message: null };
-    return { status: res.status, accepted: true, published: null, message: 'unexpected response body' };
-  }
-  const err = ErrorBodySchema.safeParse(json);
-  return { status: res.status, accepted: false, published: null, message: err.success ? err.data.message : `HTTP ${res.status}` };
+  state.failures = 0;
+  const outcome = await readOutcome(res);
+  if (outcome.accepted) state.lastUploadAt = Date.now();
+  else if (res.status !== 409) state.lastRound = null; // rejected for another reason: this round is still ours to try
+  return outcome;
+}
+
+/** For tests: forget this worker's upload state. */
+export function resetUploaderState(): void {
+  if (state.timer !== null) clearTimeout(state.timer);
+  Object.assign(state, { settings: { ...DEFAULT_UPLOADER_SETTINGS }, lastUploadAt: 0, lastRound: null, failures: 0, retryAt: 0, queue: [], timer: null });
 }
