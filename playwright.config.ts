@@ -4,7 +4,7 @@
 import { defineConfig } from '@playwright/test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_FLAGS, CHROMIUM_PATH, E2E_MIN_UPDATES } from './e2e/settings.js';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, E2E_ADMIN_TOKEN, E2E_MIN_UPDATES } from './e2e/settings.js';
 
 process.env['SHELF_E2E_RUN'] ??= `${Date.now()}-${process.pid}`;
 const port = Number(process.env['SHELF_E2E_PORT'] ?? 4391);
@@ -35,7 +35,15 @@ export default defineConfig({
       PORT: String(port),
       HOST: '127.0.0.1',
       SHELF_DATA_DIR: join(tmpdir(), `shelf-e2e-${process.env['SHELF_E2E_RUN']}`),
+      // Test values, far from production: a cohort of E2E_MIN_UPDATES (default 100), little noise on the mean,
+      // a loose ε budget so the suite never runs out, and an admin token so the rollback test can run.
       SHELF_MIN_UPDATES: String(E2E_MIN_UPDATES),
+      SHELF_DP_CLIP: '1',
+      SHELF_DP_NOISE_MULTIPLIER: '0.02',
+      SHELF_DP_SAMPLE_RATE: '0.001',
+      SHELF_DP_DELTA: '1e-5',
+      SHELF_DP_EPSILON_BUDGET: '1000000',
+      SHELF_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
       SHELF_LOG_LEVEL: 'warn',
     },
   },

@@ -1,34 +1,101 @@
-import { expect, test } from '@playwright/test';
-import { openDemo, pickUnderrankedCategory, viewItem } from './demo-page.js';
-import { E2E_MIN_UPDATES } from './settings.js';
+// Federated learning end to end: K visitors train and upload through the real worker to the real server;
+// every request each page makes (the worker's included) is captured with its body and checked to carry no
+// item id, event time or event from the visitor's history; the K-th update publishes version N+1 (with its
+// privacy accounting) and reloaded pages load it; a rollback through the admin API makes pages load N again.
+import { expect, test, type BrowserContext, type Page, type Request } from '@playwright/test';
+import { decodeUpdate, KEEPALIVE_LIMIT_BYTES } from '../src/shared/federated/wire.js';
+import { openDemo, pickUnderrankedCategory, readStoredEvents, viewItem } from './demo-page.js';
+import { E2E_ADMIN_TOKEN, E2E_MIN_UPDATES } from './settings.js';
 
 type FlushResult = { uploaded: boolean; status: number | null; published: number | null; examples: number; reason: string | null };
 type Status = { modelVersion: number | null };
+interface Captured {
+  url: string;
+  method: string;
+  contentType: string;
+  body: Buffer | null;
+}
 
-test('K visitors upload updates, the server publishes version N+1, a reloaded page uses it', async ({ browser, request }) => {
-  const before = (await (await request.get('/models/shelf-demo/latest.json')).json()) as { version: number };
-  const pages = [];
+const MODEL = 'shelf-demo';
+
+function capture(context: BrowserContext): Captured[] {
+  const seen: Captured[] = [];
+  const record = (r: Request) =>
+    seen.push({ url: r.url(), method: r.method(), contentType: r.headers()['content-type'] ?? '', body: r.postDataBuffer() });
+  context.on('request', record);
+  return seen;
+}
+
+async function modelVersion(page: Page): Promise<number | null> {
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 90_000 });
+  return (await page.evaluate(() => (window as unknown as { shelf: { status(): Promise<Status> } }).shelf.status())).modelVersion;
+}
+
+test('K visitors upload private updates, version N+1 is published and loaded, a rollback brings N back', async ({ browser, request }) => {
+  const before = (await (await request.get(`/models/${MODEL}/latest.json`)).json()) as { version: number };
+  const pages: Page[] = [];
   for (let k = 0; k < E2E_MIN_UPDATES; k++) {
     const context = await browser.newContext();
+    const requests = capture(context);
     const page = await context.newPage();
-    await openDemo(page, { trainEvery: '100000', uploadMinExamples: '1' });
+    const db = `shelf-e2e-federated-${k}`;
+    await openDemo(page, { trainEvery: '100000', uploadMinExamples: '1', db });
     const { ids } = await pickUnderrankedCategory(page, 3, 5);
     for (const id of ids.slice(0, 3)) await viewItem(page, id);
     const result = await page.evaluate(() => (window as unknown as { shelf: { flush(): Promise<FlushResult> } }).shelf.flush());
     expect(result.uploaded, result.reason ?? '').toBe(true);
     expect(result.status).toBe(200);
-    expect(result.examples).toBeGreaterThan(0);
     expect(result.published).toBe(k === E2E_MIN_UPDATES - 1 ? before.version + 1 : null);
+
+    // What the visitor did, as stored in this browser.
+    const events = await readStoredEvents(page, db);
+    expect(events.length).toBeGreaterThanOrEqual(3);
+    const secrets = new Set<string>();
+    for (const e of events) {
+      secrets.add(e.itemId);
+      secrets.add(String(e.at));
+      secrets.add(String(Math.floor(e.at / 1000)));
+      secrets.add(new Date(e.at).toISOString().slice(0, 19));
+    }
+    const uploads = requests.filter((r) => r.url.endsWith('/v1/updates'));
+    expect(uploads).toHaveLength(1);
+    for (const r of requests) {
+      const text = r.body ? r.body.toString('latin1') : '';
+      for (const s of secrets) {
+        expect(decodeURIComponent(r.url), `${r.method} ${r.url} carries '${s}'`).not.toContain(s);
+        expect(text, `body of ${r.method} ${r.url} carries '${s}'`).not.toContain(s);
+      }
+    }
+    // The upload is the dense binary format and nothing else.
+    const up = uploads[0]!;
+    expect(up.contentType).toBe('application/octet-stream');
+    expect(up.body!.byteLength).toBeLessThanOrEqual(KEEPALIVE_LIMIT_BYTES);
+    const decoded = decodeUpdate(new Uint8Array(up.body!));
+    expect(decoded.baseVersion).toBe(before.version);
+    expect(decoded.exampleBucket & (decoded.exampleBucket - 1)).toBe(0);
     pages.push(page);
   }
-  const after = (await (await request.get('/models/shelf-demo/latest.json')).json()) as { version: number; parent: number; lineage: { updates: number } };
-  expect(after.version).toBe(before.version + 1);
-  expect(after.parent).toBe(before.version);
-  expect(after.lineage.updates).toBe(E2E_MIN_UPDATES);
 
-  const first = pages[0]!;
-  await first.reload();
-  await expect(first.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 90_000 });
-  const status = await first.evaluate(() => (window as unknown as { shelf: { status(): Promise<Status> } }).shelf.status());
-  expect(status.modelVersion).toBe(before.version + 1);
+  const after = (await (await request.get(`/models/${MODEL}/latest.json`)).json()) as {
+    version: number;
+    parent: number;
+    lineage: { updates: number; round: number };
+    privacy: { epsilon: number | null; delta: number; rounds: number };
+  };
+  expect(after).toMatchObject({ version: before.version + 1, parent: before.version, lineage: { updates: E2E_MIN_UPDATES } });
+  expect(after.privacy.delta).toBe(1e-5);
+  expect(after.privacy.epsilon).toBeGreaterThan(0);
+  expect(await modelVersion(pages[0]!)).toBe(before.version + 1);
+
+  // Roll back through the admin API: refused without the token, done with it; pages then load version N.
+  const url = `/v1/admin/models/${MODEL}/current`;
+  expect((await request.post(url, { data: { version: before.version } })).status()).toBe(401);
+  expect((await request.post(url, { data: { version: before.version }, headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status()).toBe(403);
+  const rolled = await request.post(url, { data: { version: before.version }, headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}` } });
+  expect(rolled.status()).toBe(200);
+  expect(await rolled.json()).toEqual({ model: MODEL, previous: before.version + 1, current: before.version });
+  expect(((await (await request.get(`/models/${MODEL}/latest.json`)).json()) as { version: number }).version).toBe(before.version);
+  expect(await modelVersion(pages[1]!)).toBe(before.version);
+  for (const p of pages) await p.context().close();
 });

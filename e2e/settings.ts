@@ -14,3 +14,6 @@ export const CHROMIUM_FLAGS = [
 
 /** Updates the e2e server needs before it publishes a version (small so the test runs fast). */
 export const E2E_MIN_UPDATES = 2;
+
+/** Bearer token of the e2e server's admin API (a test value; see playwright.config.ts). */
+export const E2E_ADMIN_TOKEN = 'e2e-admin-token-not-a-secret';
