@@ -463,8 +463,31 @@ export class Engine implements EngineApi {
         crash: () => setTimeout(() => {
           throw new Error('simulated engine crash');
         }, 0),
+        /** Benchmark: `steps` optimiser steps on a batch of `batchSize` copies of the visitor's sequence, in the
+         * training worker or (inline) in this thread; the engine's model is left as it was. */
+        train: (steps: number, batchSize: number, inline: boolean) => this.benchTraining(steps, batchSize, inline),
       },
     });
+  }
+
+  private async benchTraining(steps: number, batchSize: number, inline: boolean): Promise<{ ms: number; steps: number; backend: string }> {
+    const model = this.model;
+    const loaded = this.loaded;
+    if (!model || !loaded) throw new ShelfError('model_unavailable', 'no model is loaded');
+    const events = trainingEvents(this.visitor.history, this.visitor.vectors);
+    const negatives = negativeVectors(this.visitor.shown, this.visitor.engaged, this.visitor.vectors);
+    const training = inline ? startTraining(null) : (this.training ??= startTraining());
+    const out = await training.train({
+      key: `bench#${Math.random()}`,
+      config: model.config,
+      specs: loaded.manifest.weights,
+      weights: loaded.weights.slice(),
+      batch: buildTrainingBatch(Array.from({ length: batchSize }, () => events), negatives, model.config),
+      steps,
+      learningRate: TRAIN_LEARNING_RATE,
+    });
+    if (inline) training.dispose();
+    return { ms: out.ms, steps: out.steps, backend: out.backend };
   }
 
   private note(err: unknown): void {
