@@ -6,6 +6,8 @@ import type { EventType } from './shared/events.js';
 import { ShelfError, toShelfError } from './shared/errors.js';
 import { resolveOptions, type ResolvedOptions, type ShelfOptions } from './options.js';
 import { WorkerHost } from './worker-host.js';
+import { startModuleWorker } from './worker-start.js';
+import { bundledWorkerUrl } from './worker-url.js';
 
 /** A product the shop wants ranked: an id and, ideally, the item vector its server sent. */
 export interface Candidate {
@@ -76,10 +78,8 @@ export class Shelf {
   static async init(options: ShelfOptions = {}): Promise<Shelf> {
     const resolved = resolveOptions(options, globalThis.location?.href ?? 'http://localhost/');
     if (typeof Worker === 'undefined') return new Shelf(null, resolved, null, 'Web Workers are not available');
-    const create = () =>
-      resolved.workerUrl
-        ? new Worker(resolved.workerUrl, { type: 'module', name: 'shelf-engine' })
-        : new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'shelf-engine' });
+    const workerUrl = resolved.workerUrl ?? bundledWorkerUrl();
+    const create = () => startModuleWorker(workerUrl, 'shelf-engine');
     const { initTimeoutMs, timeoutMs: _t, workerUrl: _w, ...engineConfig } = resolved;
     let host: WorkerHost;
     try {
