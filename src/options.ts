@@ -24,6 +24,10 @@ export interface ShelfOptions {
   modelCheckIntervalMs?: number;
   /** IndexedDB database name. Default `'shelf'`. */
   dbName?: string;
+  /** Keep at most this many events on the device; the oldest go first. Default 5 000. */
+  maxEvents?: number;
+  /** Delete events older than this many days. Default 30. */
+  retentionDays?: number;
   /** Log ignored events and internal errors to the console. Default false. */
   debug?: boolean;
   /** URL of the engine worker script, to host it elsewhere. Default: the bundled worker. */
@@ -46,12 +50,14 @@ export const DEFAULTS = Object.freeze({
   uploadMinExamples: 10,
   modelCheckIntervalMs: 300_000,
   dbName: 'shelf',
+  maxEvents: 5_000,
+  retentionDays: 30,
   debug: false,
 });
 
 const KNOWN = new Set<string>([
   'serverUrl', 'model', 'backends', 'allowSoftwareGpu', 'timeoutMs', 'initTimeoutMs', 'trainEvery',
-  'uploadMinExamples', 'modelCheckIntervalMs', 'dbName', 'debug', 'workerUrl',
+  'uploadMinExamples', 'modelCheckIntervalMs', 'dbName', 'debug', 'workerUrl', 'maxEvents', 'retentionDays',
 ]);
 const BACKENDS = new Set<string>(DEFAULT_BACKENDS);
 
@@ -95,6 +101,8 @@ export function resolveOptions(options: ShelfOptions = {}, pageUrl: string): Res
     uploadMinExamples: count('uploadMinExamples', options.uploadMinExamples, DEFAULTS.uploadMinExamples, 1),
     modelCheckIntervalMs: count('modelCheckIntervalMs', options.modelCheckIntervalMs, DEFAULTS.modelCheckIntervalMs, 0),
     dbName: options.dbName ?? DEFAULTS.dbName,
+    maxEvents: count('maxEvents', options.maxEvents, DEFAULTS.maxEvents, 1),
+    retentionDays: count('retentionDays', options.retentionDays, DEFAULTS.retentionDays, 0),
     debug: options.debug ?? DEFAULTS.debug,
     workerUrl: options.workerUrl ?? null,
   });
