@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, resolveOptions } from './options.js';
+import { DEFAULTS, SDK_DEFAULTS, resolveOptions, resolveSdkOptions } from './options.js';
 
 describe('resolveOptions', () => {
   it('fills frozen defaults and resolves the server URL against the page', () => {
@@ -21,5 +21,22 @@ describe('resolveOptions', () => {
     } catch (e) {
       expect((e as { code: string }).code).toBe('invalid_options');
     }
+  });
+});
+
+describe('resolveSdkOptions', () => {
+  it('fills SDK defaults and passes the rest to the engine options', () => {
+    const { sdk, engine, resolved } = resolveSdkOptions({ dbName: 'x', dwellMs: 0 }, 'https://shop.example/');
+    expect(sdk).toEqual({ ...SDK_DEFAULTS, dwellMs: 0 });
+    expect(Object.isFrozen(sdk)).toBe(true);
+    expect(engine).toEqual({ dbName: 'x' });
+    expect(resolved.dbName).toBe('x');
+  });
+  it('rejects bad SDK values and unknown keys, naming them', () => {
+    expect(() => resolveSdkOptions({ consentDefault: 'maybe' as never }, 'https://x/')).toThrow(/consentDefault/);
+    expect(() => resolveSdkOptions({ dataLayer: 'not a name' }, 'https://x/')).toThrow(/dataLayer/);
+    expect(() => resolveSdkOptions({ respectGpc: 'yes' as never }, 'https://x/')).toThrow(/respectGpc/);
+    expect(() => resolveSdkOptions({ autocapture: true } as never, 'https://x/')).toThrow(/unknown option\(s\): autocapture/);
+    expect(resolveSdkOptions({ dataLayer: false }, 'https://x/').sdk.dataLayer).toBe(false);
   });
 });
