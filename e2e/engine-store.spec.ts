@@ -134,3 +134,22 @@ test('IndexedDB blocked by another tab holding an old version open: memory, with
   expect(s.storageReason).toMatch(/blocked/);
   expect((await burst(page, 'blocked', 3)).every(Boolean)).toBe(true);
 });
+
+test("one tab's events reach the other tab's ranking (shared log, broadcast)", async ({ context }) => {
+  const db = freshDb();
+  const a = await context.newPage();
+  const b = await context.newPage();
+  await openEngine(a, { db });
+  await openEngine(b, { db });
+  expect((await rerank(b)).reason).toBe('cold_start');
+  await trackOne(a);
+  await expect.poll(async () => (await rerank(b)).source).toBe('model');
+});
+
+async function trackOne(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { shelf: { track(e: unknown): Promise<boolean>; rerank(c: unknown[]): Promise<unknown> }; shelfDemo: { candidates: { id: string; vector: number[] }[] } };
+    const c = w.shelfDemo.candidates[5]!;
+    return w.shelf.track({ type: 'add_to_cart', itemId: c.id, vector: c.vector });
+  });
+}
