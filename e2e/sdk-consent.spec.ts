@@ -89,7 +89,8 @@ test('forget() clears the device; later calls and bad input are harmless', async
   const db = `sdk-e2e-forget-${Date.now()}`;
   const { close } = await openShop(page, {
     shelf,
-    after: `window.queued = [shelf.init({ serverUrl: ${JSON.stringify(`${shelf}/`)}, dbName: ${JSON.stringify(db)}, timeoutMs: 10000 })];`,
+    // No serverUrl: the SDK talks to the origin it was loaded from.
+    after: `window.queued = [shelf.init({ dbName: ${JSON.stringify(db)}, timeoutMs: 10000 })];`,
   });
   const r = await page.evaluate(async () => {
     const w = window as unknown as { shelf: Api; queued: Promise<unknown>[] };
@@ -105,11 +106,13 @@ test('forget() clears the device; later calls and bad input are harmless', async
       w.shelf.consent('maybe'),
       w.shelf.rerankElements(null),
     ]);
+    const ready = (await w.shelf.status()).mode;
     const forgot = await w.shelf.forget();
     const dbs = (await indexedDB.databases()).map((d) => d.name);
     const later = await Promise.all([w.shelf.track({ type: 'view_item', itemId: 'late' }), w.shelf.consent('granted'), w.shelf.rerank([{ id: 'a' }])]);
-    return { bad, forgot, dbs, later, consentKey: localStorage.getItem('shelf:consent') };
+    return { ready, bad, forgot, dbs, later, consentKey: localStorage.getItem('shelf:consent') };
   });
+  expect(r.ready).toBe('worker');
   expect(r.bad[0]).toBe(true);
   expect(r.bad[1]).toBe(false);
   expect(r.bad[2]).toBe(true); // 200 items recorded, the rest and the junk fields ignored
