@@ -25,7 +25,8 @@ test('training runs in a second worker, changes the ranking, and its state survi
   await track(page, 4);
   const before = await rerank(page);
   for (const i of [5, 6, 8]) await track(page, i, 'add_to_cart');
-  await expect.poll(async () => (await status(page)).trainedSteps ?? 0).toBeGreaterThan(0);
+  // 4 positive events with trainEvery 2: two training jobs of 3 steps each.
+  await expect.poll(async () => (await status(page)).trainedSteps ?? 0).toBe(6);
   const s = await status(page);
   expect(s.training).toBe('worker');
   expect(page.workers().some((w) => /trainer/.test(w.url()))).toBe(true);

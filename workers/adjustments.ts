@@ -2,7 +2,7 @@
 // order when the model could not rank): out-of-stock exclusion, already-purchased items removed or pushed down,
 // fatigue for items shown again and again without engagement, diversity in the top k (MMR-style), and pinned
 // positions. Pure functions on plain data: no tfjs, no storage, never throws on odd input.
-import type { RankedItem, RerankAdjustments } from '../src/shared/engine-api.js';
+import type { CandidateInput, RankedItem, RerankAdjustments } from '../src/shared/engine-api.js';
 
 /** What the engine knows about the visitor, for the adjustments. */
 export interface VisitorFacts {
@@ -22,6 +22,20 @@ export interface CandidateFacts {
 export interface Adjusted {
   items: RankedItem[];
   notes: string[];
+}
+
+/** Category and stock per candidate id, as the shop sent them (malformed entries ignored). */
+export function candidateFacts(candidates: readonly CandidateInput[]): Required<CandidateFacts> {
+  const category = new Map<string, string>();
+  const inStock = new Map<string, boolean>();
+  for (const c of candidates) {
+    if (!c || typeof c !== 'object') continue;
+    const id = typeof c.id === 'number' ? String(c.id) : c.id;
+    if (typeof id !== 'string') continue;
+    if (typeof c.category === 'string') category.set(id, c.category);
+    if (typeof c.inStock === 'boolean') inStock.set(id, c.inStock);
+  }
+  return { category, inStock };
 }
 
 const NO_FACTS: VisitorFacts = { impressions: new Map(), engaged: new Set(), purchased: new Set() };

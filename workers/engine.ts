@@ -17,21 +17,18 @@ import type {
 } from '../src/shared/engine-api.js';
 import { isEventType } from '../src/shared/events.js';
 import { ShelfError, toShelfError } from '../src/shared/errors.js';
-import { buildTrainingBatch, countExamples } from '../src/shared/model/examples.js';
 import type { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
-import { applyAdjustments } from './adjustments.js';
+import { applyAdjustments, candidateFacts } from './adjustments.js';
 import { backendsAfter, chooseBackend, liveTensors, loseDeviceForTest, watchDeviceLoss } from './backends.js';
 import { appendEvents, DEFAULT_RETENTION, MemoryEventStore, openEventStore, type EventStore, type NewEvent, type Retention } from './event-store.js';
-import { negativeVectors, pendingDelta, trainingEvents } from './local-trainer.js';
+import { LocalLearning } from './local-learning.js';
+import { pendingDelta, trainingEvents } from './local-trainer.js';
 import { buildModel, fetchLatestManifest, loadVersion, type LoadedModel } from './model-loader.js';
 import { mergeScores, prepareCandidates, serverOrder, toVector } from './ranking.js';
-import { startTraining, type Training } from './training.js';
 import { uploadUpdate } from './uploader.js';
 import { HISTORY_KEEP, VisitorState, type VisitorEvent } from './visitor-state.js';
 
-const TRAIN_STEPS = 3;
-const TRAIN_LEARNING_RATE = 0.005;
 /** Writes between two retention passes. */
 const PRUNE_EVERY = 50;
 
@@ -51,10 +48,7 @@ export class Engine implements EngineApi {
   private loaded: LoadedModel | null = null;
   private modelError: ShelfError | null = null;
   private readonly visitor = new VisitorState();
-  private localWeights: Float32Array | null = null;
-  private trainedSteps = 0;
-  private trainingEpoch = 0;
-  private training: Training | null = null;
+  private readonly learning = new LocalLearning();
   private positivesSinceTraining = 0;
   private pendingExamples = 0;
   private sentDelta: Float32Array | null = null;
@@ -145,7 +139,7 @@ export class Engine implements EngineApi {
     const rerankId = crypto.randomUUID();
     const base = () => ({ rerankId, modelVersion: this.loaded?.manifest.version ?? null, backend: this.backend });
     const adjust = (items: RankedItem[], notes: string[]) => {
-      const done = applyAdjustments(items, request.adjust, candidateFacts(request), this.visitor);
+      const done = applyAdjustments(items, request.adjust, candidateFacts(request.candidates), this.visitor);
       return { items: limitItems(done.items, request.limit), notes: [...notes, ...done.notes] };
     };
     const fallback = (items: RankedItem[], reason: FallbackReason, notes: string[] = []): RerankResult => ({
@@ -205,8 +199,8 @@ export class Engine implements EngineApi {
       lastError: this.lastError,
       backendReason: this.backendReason,
       numTensors: this.backend ? liveTensors() : 0,
-      trainedSteps: this.trainedSteps,
-      training: this.training?.where ?? 'off',
+      trainedSteps: this.learning.steps,
+      training: this.learning.where,
       modelError: this.modelError?.message ?? null,
       droppedForQuota: this.droppedForQuota,
     };
@@ -264,28 +258,9 @@ export class Engine implements EngineApi {
 
   /** A few optimiser steps in the training worker; the engine's model takes the resulting weights. */
   private async trainOffThread(model: ShelfModel, loaded: LoadedModel): Promise<{ steps: number }> {
-    const events = trainingEvents(this.visitor.history, this.visitor.vectors);
-    const negatives = negativeVectors(this.visitor.shown, this.visitor.engaged, this.visitor.vectors);
-    if (countExamples(events, model.config) === 0 || negatives.length === 0) return { steps: 0 };
-    this.training ??= startTraining();
-    const key = `${loaded.manifest.name}@${loaded.manifest.version}#${this.trainingEpoch}`;
-    const out = await this.training.train({
-      key,
-      config: model.config,
-      specs: loaded.manifest.weights,
-      weights: this.localWeights ?? loaded.weights,
-      batch: buildTrainingBatch([events], negatives, model.config),
-      steps: TRAIN_STEPS,
-      learningRate: TRAIN_LEARNING_RATE,
-    });
-    // The version may have changed while the worker trained: then these weights belong to the old one.
-    if (this.model !== model || this.loaded !== loaded) return { steps: 0 };
-    model.assign(out.weights);
-    this.localWeights = out.weights;
-    this.trainedSteps += out.steps;
-    this.debug(`trained ${out.steps} steps in ${out.ms.toFixed(1)} ms on ${out.backend}, loss ${out.loss}`);
-    await this.saveLocalState();
-    return { steps: out.steps };
+    const steps = await this.learning.train(model, loaded, this.visitor, () => (this.loaded === loaded ? this.model : null));
+    if (steps > 0) await this.saveLocalState();
+    return { steps };
   }
 
   private scheduleLearning(): void {
@@ -306,38 +281,24 @@ export class Engine implements EngineApi {
     this.loaded = loaded;
     this.modelError = null;
     this.sentDelta = null;
-    this.localWeights = null;
-    this.trainedSteps = 0;
-    this.trainingEpoch++;
+    this.learning.reset();
     disposeQuietly(old);
     await this.store?.setMeta('model', { name: loaded.manifest.name, version: loaded.manifest.version }).catch(() => {});
   }
 
   /** Continues from the local weights saved on an earlier page load, when they start from this version. */
   private async restoreLocalState(config: EngineConfig): Promise<void> {
-    const saved = await this.store?.getModelState(config.model).catch(() => undefined);
-    if (!saved || !this.model || !this.loaded || saved.baseVersion !== this.loaded.manifest.version) return;
-    if (saved.weights.length !== this.loaded.weights.length) return;
-    this.model.assign(saved.weights);
-    this.localWeights = saved.weights;
+    if (!this.model || !this.loaded) return;
+    const saved = await this.learning.restore(this.store, config.model, this.model, this.loaded);
+    if (!saved) return;
     this.sentDelta = saved.sentDelta;
     this.pendingExamples = Math.max(this.pendingExamples, saved.pendingExamples);
-    this.trainedSteps = saved.trainedSteps;
-    this.trainingEpoch++;
   }
 
   private async saveLocalState(): Promise<void> {
-    if (!this.config || !this.loaded || !this.localWeights) return;
-    await this.store
-      ?.putModelState({
-        model: this.config.model,
-        baseVersion: this.loaded.manifest.version,
-        weights: this.localWeights,
-        sentDelta: this.sentDelta,
-        pendingExamples: this.pendingExamples,
-        trainedSteps: this.trainedSteps,
-        savedAt: Date.now(),
-      })
+    if (!this.config || !this.loaded) return;
+    await this.learning
+      .save(this.store, this.config.model, this.loaded, { sentDelta: this.sentDelta, pendingExamples: this.pendingExamples })
       .catch((err: unknown) => this.note(err));
   }
 
@@ -361,7 +322,7 @@ export class Engine implements EngineApi {
         this.skipped = [...this.skipped, { backend: from, reason: why }, ...choice.skipped];
         this.useBackend(choice);
         const old = this.model;
-        this.model = buildModel({ ...this.loaded, weights: this.localWeights ?? this.loaded.weights });
+        this.model = buildModel({ ...this.loaded, weights: this.learning.weights ?? this.loaded.weights });
         disposeQuietly(old);
       } catch (err) {
         this.model = null;
@@ -465,29 +426,9 @@ export class Engine implements EngineApi {
         }, 0),
         /** Benchmark: `steps` optimiser steps on a batch of `batchSize` copies of the visitor's sequence, in the
          * training worker or (inline) in this thread; the engine's model is left as it was. */
-        train: (steps: number, batchSize: number, inline: boolean) => this.benchTraining(steps, batchSize, inline),
+        train: (steps: number, batchSize: number, inline: boolean) => this.learning.bench(this.model, this.loaded, this.visitor, steps, batchSize, inline),
       },
     });
-  }
-
-  private async benchTraining(steps: number, batchSize: number, inline: boolean): Promise<{ ms: number; steps: number; backend: string }> {
-    const model = this.model;
-    const loaded = this.loaded;
-    if (!model || !loaded) throw new ShelfError('model_unavailable', 'no model is loaded');
-    const events = trainingEvents(this.visitor.history, this.visitor.vectors);
-    const negatives = negativeVectors(this.visitor.shown, this.visitor.engaged, this.visitor.vectors);
-    const training = inline ? startTraining(null) : (this.training ??= startTraining());
-    const out = await training.train({
-      key: `bench#${Math.random()}`,
-      config: model.config,
-      specs: loaded.manifest.weights,
-      weights: loaded.weights.slice(),
-      batch: buildTrainingBatch(Array.from({ length: batchSize }, () => events), negatives, model.config),
-      steps,
-      learningRate: TRAIN_LEARNING_RATE,
-    });
-    if (inline) training.dispose();
-    return { ms: out.ms, steps: out.steps, backend: out.backend };
   }
 
   private note(err: unknown): void {
@@ -498,19 +439,6 @@ export class Engine implements EngineApi {
   private debug(...args: unknown[]): void {
     if (this.config?.debug) console.debug('[shelf engine]', ...args);
   }
-}
-
-function candidateFacts(request: RerankRequest) {
-  const category = new Map<string, string>();
-  const inStock = new Map<string, boolean>();
-  for (const c of request.candidates) {
-    if (!c || typeof c !== 'object') continue;
-    const id = typeof c.id === 'number' ? String(c.id) : c.id;
-    if (typeof id !== 'string') continue;
-    if (typeof c.category === 'string') category.set(id, c.category);
-    if (typeof c.inStock === 'boolean') inStock.set(id, c.inStock);
-  }
-  return { category, inStock };
 }
 
 function disposeQuietly(model: ShelfModel | null): void {

@@ -5,67 +5,11 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { StoredEvent } from '../src/shared/engine-api.js';
 import { MemoryEventStore } from './memory-store.js';
+import type { EventStore, LocalModelState, NewEvent, Retention, UploadRecord } from './store-types.js';
 
 export { MemoryEventStore };
-export type NewEvent = Omit<StoredEvent, 'seq'>;
-
-/** What the engine keeps between page loads to continue learning where it stopped. */
-export interface LocalModelState {
-  readonly model: string;
-  /** The global version the local weights started from. */
-  readonly baseVersion: number;
-  readonly weights: Float32Array;
-  /** Part of (weights − base) already uploaded, or null. */
-  readonly sentDelta: Float32Array | null;
-  readonly pendingExamples: number;
-  readonly trainedSteps: number;
-  readonly savedAt: number;
-}
-
-/** A queued upload (for the federated path): any structured-cloneable payload. */
-export interface UploadRecord {
-  readonly id?: number;
-  readonly createdAt: number;
-  readonly payload: unknown;
-}
-
-export interface Retention {
-  /** Keep at most this many events (oldest removed first). */
-  readonly maxEvents: number;
-  /** Remove events older than this. */
-  readonly maxAgeMs: number;
-  /** Keep at most this many cached item vectors (least recently seen removed first). */
-  readonly maxVectors: number;
-}
-
-/** 30 days, 5,000 events, 5,000 item vectors. */
-export const DEFAULT_RETENTION: Retention = Object.freeze({ maxEvents: 5_000, maxAgeMs: 30 * 86_400_000, maxVectors: 5_000 });
-
-export interface EventStore {
-  readonly kind: 'indexeddb' | 'memory';
-  readonly reason: string | null;
-  /** Appends events in one transaction; returns their sequence numbers. */
-  addEvents(events: readonly NewEvent[]): Promise<number[]>;
-  /** The newest `limit` events, oldest first. */
-  recentEvents(limit: number): Promise<StoredEvent[]>;
-  /** Events with seq > `after`, oldest first (what other tabs wrote since). */
-  eventsAfter(after: number, limit: number): Promise<StoredEvent[]>;
-  countEvents(): Promise<number>;
-  /** Removes events past the retention limits and the least recently seen vectors; returns events removed. */
-  prune(retention: Retention, now?: number): Promise<number>;
-  /** Removes the `count` oldest events (quota relief). */
-  dropOldest(count: number): Promise<number>;
-  putVectors(entries: readonly (readonly [string, Float32Array])[]): Promise<void>;
-  getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>>;
-  getModelState(model: string): Promise<LocalModelState | undefined>;
-  putModelState(state: LocalModelState): Promise<void>;
-  enqueueUpload(record: UploadRecord): Promise<number>;
-  listUploads(): Promise<UploadRecord[]>;
-  deleteUpload(id: number): Promise<void>;
-  getMeta<T>(key: string): Promise<T | undefined>;
-  setMeta(key: string, value: unknown): Promise<void>;
-  close(): void;
-}
+export { DEFAULT_RETENTION } from './store-types.js';
+export type { EventStore, LocalModelState, NewEvent, Retention, UploadRecord } from './store-types.js';
 
 interface ShelfDB extends DBSchema {
   events: { key: number; value: StoredEvent; indexes: { at: number } };
@@ -101,10 +45,6 @@ class IdbEventStore implements EventStore {
       cursor = await cursor.continue();
     }
     return out.reverse();
-  }
-  async eventsAfter(after: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.db.getAll('events', IDBKeyRange.lowerBound(after, true), limit);
-    return rows;
   }
   countEvents(): Promise<number> {
     return this.db.count('events');

@@ -2,7 +2,7 @@
 // (private mode, blocked or missing IndexedDB). Must behave exactly like the real store so the engine never
 // branches on which one it has.
 import type { StoredEvent } from '../src/shared/engine-api.js';
-import type { EventStore, LocalModelState, NewEvent, Retention, UploadRecord } from './event-store.js';
+import type { EventStore, LocalModelState, NewEvent, Retention, UploadRecord } from './store-types.js';
 
 export class MemoryEventStore implements EventStore {
   readonly kind = 'memory' as const;
@@ -24,9 +24,6 @@ export class MemoryEventStore implements EventStore {
   }
   async recentEvents(limit: number): Promise<StoredEvent[]> {
     return this.events.slice(-limit);
-  }
-  async eventsAfter(after: number, limit: number): Promise<StoredEvent[]> {
-    return this.events.filter((e) => e.seq > after).slice(0, limit);
   }
   async countEvents(): Promise<number> {
     return this.events.length;

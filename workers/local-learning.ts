@@ -1,0 +1,103 @@
+// The device's own copy of learning: local weights on top of the global version, how many steps produced them,
+// and the training worker that computes new ones. Builds the batch from the visitor state (impressions as
+// negatives), hands it to the trainer, and keeps the result; the engine decides when to train and upload.
+// Never touches the network; never blocks the engine's thread on an optimiser step (unless inline fallback).
+import { ShelfError } from '../src/shared/errors.js';
+import { buildTrainingBatch, countExamples } from '../src/shared/model/examples.js';
+import type { ShelfModel } from '../src/shared/model/model.js';
+import type { EventStore, LocalModelState } from './event-store.js';
+import { negativeVectors, trainingEvents } from './local-trainer.js';
+import type { LoadedModel } from './model-loader.js';
+import { startTraining, type Training } from './training.js';
+import type { VisitorState } from './visitor-state.js';
+
+const TRAIN_STEPS = 3;
+const TRAIN_LEARNING_RATE = 0.005;
+
+export class LocalLearning {
+  /** Local weights, or null while they equal the loaded version's. */
+  weights: Float32Array | null = null;
+  steps = 0;
+  private epoch = 0;
+  private training: Training | null = null;
+
+  get where(): 'worker' | 'inline' | 'off' {
+    return this.training?.where ?? 'off';
+  }
+
+  /** A new base version: local progress starts over. */
+  reset(): void {
+    this.weights = null;
+    this.steps = 0;
+    this.epoch++;
+  }
+
+  /**
+   * A few optimiser steps in the training worker; the model takes the resulting weights unless the engine moved
+   * to another model meanwhile (`current()` no longer returns it).
+   */
+  async train(model: ShelfModel, loaded: LoadedModel, visitor: VisitorState, current: () => ShelfModel | null): Promise<number> {
+    const events = trainingEvents(visitor.history, visitor.vectors);
+    const negatives = negativeVectors(visitor.shown, visitor.engaged, visitor.vectors);
+    if (countExamples(events, model.config) === 0 || negatives.length === 0) return 0;
+    this.training ??= startTraining();
+    const epoch = this.epoch;
+    const out = await this.training.train({
+      key: `${loaded.manifest.name}@${loaded.manifest.version}#${epoch}`,
+      config: model.config,
+      specs: loaded.manifest.weights,
+      weights: this.weights ?? loaded.weights,
+      batch: buildTrainingBatch([events], negatives, model.config),
+      steps: TRAIN_STEPS,
+      learningRate: TRAIN_LEARNING_RATE,
+    });
+    if (current() !== model || epoch !== this.epoch) return 0;
+    model.assign(out.weights);
+    this.weights = out.weights;
+    this.steps += out.steps;
+    return out.steps;
+  }
+
+  /** Continues from weights saved on an earlier page load when they start from this version. */
+  async restore(store: EventStore | null, modelName: string, model: ShelfModel, loaded: LoadedModel): Promise<LocalModelState | null> {
+    const saved = await store?.getModelState(modelName).catch(() => undefined);
+    if (!saved || saved.baseVersion !== loaded.manifest.version || saved.weights.length !== loaded.weights.length) return null;
+    model.assign(saved.weights);
+    this.weights = saved.weights;
+    this.steps = saved.trainedSteps;
+    this.epoch++;
+    return saved;
+  }
+
+  async save(store: EventStore | null, modelName: string, loaded: LoadedModel, extra: { sentDelta: Float32Array | null; pendingExamples: number }): Promise<void> {
+    if (!this.weights) return;
+    await store?.putModelState({
+      model: modelName,
+      baseVersion: loaded.manifest.version,
+      weights: this.weights,
+      sentDelta: extra.sentDelta,
+      pendingExamples: extra.pendingExamples,
+      trainedSteps: this.steps,
+      savedAt: Date.now(),
+    });
+  }
+
+  /** Benchmark: `steps` steps on `batchSize` copies of the visitor's sequence; the served model is untouched. */
+  async bench(model: ShelfModel | null, loaded: LoadedModel | null, visitor: VisitorState, steps: number, batchSize: number, inline: boolean) {
+    if (!model || !loaded) throw new ShelfError('model_unavailable', 'no model is loaded');
+    const events = trainingEvents(visitor.history, visitor.vectors);
+    const negatives = negativeVectors(visitor.shown, visitor.engaged, visitor.vectors);
+    const training = inline ? startTraining(null) : (this.training ??= startTraining());
+    const out = await training.train({
+      key: `bench#${Math.random()}`,
+      config: model.config,
+      specs: loaded.manifest.weights,
+      weights: loaded.weights.slice(),
+      batch: buildTrainingBatch(Array.from({ length: batchSize }, () => events), negatives, model.config),
+      steps,
+      learningRate: TRAIN_LEARNING_RATE,
+    });
+    if (inline) training.dispose();
+    return { ms: out.ms, steps: out.steps, backend: out.backend };
+  }
+}
