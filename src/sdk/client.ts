@@ -10,6 +10,7 @@ import { deleteDatabase, initialConsent, storeConsent, type ConsentSource } from
 import { bridgeDataLayer } from './datalayer.js';
 import { ATTR, readCards, readVector, reorderInPlace } from './dom.js';
 import { mapEventObject, mapNamedEvent, type Mapped } from './event-map.js';
+import { MAX_CANDIDATES, fallbackResult, guardVectors } from './rerank-input.js';
 
 /** What Shelf is doing on this page. */
 export type SdkMode = 'idle' | 'starting' | 'worker' | 'fallback' | 'off' | 'forgotten';
@@ -31,9 +32,6 @@ export interface RerankElementsOptions {
   listId?: string;
   timeoutMs?: number;
 }
-
-const MAX_CANDIDATES = 10_000;
-const MAX_VECTOR = 4096;
 
 export interface ClientEnvironment {
   /** Default `serverUrl` (the SDK: the origin it was loaded from). */
@@ -165,17 +163,10 @@ export class ShelfClient {
       const shelf = this.shelf;
       if (!shelf || this.mode !== 'worker') return this.fallback(list, context, 'worker_unavailable', this.reason ?? 'the engine is not running');
       // Vectors that are not arrays of sane length are dropped here, so nothing odd is copied to the worker.
-      const originals = new Map<unknown, T>();
-      const safe = list.map((c) => {
-        const v = c && typeof c === 'object' ? (c as Candidate).vector : undefined;
-        if (v == null || ((Array.isArray(v) || ArrayBuffer.isView(v)) && (v as ArrayLike<number>).length <= MAX_VECTOR)) return c;
-        const copy = { ...c, vector: null } as T;
-        originals.set(copy, c);
-        return copy;
-      });
+      const { safe, restore } = guardVectors(list);
       const result = await shelf.rerank(safe, context);
       this.log(`rerank ${context?.listId ?? ''}: ${result.source}${result.reason ? ` (${result.reason})` : ''}, ${result.items.length} items`);
-      const items = originals.size ? result.items.map((r) => ({ ...r, item: originals.get(r.item) ?? r.item })) : result.items;
+      const items = result.items.map((r) => ({ ...r, item: restore(r.item) }));
       return { ...result, items, notes: [...notes, ...result.notes] };
     } catch (err) {
       return this.fallback(Array.isArray(candidates) ? candidates : [], context, 'worker_unavailable', String(err));
@@ -322,25 +313,8 @@ export class ShelfClient {
   }
 
   private fallback<T extends Candidate>(list: readonly T[], context: RerankContext, reason: FallbackReason, note: string): ShelfRerankResult<T> {
-    const seen = new Set<string>();
-    const items = list.flatMap((item, i) => {
-      const raw = item && typeof item === 'object' ? (item as Candidate).id : undefined;
-      const id = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
-      if (!id || seen.has(id)) return [];
-      seen.add(id);
-      return [{ item, id, score: null, serverRank: i }];
-    });
-    const n = context?.limit;
     this.log(`rerank ${context?.listId ?? ''}: shop's order kept (${reason}: ${note})`);
-    return {
-      rerankId: '',
-      items: typeof n === 'number' && Number.isInteger(n) && n >= 0 ? items.slice(0, n) : items,
-      source: 'fallback',
-      reason,
-      modelVersion: null,
-      backend: null,
-      notes: [note],
-    };
+    return fallbackResult(list, context, reason, note);
   }
 
   private setMode(mode: SdkMode, reason: string | null, detail?: string): void {
