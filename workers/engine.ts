@@ -29,6 +29,10 @@ import { mergeScores, prepareCandidates, serverOrder, toVector } from './ranking
 import { uploadUpdate } from './uploader.js';
 import { HISTORY_KEEP, VisitorState, type VisitorEvent } from './visitor-state.js';
 
+/** Training steps wait for this long without a rerank… */
+const IDLE_MS = 50;
+/** …but never longer than this. */
+const IDLE_WAIT_MAX_MS = 2_000;
 /** Writes between two retention passes. */
 const PRUNE_EVERY = 50;
 
@@ -56,6 +60,7 @@ export class Engine implements EngineApi {
   private lastError: string | null = null;
   private droppedForQuota = 0;
   private writesSincePrune = 0;
+  private lastRerankAt = 0;
   private writeQueue: { event: NewEvent; done: (ok: boolean) => void }[] = [];
   private writeScheduled = false;
   private busy: Promise<unknown> = Promise.resolve();
@@ -136,6 +141,7 @@ export class Engine implements EngineApi {
   }
 
   async rerank(request: RerankRequest): Promise<RerankResult> {
+    this.lastRerankAt = Date.now();
     const rerankId = crypto.randomUUID();
     const base = () => ({ rerankId, modelVersion: this.loaded?.manifest.version ?? null, backend: this.backend });
     const adjust = (items: RankedItem[], notes: string[]) => {
@@ -258,9 +264,23 @@ export class Engine implements EngineApi {
 
   /** A few optimiser steps in the training worker; the engine's model takes the resulting weights. */
   private async trainOffThread(model: ShelfModel, loaded: LoadedModel): Promise<{ steps: number }> {
-    const steps = await this.learning.train(model, loaded, this.visitor, () => (this.loaded === loaded ? this.model : null));
+    const steps = await this.learning.train(
+      model,
+      loaded,
+      this.visitor,
+      () => (this.loaded === loaded ? this.model : null),
+      () => this.untilIdle(),
+    );
     if (steps > 0) await this.saveLocalState();
     return { steps };
+  }
+
+  /** Resolves once no rerank has arrived for IDLE_MS (or after IDLE_WAIT_MAX_MS, so training is never starved). */
+  private async untilIdle(): Promise<void> {
+    const start = Date.now();
+    while (Date.now() - this.lastRerankAt < IDLE_MS && Date.now() - start < IDLE_WAIT_MAX_MS) {
+      await new Promise((r) => setTimeout(r, IDLE_MS));
+    }
   }
 
   private scheduleLearning(): void {

@@ -33,29 +33,44 @@ export class LocalLearning {
   }
 
   /**
-   * A few optimiser steps in the training worker; the model takes the resulting weights unless the engine moved
-   * to another model meanwhile (`current()` no longer returns it).
+   * A few optimiser steps in the training worker, one job per step, each started only once `idle()` resolves
+   * (no rerank lately), so steps and bursts of re-ranking rarely share the CPU. The model takes the resulting
+   * weights unless the engine moved to another model meanwhile (`current()` no longer returns it).
    */
-  async train(model: ShelfModel, loaded: LoadedModel, visitor: VisitorState, current: () => ShelfModel | null): Promise<number> {
+  async train(
+    model: ShelfModel,
+    loaded: LoadedModel,
+    visitor: VisitorState,
+    current: () => ShelfModel | null,
+    idle: () => Promise<void> = async () => {},
+  ): Promise<number> {
     const events = trainingEvents(visitor.history, visitor.vectors);
     const negatives = negativeVectors(visitor.shown, visitor.engaged, visitor.vectors);
     if (countExamples(events, model.config) === 0 || negatives.length === 0) return 0;
     this.training ??= startTraining();
     const epoch = this.epoch;
-    const out = await this.training.train({
-      key: `${loaded.manifest.name}@${loaded.manifest.version}#${epoch}`,
-      config: model.config,
-      specs: loaded.manifest.weights,
-      weights: this.weights ?? loaded.weights,
-      batch: buildTrainingBatch([events], negatives, model.config),
-      steps: TRAIN_STEPS,
-      learningRate: TRAIN_LEARNING_RATE,
-    });
+    const batch = buildTrainingBatch([events], negatives, model.config);
+    const start = this.weights ?? loaded.weights;
+    let weights = start;
+    for (let i = 0; i < TRAIN_STEPS; i++) {
+      await idle();
+      // The trainer keeps its model (and Adam's moments) for this key; `weights` only seeds a fresh trainer.
+      const out = await this.training.train({
+        key: `${loaded.manifest.name}@${loaded.manifest.version}#${epoch}`,
+        config: model.config,
+        specs: loaded.manifest.weights,
+        weights: i === 0 ? start : weights,
+        batch,
+        steps: 1,
+        learningRate: TRAIN_LEARNING_RATE,
+      });
+      weights = out.weights;
+    }
     if (current() !== model || epoch !== this.epoch) return 0;
-    model.assign(out.weights);
-    this.weights = out.weights;
-    this.steps += out.steps;
-    return out.steps;
+    model.assign(weights);
+    this.weights = weights;
+    this.steps += TRAIN_STEPS;
+    return TRAIN_STEPS;
   }
 
   /** Continues from weights saved on an earlier page load when they start from this version. */
