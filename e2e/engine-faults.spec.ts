@@ -67,3 +67,15 @@ test('the engine worker and the model load once, however many calls', async ({ p
   expect(weights).toHaveLength(1);
   expect(engineWorkers(page)).toHaveLength(1);
 });
+
+test('a kernel missing from the backend: the same call is served by the next backend', async ({ page }) => {
+  await openEngine(page, { backends: 'wasm,cpu' });
+  await track(page, 3);
+  expect(await rerank(page)).toMatchObject({ source: 'model', backend: 'wasm' });
+  expect(await hook(page, 'dropKernel', 'BatchMatMul')).toBe(true);
+  const next = await rerank(page);
+  expect(next).toMatchObject({ source: 'model', backend: 'cpu' });
+  expect(next.notes.join(' ')).toMatch(/wasm failed/);
+  const s = await status(page);
+  expect(s.skippedBackends.some((b) => b.backend === 'wasm' && /failed while scoring/.test(b.reason))).toBe(true);
+});

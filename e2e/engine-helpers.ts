@@ -68,7 +68,7 @@ export async function engineWorker(page: Page): Promise<Worker> {
   return engineWorkers(page)[0]!;
 }
 
-type Hooks = { slowScores(ms: number): void; loseDevice(): boolean; crash(): void; train(steps: number, batchSize: number, inline: boolean): Promise<unknown> };
+type Hooks = { slowScores(ms: number): void; loseDevice(): boolean; dropKernel(name: string): boolean; crash(): void; train(steps: number, batchSize: number, inline: boolean): Promise<unknown> };
 export async function hook<K extends keyof Hooks>(page: Page, name: K, ...args: Parameters<Hooks[K]>): Promise<unknown> {
   const worker = await engineWorker(page);
   return worker.evaluate(

@@ -172,6 +172,14 @@ export function loseDeviceForTest(): boolean {
   return true;
 }
 
+/** Test hook: removes a kernel from the current backend, as a backend build lacking it would. */
+export function dropKernelForTest(kernel: string): boolean {
+  const backend = tf.getBackend();
+  if (!tf.getKernel(kernel, backend)) return false;
+  tf.unregisterKernel(kernel, backend);
+  return true;
+}
+
 /** Live tensors on the current backend. */
 export function liveTensors(): number {
   return tf.memory().numTensors;

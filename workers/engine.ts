@@ -20,7 +20,7 @@ import { ShelfError, toShelfError } from '../src/shared/errors.js';
 import type { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
 import { applyAdjustments, candidateFacts } from './adjustments.js';
-import { backendsAfter, chooseBackend, liveTensors, loseDeviceForTest, watchDeviceLoss } from './backends.js';
+import { backendsAfter, chooseBackend, dropKernelForTest, liveTensors, loseDeviceForTest, watchDeviceLoss } from './backends.js';
 import { appendEvents, DEFAULT_RETENTION, MemoryEventStore, openEventStore, type EventStore, type NewEvent, type Retention } from './event-store.js';
 import { LocalLearning } from './local-learning.js';
 import { pendingDelta, trainingEvents } from './local-trainer.js';
@@ -441,6 +441,7 @@ export class Engine implements EngineApi {
       shelfEngineTest: {
         slowScores: (ms: number) => void (this.faults.slowScoreMs = ms),
         loseDevice: () => loseDeviceForTest(),
+        dropKernel: (name: string) => dropKernelForTest(name),
         crash: () => setTimeout(() => {
           throw new Error('simulated engine crash');
         }, 0),
