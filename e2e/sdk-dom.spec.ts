@@ -35,6 +35,7 @@ test('rerankElements re-orders cards in place; clicks, impressions and dwell are
   expected.splice(2, 0, 'banner');
   expect(dom).toEqual(expected);
   await expect(page.locator('#grid')).toHaveAttribute('data-shelf-rerank-id', result.rerankId);
+  await expect(page.locator('#grid')).toHaveAttribute('data-shelf-source', 'model');
 
   const first = result.items[0]!.id;
   await page.locator(`#grid [data-shelf-item-id="${first}"] a`).click();
@@ -46,4 +47,16 @@ test('rerankElements re-orders cards in place; clicks, impressions and dwell are
   expect(stored.find((e) => e.type === 'view_item_list')).toMatchObject({ listId: 'also-viewed' });
   expect(stored.filter((e) => e.type === 'view_item').map((e) => e.itemId).sort()).toEqual([items[0]!.id, items[5]!.id].sort());
   await close();
+});
+
+test("the built example shop (same origin as Shelf: the worker starts directly) re-orders its cards", async ({ page }) => {
+  page.on('pageerror', (err) => {
+    throw new Error(`uncaught error in the page: ${err.message}`);
+  });
+  await page.goto('/sdk/example.html');
+  // A new visitor: the list is the shop's (cold start), and says so.
+  await expect(page.locator('#products')).toHaveAttribute('data-shelf-source', /^(model|fallback)$/, { timeout: 30_000 });
+  const s = await page.evaluate(() => (window as unknown as { shelf: { status(): Promise<{ mode: string }> } }).shelf.status());
+  expect(s.mode).toBe('worker');
+  await expect(page.locator('#products > li')).toHaveCount(24);
 });

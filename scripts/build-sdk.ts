@@ -4,10 +4,11 @@
 //   shelf-loader.js         the tiny IIFE for the script tag; it carries the client's sha384
 //   manifest.json           every file with its size and Subresource Integrity (sha384), plus versioned copies
 //   snippet.html / snippet.js  the inline snippet, generated from src/sdk/methods.ts
+//   example.html            a shop page that uses only the snippet and data attributes
 // File names are pinned (no hashes) so a shop can pin them with SRI; versioned copies live in dist/sdk/<version>/.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type InlineConfig } from 'vite';
@@ -15,7 +16,10 @@ import { SDK_FILES } from '../src/sdk/methods.js';
 import { buildSnippet, buildSnippetTag } from '../src/sdk/snippet.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'dist', 'sdk');
+const target = path.join(root, 'dist', 'sdk');
+// Built in a private folder and moved into dist/sdk/ at the end, so a concurrent demo build that empties dist/
+// cannot leave a half-written SDK behind.
+const out = path.join(root, 'build', `sdk-${process.pid}`);
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };
 
 function sri(data: Buffer): string {
@@ -46,6 +50,34 @@ function config(input: string, fileName: string, format: 'es' | 'iife', extra: I
       },
     },
   };
+}
+
+/** A shop page that uses only the snippet, data attributes and rerankElements (served at /sdk/example.html). */
+function exampleShop(snippetTag: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shelf SDK example</title>
+${snippetTag}
+<style>body{font:15px system-ui;margin:2rem}ol{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.5rem;padding:0;list-style:none}li{border:1px solid #ccc;border-radius:6px;padding:.5rem;cursor:pointer}</style>
+</head><body>
+<h1>Shelf SDK example</h1>
+<p>The snippet, <code>data-shelf-*</code> attributes and <code>shelf.rerankElements</code>: click products (each click is a
+<code>select_item</code>), then reload to see the list follow you. The console shows Shelf's debug log.</p>
+<ol id="products" data-shelf-list-id="example"></ol>
+<script>
+fetch('/v1/candidates?list=all&limit=24').then((r) => r.json()).then(({ items }) => {
+  const list = document.getElementById('products');
+  for (const p of items) {
+    const li = document.createElement('li');
+    li.dataset.shelfItemId = p.id;
+    li.dataset.shelfVector = JSON.stringify(p.vector);
+    li.textContent = p.title + ' (' + p.category + ')';
+    list.append(li);
+  }
+  return shelf.rerankElements(list);
+});
+</script>
+</body></html>
+`;
 }
 
 await rm(out, { recursive: true, force: true });
@@ -99,4 +131,9 @@ const loaderUrl = `${base.replace(/\/?$/, '/')}${SDK_FILES.loader}`;
 const integrity = files[SDK_FILES.loader]!.integrity;
 await writeFile(path.join(out, 'snippet.js'), `${buildSnippet({ loaderUrl, integrity, init: {} })}\n`);
 await writeFile(path.join(out, 'snippet.html'), `${buildSnippetTag({ loaderUrl, integrity, init: {} })}\n`);
+await writeFile(path.join(out, 'example.html'), exampleShop(buildSnippetTag({ loaderUrl, integrity, init: { debug: true } })));
+
+await mkdir(path.dirname(target), { recursive: true });
+await rm(target, { recursive: true, force: true });
+await rename(out, target);
 for (const [name, f] of Object.entries(files)) process.stdout.write(`dist/sdk/${name}  ${(f.bytes / 1024).toFixed(1)} KiB  ${f.integrity}\n`);

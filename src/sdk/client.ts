@@ -175,8 +175,8 @@ export class ShelfClient {
 
   /**
    * Re-orders an existing list of product cards in place: the container's children with `data-shelf-item-id`
-   * (and optional `data-shelf-vector`). Writes `data-shelf-rerank-id` on the container and `data-shelf-position`
-   * on each card, so clicks are attributed. Resolves with the rerank result, or null when there was nothing to do.
+   * (and optional `data-shelf-vector`). Writes `data-shelf-source` (`model` or `fallback`) and, when the model
+   * ranked, `data-shelf-rerank-id` on the container and `data-shelf-position` on each card, so clicks are attributed. Resolves with the rerank result, or null when there was nothing to do.
    * @example shelf.rerankElements(document.querySelector('#products'), { listId: 'home' })
    */
   async rerankElements(container: Element | string | null, options: RerankElementsOptions = {}): Promise<ShelfRerankResult<{ id: string; vector: number[] | null }> | null> {
@@ -191,7 +191,10 @@ export class ShelfClient {
       if (result.source === 'model') {
         reorderInPlace(cards, result.items.map((r) => r.id));
         el.setAttribute(ATTR.rerankId, result.rerankId);
+      } else {
+        el.removeAttribute(ATTR.rerankId);
       }
+      el.setAttribute(ATTR.source, result.source);
       if (listId && !el.hasAttribute(ATTR.listId)) el.setAttribute(ATTR.listId, listId);
       return result;
     } catch (err) {

@@ -10,6 +10,7 @@ export const ATTR = Object.freeze({
   vector: 'data-shelf-vector',
   position: 'data-shelf-position',
   rerankId: 'data-shelf-rerank-id',
+  source: 'data-shelf-source',
   productPage: 'data-shelf-product-page',
 });
 
