@@ -3,6 +3,7 @@
 // the '## Federated' section of docs/BENCHMARKS.md and two SVG charts. Reads data from --data-dir; never
 // copies data. Sized for ~15 minutes on 2 shared cores; --quick is a smoke run of a minute or two.
 // Run: npm run bench:federated [-- --quick] [-- --rounds 60 --cohort 100 --epsilons 2,8]
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { noiseForEpsilon } from '../src/shared/federated/accountant.js';
 import { quantizeInt8 } from '../src/shared/federated/quantize.js';
@@ -26,6 +27,8 @@ const { values: a } = parseArgs({
     rounds: { type: 'string' },
     cohort: { type: 'string' },
     epsilons: { type: 'string' },
+    /** Skip the run without noise (only the DP runs). */
+    'no-plain': { type: 'boolean', default: false },
     'central-epochs': { type: 'string' },
     'eval-users': { type: 'string' },
     'local-steps': { type: 'string', default: '3' },
@@ -33,6 +36,11 @@ const { values: a } = parseArgs({
     clip: { type: 'string', default: '2' },
     server: { type: 'string', default: 'fedavg' },
     'server-lr': { type: 'string', default: '1' },
+    'server-tau': { type: 'string', default: '1e-3' },
+    /** worker: the worker's own trainLocally (Adam); sgd: plain SGD on the same objective (a proposed change). */
+    'local-optimizer': { type: 'string', default: 'worker' },
+    /** Add this configuration's rows to an existing results file (reusing its central row) instead of starting over. */
+    append: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/federated.json' },
     docs: { type: 'string', default: 'docs/BENCHMARKS.md' },
   },
@@ -60,25 +68,36 @@ const clients = d.clients.length;
 const sampleRate = Math.min(1, cohort / clients);
 const delta = 1 / clients;
 const clip = Number(a.clip);
-const server = { kind: a.server as ServerOptimizerKind, learningRate: Number(a['server-lr']) };
+const server = { kind: a.server as ServerOptimizerKind, learningRate: Number(a['server-lr']), tau: Number(a['server-tau']) };
+const localOptimizer = a['local-optimizer'] === 'sgd' ? 'sgd' : 'worker';
+const configLabel = `${localOptimizer === 'sgd' ? 'local SGD' : "worker's Adam"} ×${a['local-steps']} lr ${a['local-lr']} · ${server.kind} lr ${server.learningRate}${server.kind === 'fedadam' ? ` τ ${server.tau}` : ''} · C ${a.clip}`;
+const previous: FederatedResults | null = a.append ? (JSON.parse(readFileSync(a.out!, 'utf8')) as FederatedResults) : null;
 const params = parameterCount(weightSpecs(config));
 log(`${dataset}: ${clients} clients, ${ds.itemCount} items, ${params} parameters; q = ${sampleRate.toFixed(5)}, δ = ${delta.toExponential(2)}`);
 
 const untrained = (await evaluate(d, initialFlat(config, seed), 'valid')).ndcg10;
 log(`untrained: valid NDCG@10 ${untrained.toFixed(4)}`);
 
-const rows: FederatedRow[] = [];
-const curves: FederatedResults['curves'] = [];
+const rows: FederatedRow[] = previous ? [...previous.rows] : [];
+const curves: FederatedResults['curves'] = previous ? [...previous.curves] : [];
 const base = { dataset, protocol, rounds: 0, clientsPerRound: 0 };
 
-log(`central: ${centralEpochs} epochs`);
-const central = await trainCentral(d, { epochs: centralEpochs, batchSize: 64, negatives: 64, learningRate: 3e-3, seed, log });
-const cm = await evaluate(d, central.flat, 'test');
-rows.push({ ...base, mode: 'central', epsilon: null, delta: null, ndcg10: cm.ndcg10, hr10: cm.hr10, ratioToCentral: 1, bestRound: central.epochs, seconds: Math.round(central.seconds) });
-log(`central test NDCG@10 ${cm.ndcg10.toFixed(4)} HR@10 ${cm.hr10.toFixed(4)}`);
+let cm: { ndcg10: number; hr10: number };
+const saved = rows.find((r) => r.mode === 'central' && r.dataset === dataset && r.protocol === protocol);
+if (saved) {
+  cm = saved;
+  log(`central: reusing test NDCG@10 ${cm.ndcg10.toFixed(4)} from ${a.out}`);
+} else {
+  log(`central: ${centralEpochs} epochs`);
+  const central = await trainCentral(d, { epochs: centralEpochs, batchSize: 64, negatives: 64, learningRate: 3e-3, seed, log });
+  cm = await evaluate(d, central.flat, 'test');
+  rows.push({ ...base, mode: 'central', epsilon: null, delta: null, ndcg10: cm.ndcg10, hr10: cm.hr10, ratioToCentral: 1, bestRound: central.epochs, seconds: Math.round(central.seconds), config: `minibatch 64, Adam lr 3e-3, ${centralEpochs} epochs` });
+  log(`central test NDCG@10 ${cm.ndcg10.toFixed(4)} HR@10 ${cm.hr10.toFixed(4)}`);
+}
 
-const runs: { label: string; z: number; epsilon: number | null }[] = [{ label: 'federated', z: 0, epsilon: null }];
-for (const eps of epsilons) runs.push({ label: `federated-dp ε=${eps}`, z: noiseForEpsilon(sampleRate, rounds, eps, delta), epsilon: eps });
+const short = localOptimizer === 'sgd' ? `SGD+${server.kind}` : `Adam+${server.kind}`;
+const runs: { label: string; z: number; epsilon: number | null }[] = a['no-plain'] ? [] : [{ label: `federated (${short})`, z: 0, epsilon: null }];
+for (const eps of epsilons) runs.push({ label: `ε=${eps} (${short})`, z: noiseForEpsilon(sampleRate, rounds, eps, delta), epsilon: eps });
 for (const run of runs) {
   log(`${run.label}: ${rounds} rounds, q ${sampleRate.toFixed(5)}, z ${run.z.toFixed(3)}`);
   const r = await trainFederated(d, {
@@ -90,6 +109,7 @@ for (const run of runs) {
     clip,
     noiseMultiplier: run.z,
     server,
+    localOptimizer,
     seed,
     evalEvery: Math.max(1, Math.round(rounds / 10)),
     log,
@@ -109,6 +129,7 @@ for (const run of runs) {
     noiseMultiplier: run.z,
     bestRound: r.bestRound,
     seconds: Math.round(r.seconds),
+    config: configLabel,
   });
   log(`${run.label}: test NDCG@10 ${m.ndcg10.toFixed(4)} (${((m.ndcg10 / cm.ndcg10) * 100).toFixed(1)}% of central), best round ${r.bestRound}, ${(r.clippedShare * 100).toFixed(0)}% of updates clipped`);
 }
@@ -118,12 +139,15 @@ const chunk = 256;
 const body = encodeUpdate({ baseVersion: 1, round: 1, exampleBucket: 8, ticket: `1234.${'n'.repeat(22)}.${'m'.repeat(43)}`, update: quantizeInt8(new Float32Array(params).fill(0.001), chunk, Math.random) });
 
 const argv = process.argv.slice(2).join(' ');
+const command = `npm run bench:federated${argv ? ` -- ${argv}` : ''}`;
 const results: FederatedResults = {
-  generatedBy: `npm run bench:federated${argv ? ` -- ${argv}` : ''}`,
+  generatedBy: previous ? `${previous.generatedBy} && ${command}` : command,
   generatedAt: new Date().toISOString(),
   rows,
   uploadBytes: body.byteLength,
   setup: {
+    ...(previous?.setup ?? {}),
+    [`config${previous ? Object.keys(previous.setup).filter((k) => k.startsWith('config')).length + 1 : 1}`]: configLabel,
     dataset, protocol, clients, evalUsers, model: `${config.blocks ?? 1} block, width ${config.hidden}, maxLen ${config.maxLen}`, params,
     itemVectors: 'attribute hashing (content only, fixed)', localSteps: Number(a['local-steps']), localLr: Number(a['local-lr']), negatives: 64,
     clip, server: `${server.kind} lr ${server.learningRate}`, delta, sampleRate, chunk, centralEpochs, quick,

@@ -8,9 +8,11 @@ import type { ModelConfig } from '../../src/shared/protocol.js';
 import { clipToNorm } from '../../src/shared/federated/clip.js';
 import { dequantize, quantizeInt8, DEFAULT_CHUNK } from '../../src/shared/federated/quantize.js';
 import { gaussianFrom, noisyMean, serverStep, type OptimizerState, type ServerOptimizer } from '../../src/shared/federated/aggregate.js';
-import { buildTrainingBatch, type TrainingEvent } from '../../src/shared/model/examples.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { buildTrainingBatch, countExamples, type TrainingEvent } from '../../src/shared/model/examples.js';
+import { nextItemLoss } from '../../src/shared/model/train.js';
 import { ShelfModel } from '../../src/shared/model/model.js';
-import { flatten, initialWeights, weightSpecs } from '../../src/shared/model/weights.js';
+import { flatten, initialWeights, unflatten, weightSpecs } from '../../src/shared/model/weights.js';
 import { trainLocally } from '../../workers/local-trainer.js';
 import { splitLeaveOneOut, type Dataset } from '../quality/data.js';
 import { DeviceScorer } from '../quality/device-scoring.js';
@@ -107,8 +109,45 @@ export async function trainCentral(d: SimData, o: CentralOptions): Promise<{ fla
   return { flat: best.flat, epochs: best.epoch, seconds: (performance.now() - started) / 1000, curve };
 }
 
+/**
+ * Plain-SGD local training on the same objective and batch as the worker's (nextItemLoss, buildTrainingBatch):
+ * NOT what the worker runs today (Adam, reset per version); used only for rows labelled "local SGD".
+ */
+export class SgdClient {
+  private readonly vars: Record<string, tf.Variable> = {};
+  private readonly opt: tf.Optimizer;
+  constructor(private readonly config: ModelConfig, learningRate: number) {
+    for (const s of weightSpecs(config)) this.vars[s.name] = tf.variable(tf.zeros(s.shape));
+    this.opt = tf.train.sgd(learningRate);
+  }
+  async train(global: Float32Array, events: TrainingEvent[], negatives: Float32Array[], steps: number): Promise<{ local: Float32Array; examples: number }> {
+    const c = this.config;
+    const specs = weightSpecs(c);
+    const arr = unflatten(specs, global);
+    for (const s of specs) this.vars[s.name]!.assign(tf.tensor(arr[s.name]!, s.shape));
+    const examples = countExamples(events, c);
+    const b = buildTrainingBatch([events], negatives, c);
+    for (let t = 0; t < steps && examples > 0; t++) {
+      tf.tidy(() => {
+        const seq = { items: tf.tensor3d(b.items, [1, c.maxLen, c.itemDim]), types: tf.tensor3d(b.types, [1, c.maxLen, c.eventTypes]), mask: tf.tensor2d(b.mask, [1, c.maxLen]) };
+        const tg = { next: tf.tensor3d(b.next, [1, c.maxLen, c.itemDim]), weight: tf.tensor2d(b.weight, [1, c.maxLen]), negatives: tf.tensor2d(b.negatives, [b.negativeCount, c.itemDim]) };
+        this.opt.minimize(() => nextItemLoss(this.vars, c, seq, tg), false, Object.values(this.vars));
+      });
+    }
+    const out: Record<string, Float32Array> = {};
+    for (const s of specs) out[s.name] = (await this.vars[s.name]!.data()) as Float32Array;
+    return { local: flatten(specs, out), examples };
+  }
+  dispose(): void {
+    this.opt.dispose();
+    for (const v of Object.values(this.vars)) v.dispose();
+  }
+}
+
 export interface FederatedOptions {
   rounds: number;
+  /** 'worker': the worker's trainLocally (Adam); 'sgd': SgdClient (a proposed change, labelled as such). */
+  localOptimizer?: 'worker' | 'sgd';
   /** Poisson sampling rate: each client joins a round with this probability. */
   sampleRate: number;
   localSteps: number;
@@ -145,6 +184,7 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
   let global = initialFlat(d.config, o.seed);
   let state: OptimizerState | null = null;
   const model = ShelfModel.fromFlat(d.config, specs, global);
+  const sgd = o.localOptimizer === 'sgd' ? new SgdClient(d.config, o.localLearningRate) : null;
   const expected = o.sampleRate * d.clients.length;
   const curve: { round: number; valid: number }[] = [];
   const started = performance.now();
@@ -160,10 +200,18 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
       const cohort = d.clients.filter(() => rand() < o.sampleRate);
       const updates = [];
       for (const train of cohort) {
-        model.assign(global); // a fresh copy of the published version, optimiser reset: what a page loads
-        const r = await trainLocally(model, clientEvents(train, d.items, d.config), negativesFor(rand, d, train, o.negatives), o.localSteps, o.localLearningRate);
+        let local: Float32Array;
+        let r: { steps: number; examples: number };
+        if (sgd) {
+          const out = await sgd.train(global, clientEvents(train, d.items, d.config), negativesFor(rand, d, train, o.negatives), o.localSteps);
+          local = out.local;
+          r = { steps: out.examples > 0 ? o.localSteps : 0, examples: out.examples };
+        } else {
+          model.assign(global); // a fresh copy of the published version, optimiser reset: what a page loads
+          r = await trainLocally(model, clientEvents(train, d.items, d.config), negativesFor(rand, d, train, o.negatives), o.localSteps, o.localLearningRate);
+          local = r.steps === 0 ? global : await model.toFlat();
+        }
         if (r.steps === 0) continue;
-        const local = await model.toFlat();
         const delta = local.map((v, i) => v - global[i]!);
         const c = clipToNorm(delta, o.clip);
         if (c.clipped) clipped++;
@@ -187,6 +235,7 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
     }
   } finally {
     model.dispose();
+    sgd?.dispose();
   }
   return { flat: global, best: best.flat, bestRound: best.round, curve, seconds: (performance.now() - started) / 1000, meanCohort: cohortSum / o.rounds, clippedShare: seen ? clipped / seen : 0 };
 }
