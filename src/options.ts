@@ -20,6 +20,8 @@ export interface ShelfOptions {
   trainEvery?: number;
   /** Local examples needed before an update is uploaded. Default 10. */
   uploadMinExamples?: number;
+  /** No two update uploads closer than this (ms); at most one per federated round in any case. Default 60 000. */
+  uploadMinIntervalMs?: number;
   /** How often to look for a new global model version; 0 turns polling off. Default 300 000 ms. */
   modelCheckIntervalMs?: number;
   /** IndexedDB database name. Default `'shelf'`. */
@@ -48,6 +50,7 @@ export const DEFAULTS = Object.freeze({
   initTimeoutMs: 20_000,
   trainEvery: 5,
   uploadMinExamples: 10,
+  uploadMinIntervalMs: 60_000,
   modelCheckIntervalMs: 300_000,
   dbName: 'shelf',
   maxEvents: 5_000,
@@ -57,7 +60,7 @@ export const DEFAULTS = Object.freeze({
 
 const KNOWN = new Set<string>([
   'serverUrl', 'model', 'backends', 'allowSoftwareGpu', 'timeoutMs', 'initTimeoutMs', 'trainEvery',
-  'uploadMinExamples', 'modelCheckIntervalMs', 'dbName', 'debug', 'workerUrl', 'maxEvents', 'retentionDays',
+  'uploadMinExamples', 'uploadMinIntervalMs', 'modelCheckIntervalMs', 'dbName', 'debug', 'workerUrl', 'maxEvents', 'retentionDays',
 ]);
 const BACKENDS = new Set<string>(DEFAULT_BACKENDS);
 
@@ -99,6 +102,7 @@ export function resolveOptions(options: ShelfOptions = {}, pageUrl: string): Res
     initTimeoutMs: count('initTimeoutMs', options.initTimeoutMs, DEFAULTS.initTimeoutMs, 1),
     trainEvery: count('trainEvery', options.trainEvery, DEFAULTS.trainEvery, 1),
     uploadMinExamples: count('uploadMinExamples', options.uploadMinExamples, DEFAULTS.uploadMinExamples, 1),
+    uploadMinIntervalMs: count('uploadMinIntervalMs', options.uploadMinIntervalMs, DEFAULTS.uploadMinIntervalMs, 0),
     modelCheckIntervalMs: count('modelCheckIntervalMs', options.modelCheckIntervalMs, DEFAULTS.modelCheckIntervalMs, 0),
     dbName: options.dbName ?? DEFAULTS.dbName,
     maxEvents: count('maxEvents', options.maxEvents, DEFAULTS.maxEvents, 1),

@@ -26,7 +26,7 @@ import { LocalLearning } from './local-learning.js';
 import { pendingDelta, trainingEvents } from './local-trainer.js';
 import { buildModel, fetchLatestManifest, loadVersion, type LoadedModel } from './model-loader.js';
 import { mergeScores, prepareCandidates, serverOrder, toVector } from './ranking.js';
-import { uploadUpdate } from './uploader.js';
+import { configureUploader, uploadUpdate } from './uploader.js';
 import { HISTORY_KEEP, VisitorState, type VisitorEvent } from './visitor-state.js';
 
 /** Training steps wait for this long without a rerank… */
@@ -77,6 +77,7 @@ export class Engine implements EngineApi {
 
   private async doInit(config: EngineConfig): Promise<EngineStatus> {
     this.config = config;
+    configureUploader({ minIntervalMs: config.uploadMinIntervalMs ?? 0 });
     this.retention = {
       ...DEFAULT_RETENTION,
       ...(config.maxEvents !== undefined ? { maxEvents: config.maxEvents } : {}),

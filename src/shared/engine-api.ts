@@ -17,6 +17,8 @@ export interface EngineConfig {
   readonly trainEvery: number;
   /** Local examples needed before an update is uploaded. */
   readonly uploadMinExamples: number;
+  /** No two update uploads closer than this many ms (absent: 0). The worker also sends at most one per round. */
+  readonly uploadMinIntervalMs?: number;
   /** How often the engine checks for a new global model version. */
   readonly modelCheckIntervalMs: number;
   /** IndexedDB database name (one per shop origin by default). */
