@@ -78,6 +78,16 @@ export function markdownSection(r: FederatedResults, plots: { rounds: string; ep
   ];
   const fed = r.rows.filter((x) => x.mode === 'federated').sort((a, b) => b.ndcg10 - a.ndcg10)[0];
   const dp8 = r.rows.filter((x) => x.mode === 'federated-dp' && x.epsilon !== null && x.epsilon <= 8).sort((a, b) => b.ndcg10 - a.ndcg10)[0];
+  out.push(
+    'How to read it: the validation curves start at the untrained model (round 0). With the worker\'s current local',
+    'training (Adam created afresh for every version, 3 steps) the averaged updates lower validation NDCG@10 from the',
+    'first rounds on, with or without noise: a freshly created Adam moves every weight by about ±lr whatever the size of',
+    'its gradient, so the mean over clients follows the majority sign per weight rather than the mean gradient. Plain',
+    'SGD on the same objective with FedAdam on the server (`--local-optimizer sgd --server fedadam`; a proposed change',
+    'to the worker, not what it runs today) first dips, then climbs. Rows with fewer rounds than central\'s steps are',
+    'budget-limited: this table is what ~15 minutes on 2 shared cores buys, not a converged comparison.',
+    '',
+  );
   out.push('Targets (reported, not asserted):', '');
   out.push(`- federated without noise ≥ 97% of central: ${fed ? `${(fed.ratioToCentral * 100).toFixed(1)}% — ${fed.ratioToCentral >= 0.97 ? 'met' : '**not met**'}` : 'not run'}`);
   out.push(`- DP at ε ≤ 8 ≥ 90% of central: ${dp8 ? `${(dp8.ratioToCentral * 100).toFixed(1)}% at ε ${dp8.epsilon!.toFixed(2)} — ${dp8.ratioToCentral >= 0.9 ? 'met' : '**not met**'}` : 'not run'}`);
