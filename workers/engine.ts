@@ -63,6 +63,7 @@ export class Engine implements EngineApi {
   private lastRerankAt = 0;
   private writeQueue: { event: NewEvent; done: (ok: boolean) => void }[] = [];
   private writeScheduled = false;
+  private stateRefreshScheduled = false;
   private busy: Promise<unknown> = Promise.resolve();
   private moving: Promise<void> | null = null;
   private checkTimer: ReturnType<typeof setInterval> | null = null;
@@ -122,6 +123,7 @@ export class Engine implements EngineApi {
       this.pendingExamples++;
     }
     if (this.config && this.positivesSinceTraining >= this.config.trainEvery) this.scheduleLearning();
+    this.scheduleStateRefresh();
     const event: NewEvent = {
       type: input.type,
       itemId: input.itemId,
@@ -175,12 +177,15 @@ export class Engine implements EngineApi {
     const notes = [...prepared.notes];
     // A failing backend (missing kernel, lost WebGPU device) moves the engine to the next one; this call is
     // then served there rather than lost.
+    // While the engine moves to another backend (a lost device), wait for it rather than use the old model.
+    if (this.moving) await this.moving;
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = this.model;
       if (!current) break;
       try {
         if (this.faults.slowScoreMs > 0) await new Promise((r) => setTimeout(r, this.faults.slowScoreMs));
-        const scores = await current.score(input);
+        // The visitor's state is computed once per event (and weights); candidates are scored by dot products.
+        const scores = await current.scoreFast(input);
         return { ...base(), ...adjust(mergeScores(prepared, scores), notes), source: 'model', reason: null };
       } catch (err) {
         this.note(err);
@@ -284,6 +289,22 @@ export class Engine implements EngineApi {
     }
   }
 
+  /**
+   * Computes the visitor's new state soon after an event (once per burst of events), off the rerank path, so the
+   * next rerank finds it ready. Errors are left to the rerank, which moves backends if it must.
+   */
+  private scheduleStateRefresh(): void {
+    if (this.stateRefreshScheduled || !this.model) return;
+    this.stateRefreshScheduled = true;
+    setTimeout(() => {
+      this.stateRefreshScheduled = false;
+      const model = this.model;
+      if (!model) return;
+      const sequence = buildSequence(trainingEvents(this.visitor.history, this.visitor.vectors), model.config);
+      if (sequence.length > 0) model.state(sequence).catch(() => {});
+    }, 0);
+  }
+
   private scheduleLearning(): void {
     this.positivesSinceTraining = 0;
     setTimeout(() => {
@@ -304,6 +325,7 @@ export class Engine implements EngineApi {
     this.sentDelta = null;
     this.learning.reset();
     disposeQuietly(old);
+    await model.warmUp().catch((err: unknown) => this.note(err));
     await this.store?.setMeta('model', { name: loaded.manifest.name, version: loaded.manifest.version }).catch(() => {});
   }
 
@@ -441,8 +463,9 @@ export class Engine implements EngineApi {
     Object.assign(globalThis, {
       shelfEngineTest: {
         slowScores: (ms: number) => void (this.faults.slowScoreMs = ms),
-        loseDevice: () => loseDeviceForTest(),
-        dropKernel: (name: string) => dropKernelForTest(name),
+        // The hooks also drop the cached visitor state, so the next rerank really computes on the broken backend.
+        loseDevice: () => (this.model?.forgetState(), loseDeviceForTest()),
+        dropKernel: (name: string) => (this.model?.forgetState(), dropKernelForTest(name)),
         crash: () => setTimeout(() => {
           throw new Error('simulated engine crash');
         }, 0),

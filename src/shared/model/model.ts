@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig, WeightSpec } from '../protocol.js';
 import { currentState, scoreCandidates, type SequenceTensors } from './encoder.js';
 import type { SequenceArrays } from './sequence.js';
+import { sameSequence, scoreWithState } from './state-scoring.js';
 import { nextItemLoss } from './train.js';
 import { flatten, parameterCount, unflatten, type WeightArrays } from './weights.js';
 
@@ -34,6 +35,10 @@ export class ShelfModel {
   readonly specs: readonly WeightSpec[];
   private readonly vars: Record<string, tf.Variable>;
   private optimizer: tf.Optimizer | null = null;
+  /** Bumped whenever the weights change, so a cached state computed with older weights is not reused. */
+  private weightsVersion = 0;
+  private cached: { version: number; sequence: SequenceArrays; state: Promise<Float32Array> } | null = null;
+  private blendCache: { version: number; blend: Promise<Float32Array> } | null = null;
 
   constructor(config: ModelConfig, specs: readonly WeightSpec[], weights: WeightArrays) {
     this.config = config;
@@ -72,8 +77,68 @@ export class ShelfModel {
     }
   }
 
+  /**
+   * The visitor's state [itemDim] for a sequence: one forward pass per distinct sequence and weights, then
+   * reused (the last result is kept; concurrent callers share the pending pass). The sequence is copied.
+   */
+  state(sequence: SequenceArrays): Promise<Float32Array> {
+    const hit = this.cached;
+    if (hit && hit.version === this.weightsVersion && sameSequence(hit.sequence, sequence)) return hit.state;
+    const c = this.config;
+    const own = { items: sequence.items.slice(), types: sequence.types.slice(), mask: sequence.mask.slice(), length: sequence.length };
+    const out = tf.tidy(() => currentState(this.vars, c, sequenceTensors(c, own.items, own.types, own.mask, 1)));
+    const state = out.data().then((v) => v as Float32Array).finally(() => out.dispose());
+    const entry = { version: this.weightsVersion, sequence: own, state };
+    this.cached = entry;
+    // A failed pass must not stay cached.
+    state.catch(() => {
+      if (this.cached === entry) this.cached = null;
+    });
+    return state;
+  }
+
+  /** Drops the cached state, so the next call runs the encoder again on the current backend. */
+  forgetState(): void {
+    this.cached = null;
+  }
+
+  /**
+   * The same scores as score(), from the cached state with Float32Array dot products: a re-rank costs O(n·d)
+   * plain arithmetic once the state is known, with no tensor created per call.
+   */
+  async scoreFast(input: RerankInput): Promise<Float32Array> {
+    const [state, blend] = await Promise.all([this.state(input.sequence), this.blend()]);
+    return scoreWithState(state, blend, input.vectors, input.serverRanks);
+  }
+
+  private blend(): Promise<Float32Array> {
+    if (this.blendCache?.version !== this.weightsVersion) {
+      const entry = { version: this.weightsVersion, blend: this.vars['blend']!.data().then((v) => v as Float32Array) };
+      entry.blend.catch(() => {
+        if (this.blendCache === entry) this.blendCache = null;
+      });
+      this.blendCache = entry;
+    }
+    return this.blendCache!.blend;
+  }
+
+  /** Compiles and runs the encoder once (shaders, wasm kernels) so the first real re-rank does not pay for it. */
+  async warmUp(): Promise<void> {
+    const c = this.config;
+    const mask = new Float32Array(c.maxLen);
+    mask[c.maxLen - 1] = 1;
+    const out = tf.tidy(() => currentState(this.vars, c, sequenceTensors(c, new Float32Array(c.maxLen * c.itemDim), new Float32Array(c.maxLen * c.eventTypes), mask, 1)));
+    try {
+      await out.data();
+      await this.blend();
+    } finally {
+      out.dispose();
+    }
+  }
+
   /** One optimiser step on a batch; returns the loss before the step. */
   async trainStep(batch: TrainingBatch, learningRate = 0.01): Promise<number> {
+    this.weightsVersion++;
     // Adam's epsilon must be explicit: its default differs between backends.
     this.optimizer ??= tf.train.adam(learningRate, 0.9, 0.999, 1e-7);
     const c = this.config;
@@ -104,6 +169,7 @@ export class ShelfModel {
   /** Replaces all weights (e.g. after a new global version arrives) and resets the optimiser. */
   assign(flat: Float32Array): void {
     const arrays = unflatten(this.specs, flat);
+    this.weightsVersion++;
     tf.tidy(() => {
       for (const spec of this.specs) this.vars[spec.name]!.assign(tf.tensor(arrays[spec.name]!, spec.shape));
     });
