@@ -126,3 +126,32 @@ test('forget() clears the device; later calls and bad input are harmless', async
   expect(r.consentKey).toBeNull();
   await close();
 });
+
+test('Google Consent Mode in the dataLayer: denied by default keeps Shelf off, an update to granted starts it', async ({ page, baseURL }) => {
+  const shelf = baseURL!;
+  const db = `sdk-e2e-gtag-${Date.now()}`;
+  const { requests, close } = await openShop(page, {
+    shelf,
+    csp: strictCsp(shelf),
+    // The shop's CMP sets Consent Mode defaults before anything else, as Google documents.
+    before: `window.dataLayer = window.dataLayer || []; function gtag(){ dataLayer.push(arguments); }
+      gtag('consent', 'default', { analytics_storage: 'denied', ad_storage: 'denied' });
+      gtag('event', 'view_item', { items: [{ item_id: 'before-consent' }] });`,
+    after: `window.queued = [shelf.init({ serverUrl: ${JSON.stringify(`${shelf}/`)}, dbName: ${JSON.stringify(db)}, timeoutMs: 10000 })];`,
+  });
+  const [status] = (await page.evaluate(() => Promise.all((window as unknown as { queued: Promise<unknown>[] }).queued))) as [{ mode: string; consentSource: string }];
+  expect(status).toMatchObject({ mode: 'off', consentSource: 'gtag' });
+  expect(await databases(page)).not.toContain(db);
+  expect(backendRequests(requests, shelf)).toEqual([]);
+
+  await page.evaluate(() => {
+    const w = window as unknown as { gtag(...a: unknown[]): void };
+    w.gtag('consent', 'update', { analytics_storage: 'granted' });
+    w.gtag('event', 'add_to_cart', { items: [{ item_id: 'after-consent' }] });
+  });
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { shelf: Api }).shelf.status()), { timeout: 15_000 })
+    .toMatchObject({ mode: 'worker', consent: 'granted', consentSource: 'gtag' });
+  await expect.poll(async () => (await readStoredEvents(page, db)).map((e) => `${e.type}:${e.itemId}`), { timeout: 15_000 }).toEqual(['add_to_cart:after-consent']);
+  await close();
+});

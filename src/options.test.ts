@@ -37,6 +37,8 @@ describe('resolveSdkOptions', () => {
     expect(() => resolveSdkOptions({ dataLayer: 'not a name' }, 'https://x/')).toThrow(/dataLayer/);
     expect(() => resolveSdkOptions({ respectGpc: 'yes' as never }, 'https://x/')).toThrow(/respectGpc/);
     expect(() => resolveSdkOptions({ autocapture: true } as never, 'https://x/')).toThrow(/unknown option\(s\): autocapture/);
+    expect(() => resolveSdkOptions({ gtagConsent: ['Not A Type'] }, 'https://x/')).toThrow(/gtagConsent/);
     expect(resolveSdkOptions({ dataLayer: false }, 'https://x/').sdk.dataLayer).toBe(false);
+    expect(resolveSdkOptions({ gtagConsent: false }, 'https://x/').sdk.gtagConsent).toBe(false);
   });
 });

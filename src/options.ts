@@ -126,6 +126,12 @@ export interface SdkOptions extends ShelfOptions {
   respectGpc?: boolean;
   /** Name of the GA4 dataLayer array to listen to, or false for none. Default `'dataLayer'`. */
   dataLayer?: string | false;
+  /**
+   * Google Consent Mode types to follow from the dataLayer (`gtag('consent', 'default' | 'update', …)`): any of
+   * them denied means `'denied'`, all present granted means `'granted'`. False ignores Consent Mode.
+   * Default `['analytics_storage', 'personalization_storage']`.
+   */
+  gtagConsent?: readonly string[] | false;
   /** Record impressions, clicks and product-page dwell from `data-shelf-*` attributes. Default true. */
   autoCapture?: boolean;
   /** Time a product page must be visible before it counts as a `view_item`. Default 5 000 ms. */
@@ -136,6 +142,7 @@ export interface ResolvedSdkOptions {
   readonly consentDefault: ConsentState;
   readonly respectGpc: boolean;
   readonly dataLayer: string | false;
+  readonly gtagConsent: readonly string[] | false;
   readonly autoCapture: boolean;
   readonly dwellMs: number;
 }
@@ -144,11 +151,12 @@ export const SDK_DEFAULTS: ResolvedSdkOptions = Object.freeze({
   consentDefault: 'granted',
   respectGpc: true,
   dataLayer: 'dataLayer',
+  gtagConsent: Object.freeze(['analytics_storage', 'personalization_storage']),
   autoCapture: true,
   dwellMs: 5_000,
 });
 
-const SDK_KEYS = new Set<string>(['consentDefault', 'respectGpc', 'dataLayer', 'autoCapture', 'dwellMs']);
+const SDK_KEYS = new Set<string>(['consentDefault', 'respectGpc', 'dataLayer', 'gtagConsent', 'autoCapture', 'dwellMs']);
 
 /**
  * Splits SDK options into the page-side part (validated, defaults filled) and the engine's ShelfOptions, which
@@ -168,6 +176,10 @@ export function resolveSdkOptions(options: SdkOptions = {}, pageUrl: string): { 
   if (dataLayer !== false && (typeof dataLayer !== 'string' || !/^[A-Za-z_$][\w$]{0,63}$/.test(dataLayer))) {
     throw new ShelfError('invalid_options', `dataLayer must be a global variable name or false, got ${String(dataLayer)}`);
   }
+  const gtag = options.gtagConsent ?? SDK_DEFAULTS.gtagConsent;
+  if (gtag !== false && (!Array.isArray(gtag) || gtag.some((t) => typeof t !== 'string' || !/^[a-z_]{1,64}$/.test(t)))) {
+    throw new ShelfError('invalid_options', `gtagConsent must be a list of Consent Mode types (e.g. 'analytics_storage') or false`);
+  }
   const flag = (name: string, v: unknown, d: boolean) => {
     if (v === undefined) return d;
     if (typeof v !== 'boolean') throw new ShelfError('invalid_options', `${name} must be true or false, got ${String(v)}`);
@@ -178,6 +190,7 @@ export function resolveSdkOptions(options: SdkOptions = {}, pageUrl: string): { 
       consentDefault,
       respectGpc: flag('respectGpc', options.respectGpc, SDK_DEFAULTS.respectGpc),
       dataLayer,
+      gtagConsent: gtag === false ? false : Object.freeze([...gtag]),
       autoCapture: flag('autoCapture', options.autoCapture, SDK_DEFAULTS.autoCapture),
       dwellMs: count('dwellMs', options.dwellMs, SDK_DEFAULTS.dwellMs, 0),
     }),

@@ -9,7 +9,7 @@ import { startAutoCapture } from './autocapture.js';
 import { deleteDatabase, initialConsent, storeConsent, type ConsentSource } from './consent.js';
 import { bridgeDataLayer } from './datalayer.js';
 import { ATTR, readCards, readVector, reorderInPlace } from './dom.js';
-import { mapEventObject, mapNamedEvent, type Mapped } from './event-map.js';
+import { gtagConsent, mapDataLayerEntry, mapEventObject, mapNamedEvent, type Mapped } from './event-map.js';
 import { MAX_CANDIDATES, fallbackResult, guardVectors } from './rerank-input.js';
 
 /** What Shelf is doing on this page. */
@@ -92,7 +92,15 @@ export class ShelfClient {
     // Calls queued after init (consent, …) are applied first: the engine starts in a later task.
     this.settled = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => this.apply());
     if (this.sdk.dataLayer) {
-      this.stops.push(bridgeDataLayer(window, this.sdk.dataLayer, (m) => void this.recordMapped(m, 'dataLayer')));
+      const types = this.sdk.gtagConsent;
+      this.stops.push(
+        bridgeDataLayer(window, this.sdk.dataLayer, (entry) => {
+          const signal = types ? gtagConsent(entry, types) : null;
+          if (signal) return void this.setConsent(signal, 'gtag');
+          const mapped = mapDataLayerEntry(entry);
+          if (mapped) void this.recordMapped(mapped, 'dataLayer');
+        }),
+      );
       this.log(`listening to window.${this.sdk.dataLayer}`);
     }
     if (this.sdk.autoCapture && typeof document !== 'undefined') {
@@ -116,10 +124,16 @@ export class ShelfClient {
   async consent(state: ConsentState): Promise<SdkStatus> {
     if (this.forgotten) return this.ignored('consent after forget()');
     if (state !== 'granted' && state !== 'denied') return this.ignored(`consent must be 'granted' or 'denied', got ${String(state).slice(0, 32)}`);
-    this.consentState = state;
-    this.consentSource = 'call';
     storeConsent(state);
-    this.log(`consent ${state} (from a consent() call)`);
+    return this.setConsent(state, 'call');
+  }
+
+  /** Applies a consent change (a call is remembered by the caller; a Consent Mode signal is re-sent by every page). */
+  private async setConsent(state: ConsentState, source: ConsentSource): Promise<SdkStatus> {
+    if (this.forgotten) return this.status();
+    this.consentState = state;
+    this.consentSource = source;
+    this.log(`consent ${state} (from ${source === 'call' ? 'a consent() call' : 'Google Consent Mode in the dataLayer'})`);
     if (this.sdk) {
       this.settled = this.settled.then(() => this.apply());
       await this.settled;

@@ -5,7 +5,8 @@ import type { ConsentState } from '../options.js';
 
 export const CONSENT_KEY = 'shelf:consent';
 
-export type ConsentSource = 'default' | 'gpc' | 'stored' | 'call';
+/** Where the consent in force came from; `gtag` is Google Consent Mode in the dataLayer. */
+export type ConsentSource = 'default' | 'gpc' | 'stored' | 'call' | 'gtag';
 
 export function readStoredConsent(): ConsentState | null {
   try {

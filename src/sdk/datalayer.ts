@@ -1,23 +1,22 @@
 // The GA4 dataLayer bridge: replays what the page already pushed, then wraps `dataLayer.push` so every later
-// e-commerce event (object pushes from GTM setups, gtag's `arguments`) reaches Shelf too. The shop's own push
-// runs first and its return value is kept; Shelf's part never throws into it.
-import { mapDataLayerEntry, type Mapped } from './event-map.js';
+// entry (e-commerce events as GTM object pushes or gtag's `arguments`, Consent Mode commands) reaches Shelf
+// too. The shop's own push runs first and its return value is kept; Shelf's part never throws into it.
 
 const WRAPPED = Symbol.for('shelf.dataLayer');
 
 /**
- * Starts listening to `window[name]`. Returns a function that stops listening (restoring the previous push).
- * @example const stop = bridgeDataLayer(window, 'dataLayer', (m) => m.inputs.forEach(record))
+ * Starts listening to `window[name]`: `onEntry` sees every entry, those already there first. Returns a function
+ * that stops listening (restoring the previous push).
+ * @example const stop = bridgeDataLayer(window, 'dataLayer', (entry) => console.log(entry))
  */
-export function bridgeDataLayer(win: Window, name: string, onEvent: (mapped: Mapped) => void): () => void {
+export function bridgeDataLayer(win: Window, name: string, onEntry: (entry: unknown) => void): () => void {
   const w = win as unknown as Record<string, unknown>;
   const existing = w[name];
   const layer = (Array.isArray(existing) ? existing : (w[name] = [])) as unknown[] & { [WRAPPED]?: boolean };
   if (layer[WRAPPED]) return () => {};
   const handle = (entry: unknown) => {
     try {
-      const mapped = mapDataLayerEntry(entry);
-      if (mapped) onEvent(mapped);
+      onEntry(entry);
     } catch {
       // A malformed entry is the page's business, not an error in it.
     }

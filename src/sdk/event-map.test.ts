@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ITEMS_PER_EVENT, SEGMENT_ALIASES, canonicalName, mapDataLayerEntry, mapEventObject, mapNamedEvent } from './event-map.js';
+import { MAX_ITEMS_PER_EVENT, SEGMENT_ALIASES, canonicalName, gtagConsent, mapDataLayerEntry, mapEventObject, mapNamedEvent } from './event-map.js';
 
 describe('GA4 events', () => {
   it('maps items[] with item_id, item_list_id and 0-based index; one input per item', () => {
@@ -66,5 +66,21 @@ describe('event objects and dataLayer entries', () => {
     expect(m.notes.join(' ')).toContain('only the first');
     expect(Object.keys(m.inputs[0]!)).toEqual(['type', 'itemId']);
     expect(() => structuredClone(m.inputs)).not.toThrow();
+  });
+});
+
+describe('Google Consent Mode', () => {
+  const types = ['analytics_storage', 'personalization_storage'];
+  const gtag = (...a: unknown[]) => a;
+  it('reads default and update commands for the configured types', () => {
+    expect(gtagConsent(gtag('consent', 'default', { analytics_storage: 'denied', ad_storage: 'denied' }), types)).toBe('denied');
+    expect(gtagConsent(gtag('consent', 'update', { analytics_storage: 'granted' }), types)).toBe('granted');
+    expect(gtagConsent(gtag('consent', 'update', { analytics_storage: 'granted', personalization_storage: 'denied' }), types)).toBe('denied');
+  });
+  it('ignores other commands and types', () => {
+    expect(gtagConsent(gtag('consent', 'update', { ad_storage: 'granted' }), types)).toBeNull();
+    expect(gtagConsent(gtag('event', 'view_item', {}), types)).toBeNull();
+    expect(gtagConsent({ event: 'consent' }, types)).toBeNull();
+    expect(gtagConsent(gtag('consent', 'update', { analytics_storage: 'granted' }), [])).toBeNull();
   });
 });

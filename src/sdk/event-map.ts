@@ -173,3 +173,18 @@ export function mapDataLayerEntry(entry: unknown): Mapped | null {
   }
   return null;
 }
+
+/**
+ * The consent a Google Consent Mode entry (`gtag('consent', 'default' | 'update', { analytics_storage: … })`)
+ * gives Shelf: `'denied'` when any of `types` is denied, `'granted'` when those present are all granted, null
+ * when the entry is not a consent command or names none of them.
+ */
+export function gtagConsent(entry: unknown, types: readonly string[]): 'granted' | 'denied' | null {
+  if (typeof entry !== 'object' || entry === null || typeof (entry as ArrayLike<unknown>).length !== 'number') return null;
+  const a = entry as ArrayLike<unknown>;
+  if (a[0] !== 'consent' || (a[1] !== 'default' && a[1] !== 'update') || !isObj(a[2])) return null;
+  const params = a[2];
+  const values = types.map((t) => params[t]).filter((v) => v === 'granted' || v === 'denied');
+  if (values.length === 0) return null;
+  return values.includes('denied') ? 'denied' : 'granted';
+}
