@@ -12,6 +12,7 @@ import { installErrorHandling } from './http-errors.js';
 import { makeAggregator } from './publish.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerRerankRoute } from './routes/rerank.js';
 import { registerRoundRoutes } from './routes/rounds.js';
 import { registerShopRoutes } from './routes/shop.js';
 import { registerSiteRoutes } from './routes/site.js';
@@ -56,6 +57,7 @@ export async function buildApp(
   const tickets = options.tickets ?? ticketSigner(config.ticketSecret);
 
   registerModelRoutes(app, store);
+  registerRerankRoute(app, { store, model: config.model });
   registerRoundRoutes(app, { store, model: config.model, tickets, federated: config.federated });
   registerUpdateRoutes(
     app,
