@@ -3,7 +3,7 @@
 // blob: workers forbidden, Shelf keeps the shop's order and says why.
 import { expect, test } from '@playwright/test';
 import { readStoredEvents } from './demo-page.js';
-import { openShop, products, strictCsp } from './sdk-shop.js';
+import { NONCE, openShop, products, strictCsp } from './sdk-shop.js';
 
 type Win = {
   shelf: { status(): Promise<{ mode: string; reason: string | null; consent: string }>; rerank(c: unknown, ctx?: unknown): Promise<{ source: string; reason: string | null; rerankId: string; items: { id: string; score: number | null; serverRank: number }[] }> };
@@ -82,5 +82,14 @@ test('with blob: workers forbidden by the CSP, rerank keeps the shop order and s
   expect(r.items.map((i) => i.serverRank)).toEqual(items.map((_, i) => i));
   const s = await page.evaluate(() => (window as unknown as Win).shelf.status());
   expect(s).toMatchObject({ mode: 'fallback', reason: 'csp_blocked_worker' });
+  await close();
+});
+
+test("under 'strict-dynamic' (no host in script-src) the nonce'd snippet's trust carries to the loader, the client and the worker", async ({ page, baseURL }) => {
+  const shelf = baseURL!;
+  const csp = [`default-src 'none'`, `script-src 'nonce-${NONCE}' 'strict-dynamic' 'wasm-unsafe-eval'`, 'worker-src blob:', `connect-src ${shelf}`].join('; ');
+  const { close } = await openShop(page, { shelf, csp, after: `window.queued = [shelf.init({ dbName: 'sdk-e2e-strict-dynamic' })];` });
+  await page.evaluate(() => Promise.all((window as unknown as Win).queued));
+  expect(await page.evaluate(() => (window as unknown as Win).shelf.status())).toMatchObject({ mode: 'worker', reason: null });
   await close();
 });
