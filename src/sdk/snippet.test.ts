@@ -39,6 +39,15 @@ describe('buildSnippet', () => {
     await expect(p).resolves.toBe(true);
   });
 
+  it('settles queued calls with undefined when the loader cannot load', async () => {
+    const { window, added } = runSnippet(buildSnippet({ loaderUrl }));
+    const stub = window['shelf'] as unknown as { rerank(...a: unknown[]): Promise<unknown>; failed?: boolean };
+    const p = stub.rerank([{ id: 'a' }]);
+    (added[0]!['onerror'] as () => void)();
+    await expect(p).resolves.toBeUndefined();
+    expect(stub.failed).toBe(true);
+  });
+
   it('does nothing the second time it is included', () => {
     const code = buildSnippet({ loaderUrl });
     const { window, added } = runSnippet(code, 2);
