@@ -36,6 +36,10 @@ const IDLE_WAIT_MAX_MS = 2_000;
 /** Writes between two retention passes. */
 const PRUNE_EVERY = 50;
 
+/** Where the worker's time went in the last model rerank (read by `npm run bench:browser` through the worker's global). */
+let lastRerankTimings = { prepareMs: 0, scoreMs: 0, orderMs: 0, candidates: 0 };
+Object.defineProperty(globalThis, 'shelfRerankTimings', { get: () => lastRerankTimings, configurable: true });
+
 /** Fault injection for browser tests; installed only when `debug` is on. */
 interface TestFaults {
   slowScoreMs: number;
@@ -144,6 +148,7 @@ export class Engine implements EngineApi {
   }
 
   async rerank(request: RerankRequest): Promise<RerankResult> {
+    const t0 = performance.now();
     this.lastRerankAt = Date.now();
     const rerankId = crypto.randomUUID();
     const base = () => ({ rerankId, modelVersion: this.loaded?.manifest.version ?? null, backend: this.backend });
@@ -175,6 +180,7 @@ export class Engine implements EngineApi {
     withVectors.forEach(({ v }, k) => vectors.set(v, k * d));
     const input = { sequence, vectors, serverRanks: Float32Array.from(withVectors, ({ i }) => i) };
     const notes = [...prepared.notes];
+    const t1 = performance.now();
     // A failing backend (missing kernel, lost WebGPU device) moves the engine to the next one; this call is
     // then served there rather than lost.
     // While the engine moves to another backend (a lost device), wait for it rather than use the old model.
@@ -186,7 +192,10 @@ export class Engine implements EngineApi {
         if (this.faults.slowScoreMs > 0) await new Promise((r) => setTimeout(r, this.faults.slowScoreMs));
         // The visitor's state is computed once per event (and weights); candidates are scored by dot products.
         const scores = await current.scoreFast(input);
-        return { ...base(), ...adjust(mergeScores(prepared, scores), notes), source: 'model', reason: null };
+        const t2 = performance.now();
+        const result: RerankResult = { ...base(), ...adjust(mergeScores(prepared, scores), notes), source: 'model', reason: null };
+        lastRerankTimings = { prepareMs: t1 - t0, scoreMs: t2 - t1, orderMs: performance.now() - t2, candidates: prepared.ids.length };
+        return result;
       } catch (err) {
         this.note(err);
         notes.push(`${this.backend} failed: ${toShelfError(err).message}`);
