@@ -3,7 +3,7 @@
 // auto-capture, rerank and the DOM helper, and a debug log of every decision. Every method resolves and none
 // throws into the page: bad input, calls after forget(), or a blocked worker give a debug message and no effect.
 import { resolveSdkOptions, type ConsentState, type ResolvedSdkOptions, type SdkOptions, type ShelfOptions } from '../options.js';
-import type { EngineStatus, FallbackReason, FlushResult, TrackInput } from '../shared/engine-api.js';
+import type { EngineStatus, FallbackReason, FlushResult, StoredEvent, TrackInput } from '../shared/engine-api.js';
 import { Shelf, type Candidate, type RerankContext, type ShelfEvent, type ShelfRerankResult } from '../shelf.js';
 import { startAutoCapture } from './autocapture.js';
 import { deleteDatabase, initialConsent, storeConsent, type ConsentSource } from './consent.js';
@@ -247,6 +247,24 @@ export class ShelfClient {
     storeConsent(null);
     this.log('forget: engine stopped, stored events deleted');
     return true;
+  }
+
+  /**
+   * The events Shelf stored on this device, newest last (what a privacy panel shows the shopper): at most
+   * `limit` (default 100, at most 5,000). Resolves [] when the engine is not running (consent denied,
+   * forgotten, fallback); never rejects.
+   * @example const recent = await shelf.events(20)
+   */
+  async events(limit: number = 100): Promise<readonly StoredEvent[]> {
+    try {
+      const n = Number.isInteger(limit) && limit > 0 ? Math.min(limit, 5_000) : 100;
+      await this.settled;
+      await this.starting;
+      return this.shelf && this.mode === 'worker' ? await this.shelf.events(n) : [];
+    } catch (err) {
+      this.log('events failed:', err);
+      return [];
+    }
   }
 
   /** Calls `callback` (and resolves) once the engine is ready or Shelf has settled on a fallback. */

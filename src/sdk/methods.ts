@@ -14,6 +14,7 @@ export const QUEUED_METHODS = [
   'flush',
   'forget',
   'ready',
+  'events',
 ] as const;
 export type QueuedMethod = (typeof QUEUED_METHODS)[number];
 

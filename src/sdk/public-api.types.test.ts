@@ -47,6 +47,14 @@ describe('public SDK types', () => {
     expectTypeOf<ShelfClient['consent']>().toBeCallableWith('maybe');
   });
 
+  it('events lists what is stored on this device', () => {
+    expectTypeOf<ShelfClient['events']>().parameter(0).toEqualTypeOf<number | undefined>();
+    type E = Awaited<ReturnType<ShelfClient['events']>>[number];
+    expectTypeOf<E['type']>().toBeString();
+    expectTypeOf<E['itemId']>().toBeString();
+    expectTypeOf<E['at']>().toBeNumber();
+  });
+
   it('every queued method exists on the client and on the global', () => {
     expectTypeOf<Exclude<QueuedMethod, keyof ShelfClient>>().toBeNever();
     expectTypeOf<ShelfGlobal['rerankElements']>().toEqualTypeOf<ShelfClient['rerankElements']>();
