@@ -1,10 +1,11 @@
 // The public facade a shop calls: init, track, rerank. rerank() always resolves (the shop's own order and a
 // reason when anything fails); track() never throws. Only developer-facing calls (init with bad options,
 // flush, checkForUpdate) reject, with a ShelfError.
-import type { BackendName, EngineStatus, FallbackReason, FlushResult, RerankAdjustments, StoredEvent, TrackInput } from './shared/engine-api.js';
+import type { BackendName, EngineStatus, FallbackReason, FlushResult, PackedVectors, RerankAdjustments, StoredEvent, TrackInput } from './shared/engine-api.js';
 import type { EventType } from './shared/events.js';
 import { ShelfError, toShelfError } from './shared/errors.js';
 import { resolveOptions, type ResolvedOptions, type ShelfOptions } from './options.js';
+import { transfer } from 'comlink';
 import { WorkerHost } from './worker-host.js';
 import { startModuleWorker } from './worker-start.js';
 import { bundledWorkerUrl } from './worker-url.js';
@@ -133,19 +134,22 @@ export class Shelf {
     if (!Array.isArray(candidates)) return fallback('invalid_candidates', ['candidates must be an array']);
     if (!this.host) return fallback('worker_unavailable', this.startError ? [this.startError] : []);
     try {
-      const slim = list.map((c) =>
+      // Vectors travel as one transferred Float32Array (packVectors), not as n arrays cloned number by number.
+      const packed = packVectors(list);
+      const slim = list.map((c, i) =>
         c && typeof c === 'object'
           ? {
               id: c.id as string,
-              vector: c.vector ? Array.from(c.vector as ArrayLike<number>) : null,
+              vector: packed.rows[i]! >= 0 || !c.vector ? null : Array.from(c.vector as ArrayLike<number>),
               ...(typeof c.category === 'string' ? { category: c.category } : {}),
               ...(typeof c.inStock === 'boolean' ? { inStock: c.inStock } : {}),
             }
           : { id: '' },
       );
+      const request = { candidates: slim, packed, ...(context?.listId ? { listId: context.listId } : {}), ...(context?.limit !== undefined ? { limit: context.limit } : {}), ...(context?.adjust ? { adjust: context.adjust } : {}) };
       const result = await this.host.call(
         'rerank',
-        [{ candidates: slim, ...(context?.listId ? { listId: context.listId } : {}), ...(context?.limit !== undefined ? { limit: context.limit } : {}), ...(context?.adjust ? { adjust: context.adjust } : {}) }],
+        [transfer(request, [packed.vectors.buffer])],
         context?.timeoutMs ?? this.options.timeoutMs,
       );
       const items = result.items.flatMap((r) => {
@@ -210,4 +214,39 @@ function emptyStatus(o: ResolvedOptions): EngineStatus {
     ready: false, backend: null, skippedBackends: [], model: o.model, modelVersion: null, storage: 'memory',
     storageReason: null, events: 0, pendingExamples: 0, uploads: 0, lastError: null,
   };
+}
+
+/**
+ * Packs the candidates' vectors into one Float32Array: every vector (array or typed array) of the length of the
+ * first one becomes a row; others keep their own `vector` (the engine checks them and says why they are unusable).
+ * A non-number element becomes NaN, which the engine rejects as it would the original.
+ */
+export function packVectors(list: readonly unknown[]): PackedVectors {
+  const vectorOf = (c: unknown): ArrayLike<unknown> | null => {
+    const v = c && typeof c === 'object' ? (c as { vector?: unknown }).vector : null;
+    return v && (Array.isArray(v) || ArrayBuffer.isView(v)) ? (v as ArrayLike<unknown>) : null;
+  };
+  let dim = -1;
+  let count = 0;
+  for (const c of list) {
+    const v = vectorOf(c);
+    if (!v) continue;
+    if (dim < 0) dim = v.length;
+    if (v.length === dim) count++;
+  }
+  dim = Math.max(0, dim);
+  const rows = new Int32Array(list.length).fill(-1);
+  const vectors = new Float32Array(count * dim);
+  let row = 0;
+  list.forEach((c, i) => {
+    const v = vectorOf(c);
+    if (!v || v.length !== dim || dim === 0) return;
+    const o = row * dim;
+    for (let j = 0; j < dim; j++) {
+      const x = v[j];
+      vectors[o + j] = typeof x === 'number' ? x : Number.NaN;
+    }
+    rows[i] = row++;
+  });
+  return { dim, vectors, rows };
 }

@@ -153,7 +153,9 @@ export class Engine implements EngineApi {
     const rerankId = crypto.randomUUID();
     const base = () => ({ rerankId, modelVersion: this.loaded?.manifest.version ?? null, backend: this.backend });
     const adjust = (items: RankedItem[], notes: string[]) => {
-      const done = applyAdjustments(items, request.adjust, candidateFacts(request.candidates), this.visitor);
+      // Category and stock facts are only read by adjustments: not collected when none are asked for.
+      const facts = request.adjust && typeof request.adjust === 'object' ? candidateFacts(request.candidates) : {};
+      const done = applyAdjustments(items, request.adjust, facts, this.visitor);
       return { items: limitItems(done.items, request.limit), notes: [...notes, ...done.notes] };
     };
     const fallback = (items: RankedItem[], reason: FallbackReason, notes: string[] = []): RerankResult => ({
@@ -164,7 +166,7 @@ export class Engine implements EngineApi {
     });
     if (!request || !Array.isArray(request.candidates)) return fallback([], 'invalid_candidates', ['candidates must be an array']);
     const model = this.model;
-    const prepared = prepareCandidates(request.candidates, model?.config.itemDim ?? 0);
+    const prepared = prepareCandidates(request.candidates, model?.config.itemDim ?? 0, request.packed);
     if (prepared.ids.length === 0) return fallback([], request.candidates.length ? 'invalid_candidates' : 'empty', prepared.notes);
     if (!model || !this.loaded) {
       const why = this.modelError ? [this.modelError.message] : [];
@@ -173,12 +175,8 @@ export class Engine implements EngineApi {
     this.rememberVectors(prepared.ids, prepared.vectors);
     const sequence = buildSequence(trainingEvents(this.visitor.history, this.visitor.vectors), model.config);
     if (sequence.length === 0) return fallback(serverOrder(prepared.ids), 'cold_start', prepared.notes);
-    const withVectors = prepared.vectors.flatMap((v, i) => (v ? [{ v, i }] : []));
-    if (withVectors.length === 0) return fallback(serverOrder(prepared.ids), 'no_vectors', prepared.notes);
-    const d = model.config.itemDim;
-    const vectors = new Float32Array(withVectors.length * d);
-    withVectors.forEach(({ v }, k) => vectors.set(v, k * d));
-    const input = { sequence, vectors, serverRanks: Float32Array.from(withVectors, ({ i }) => i) };
+    if (prepared.ranks.length === 0) return fallback(serverOrder(prepared.ids), 'no_vectors', prepared.notes);
+    const input = { sequence, vectors: prepared.matrix, serverRanks: prepared.ranks };
     const notes = [...prepared.notes];
     const t1 = performance.now();
     // A failing backend (missing kernel, lost WebGPU device) moves the engine to the next one; this call is
@@ -391,9 +389,13 @@ export class Engine implements EngineApi {
 
   private rememberVectors(ids: readonly string[], vectors: readonly (Float32Array | null)[]): void {
     const fresh: [string, Float32Array][] = [];
+    const known = this.visitor.vectors;
     ids.forEach((id, i) => {
       const v = vectors[i];
-      if (v && this.visitor.setVector(id, v)) fresh.push([id, v]);
+      if (!v) return;
+      // `v` is a view into this call's matrix: kept vectors are copies (a view would pin the whole matrix).
+      const old = known.get(id);
+      if (this.visitor.setVector(id, old && sameValues(old, v) ? old : v.slice())) fresh.push([id, known.get(id)!]);
     });
     if (fresh.length) void this.store?.putVectors(fresh).catch((err: unknown) => this.note(err));
   }
@@ -501,6 +503,12 @@ function disposeQuietly(model: ShelfModel | null): void {
   } catch {
     // Its backend may be gone (lost device): nothing left to free.
   }
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function limitItems(items: RankedItem[], limit: unknown): RankedItem[] {

@@ -37,3 +37,27 @@ describe('mergeScores', () => {
     ]);
   });
 });
+
+describe('prepareCandidates with the page’s packed vectors', () => {
+  it('reads the same vectors, ranks and notes from one binary block as from per-candidate arrays', async () => {
+    const { packVectors } = await import('../src/shelf.js');
+    const list = [{ id: 'a', vector: [1, 2] }, { id: 'b' }, { id: 'a', vector: [9, 9] }, { id: 'c', vector: [1, Number.NaN] }, { id: 'd', vector: [3] }, { id: 'e', vector: ['1', 2] }, { id: 'f', vector: new Float32Array([5, 6]) }];
+    const packed = packVectors(list);
+    expect(packed.dim).toBe(2);
+    expect(Array.from(packed.rows)).toEqual([0, -1, 1, 2, -1, 3, 4]);
+    const slim = list.map((c, i) => ({ id: c.id, vector: packed.rows[i]! >= 0 ? null : (c.vector ?? null) }));
+    const fromPacked = prepareCandidates(slim, 2, packed);
+    const fromArrays = prepareCandidates(list, 2);
+    expect(fromPacked.ids).toEqual(fromArrays.ids);
+    expect(fromPacked.vectors.map((x) => x && Array.from(x))).toEqual(fromArrays.vectors.map((x) => x && Array.from(x)));
+    expect(Array.from(fromPacked.matrix)).toEqual([1, 2, 5, 6]);
+    expect(Array.from(fromPacked.ranks)).toEqual([0, 5]);
+    expect(fromPacked.notes).toEqual(fromArrays.notes);
+  });
+  it('ignores a packed block of the wrong width or shape', () => {
+    const p = prepareCandidates([{ id: 'a' }], 2, { dim: 3, vectors: new Float32Array(3), rows: Int32Array.from([0]) });
+    expect(p.vectors).toEqual([null]);
+    const q = prepareCandidates([{ id: 'a', vector: [1, 2] }], 2, { dim: 2, vectors: new Float32Array(2), rows: new Int32Array(5) });
+    expect(Array.from(q.matrix)).toEqual([1, 2]);
+  });
+});

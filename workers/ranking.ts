@@ -1,39 +1,71 @@
 // Turns a raw candidate list into what the model can score, and model scores back into an order. Pure
 // functions: malformed input is repaired (and noted), never thrown. Items without a usable vector keep their
 // server position; the others are re-ordered among the remaining slots.
-import type { CandidateInput, RankedItem } from '../src/shared/engine-api.js';
+import type { CandidateInput, PackedVectors, RankedItem } from '../src/shared/engine-api.js';
 
 export interface PreparedCandidates {
   /** Unique, well-formed candidates in server order. */
   ids: string[];
-  /** For each id, its vector or null when it had none usable. */
+  /** For each id, its vector (a view into `matrix`) or null when it had none usable. */
   vectors: (Float32Array | null)[];
+  /** The usable vectors, packed in server order: [count × dim], what the model scores. */
+  matrix: Float32Array;
+  /** For each row of `matrix`, the candidate's 0-based server rank (index into `ids`). */
+  ranks: Float32Array;
   notes: string[];
 }
 
 /** A finite vector of length `dim` as float32, or null when `raw` is not one. */
 export function toVector(raw: unknown, dim: number): Float32Array | null {
-  if (raw === null || raw === undefined) return null;
-  if (!(Array.isArray(raw) || ArrayBuffer.isView(raw))) return null;
-  const arr = raw as ArrayLike<unknown>;
-  if (arr.length !== dim) return null;
   const v = new Float32Array(dim);
-  for (let i = 0; i < dim; i++) {
-    const x = arr[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) return null;
-    v[i] = x;
-  }
-  return v;
+  return writeVector(raw, dim, v, 0) ? v : null;
 }
 
-/** Validates and de-duplicates candidates (first occurrence wins). */
-export function prepareCandidates(raw: readonly unknown[], dim: number): PreparedCandidates {
+/** Writes `raw` into `out` at `offset` when it is a finite vector of length `dim`; false (out untouched or partly written) otherwise. */
+function writeVector(raw: unknown, dim: number, out: Float32Array, offset: number): boolean {
+  if (raw === null || raw === undefined) return false;
+  if (!(Array.isArray(raw) || ArrayBuffer.isView(raw))) return false;
+  const arr = raw as ArrayLike<unknown>;
+  if (arr.length !== dim) return false;
+  for (let i = 0; i < dim; i++) {
+    const x = arr[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) return false;
+    out[offset + i] = x;
+  }
+  return true;
+}
+
+/** Copies row `row` of a packed block into `out` when it is finite. */
+function writePackedRow(packed: PackedVectors, row: number, dim: number, out: Float32Array, offset: number): boolean {
+  if (packed.dim !== dim || row < 0 || (row + 1) * dim > packed.vectors.length) return false;
+  const src = packed.vectors;
+  const start = row * dim;
+  for (let i = 0; i < dim; i++) {
+    const x = src[start + i]!;
+    if (!Number.isFinite(x)) return false;
+    out[offset + i] = x;
+  }
+  return true;
+}
+
+/**
+ * Validates and de-duplicates candidates (first occurrence wins), and packs their usable vectors into one
+ * matrix. Vectors come from `packed` (the page's binary block) when it has a row for the candidate, else from
+ * the candidate's own `vector`.
+ */
+export function prepareCandidates(raw: readonly unknown[], dim: number, packed?: PackedVectors | null): PreparedCandidates {
   const seen = new Set<string>();
-  const out: PreparedCandidates = { ids: [], vectors: [], notes: [] };
+  const ids: string[] = [];
+  const vectors: (Float32Array | null)[] = [];
+  const notes: string[] = [];
+  const matrix = new Float32Array(raw.length * dim);
+  const ranks: number[] = [];
+  const rows = packed && packed.rows instanceof Int32Array && packed.vectors instanceof Float32Array && packed.rows.length === raw.length ? packed : null;
   let malformed = 0;
   let duplicates = 0;
   let missing = 0;
-  for (const c of raw) {
+  for (let r = 0; r < raw.length; r++) {
+    const c = raw[r];
     const id = typeof c === 'object' && c !== null ? (c as CandidateInput).id : undefined;
     const key = typeof id === 'string' ? id : typeof id === 'number' && Number.isFinite(id) ? String(id) : null;
     if (key === null || key === '') {
@@ -45,15 +77,22 @@ export function prepareCandidates(raw: readonly unknown[], dim: number): Prepare
       continue;
     }
     seen.add(key);
-    const vector = toVector((c as CandidateInput).vector, dim);
-    if (!vector) missing++;
-    out.ids.push(key);
-    out.vectors.push(vector);
+    const offset = ranks.length * dim;
+    const row = rows ? rows.rows[r]! : -1;
+    const ok = dim > 0 && (row >= 0 ? writePackedRow(rows!, row, dim, matrix, offset) : writeVector((c as CandidateInput).vector, dim, matrix, offset));
+    if (ok) {
+      vectors.push(matrix.subarray(offset, offset + dim));
+      ranks.push(ids.length);
+    } else {
+      missing++;
+      vectors.push(null);
+    }
+    ids.push(key);
   }
-  if (malformed) out.notes.push(`${malformed} candidate(s) without a string id were dropped`);
-  if (duplicates) out.notes.push(`${duplicates} duplicate id(s) were dropped (first kept)`);
-  if (missing) out.notes.push(`${missing} candidate(s) without a usable ${dim}-d vector kept their server position`);
-  return out;
+  if (malformed) notes.push(`${malformed} candidate(s) without a string id were dropped`);
+  if (duplicates) notes.push(`${duplicates} duplicate id(s) were dropped (first kept)`);
+  if (missing) notes.push(`${missing} candidate(s) without a usable ${dim}-d vector kept their server position`);
+  return { ids, vectors, matrix: matrix.subarray(0, ranks.length * dim), ranks: Float32Array.from(ranks), notes };
 }
 
 /** The server's order, unchanged, without scores. */

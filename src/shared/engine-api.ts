@@ -68,8 +68,20 @@ export interface RerankAdjustments {
   readonly excludeOutOfStock?: boolean;
 }
 
+/**
+ * Candidate vectors packed by the page into one buffer (transferred, not copied element by element):
+ * candidate i's vector is row `rows[i]` of `vectors` ([rows × dim], row-major); -1: the candidate's own `vector`.
+ */
+export interface PackedVectors {
+  readonly dim: number;
+  readonly vectors: Float32Array;
+  readonly rows: Int32Array;
+}
+
 export interface RerankRequest {
   readonly candidates: readonly CandidateInput[];
+  /** The candidates' vectors as one binary block (what the SDK sends); see PackedVectors. */
+  readonly packed?: PackedVectors;
   readonly listId?: string;
   readonly limit?: number;
   readonly adjust?: RerankAdjustments;
