@@ -39,6 +39,8 @@ const { values: a } = parseArgs({
     'server-tau': { type: 'string', default: '1e-3' },
     /** worker: the worker's own trainLocally (Adam); sgd: plain SGD on the same objective (a proposed change). */
     'local-optimizer': { type: 'string', default: 'worker' },
+    /** Re-render the docs section and charts from the results file, without training anything. */
+    'report-only': { type: 'boolean', default: false },
     /** Add this configuration's rows to an existing results file (reusing its central row) instead of starting over. */
     append: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/federated.json' },
@@ -46,6 +48,13 @@ const { values: a } = parseArgs({
   },
 });
 
+if (a['report-only']) {
+  const saved = JSON.parse(readFileSync(a.out!, 'utf8')) as FederatedResults;
+  await renderPlots(saved, 'docs/federated-rounds.svg', 'docs/federated-epsilon.svg');
+  writeSection(a.docs!, markdownSection(saved, { rounds: 'federated-rounds.svg', epsilon: 'federated-epsilon.svg' }));
+  console.log(`re-rendered ${a.docs} (## Federated) and the charts from ${a.out}`);
+  process.exit(0);
+}
 const quick = a.quick!;
 const num = (v: string | undefined, full: number, small: number) => (v !== undefined ? Number(v) : quick ? small : full);
 const dataset = a.dataset as DatasetName;
