@@ -16,7 +16,7 @@ export async function openDemo(page: Page, params: Record<string, string>): Prom
   page.on('pageerror', (err) => {
     throw new Error(`uncaught error in the page: ${err.message}`);
   });
-  await page.goto(`/?${new URLSearchParams(params)}`);
+  await page.goto(`/lab.html?${new URLSearchParams(params)}`);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 90_000 });
 }
 

@@ -1,5 +1,6 @@
 // The demo shop's catalogue and its own ranking (the shop's role, not Shelf's): loads catalog.json,
-// precomputes each product's content vector, and answers `all`, `category:<slug>` and `search:<words>` lists.
+// precomputes each product's content vector, and answers `all`, `category:<slug>`, `search:<words>` and
+// `related:<productId>` ("you may also like": same category first, then same brand, then the rest) lists.
 // Must stay deterministic (same query, same order) and must never consult Shelf's model.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -25,7 +26,11 @@ export interface CategorySummary {
 }
 
 /** A parsed list id: what the page asks the shop for. */
-export type ListQuery = { kind: 'all' } | { kind: 'category'; slug: string } | { kind: 'search'; words: string[] };
+export type ListQuery =
+  | { kind: 'all' }
+  | { kind: 'category'; slug: string }
+  | { kind: 'search'; words: string[] }
+  | { kind: 'related'; id: string };
 
 export interface Catalog {
   readonly attribution: string;
@@ -37,8 +42,8 @@ export interface Catalog {
 
 const words = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 0);
 
-/** Parses `all`, `category:<slug>` or `search:<words>`. @throws RangeError saying what is wrong. */
-export function parseListId(listId: string, knownCategories: ReadonlySet<string>): ListQuery {
+/** Parses `all`, `category:<slug>`, `search:<words>` or `related:<id>`. @throws RangeError saying what is wrong. */
+export function parseListId(listId: string, knownCategories: ReadonlySet<string>, knownIds?: ReadonlySet<string>): ListQuery {
   if (listId === 'all') return { kind: 'all' };
   const colon = listId.indexOf(':');
   const kind = colon < 0 ? listId : listId.slice(0, colon);
@@ -54,7 +59,11 @@ export function parseListId(listId: string, knownCategories: ReadonlySet<string>
     if (w.length === 0) throw new RangeError(`list '${listId}' has no search words; use search:<words>`);
     return { kind: 'search', words: w };
   }
-  throw new RangeError(`unknown list '${listId}'; use all, category:<slug> or search:<words>`);
+  if (kind === 'related' && knownIds) {
+    if (!knownIds.has(arg)) throw new RangeError(`unknown product '${arg}' in list '${listId}'`);
+    return { kind: 'related', id: arg };
+  }
+  throw new RangeError(`unknown list '${listId}'; use all, category:<slug>, search:<words> or related:<productId>`);
 }
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -74,12 +83,19 @@ export function createCatalog(file: unknown): Catalog {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([slug, count]) => ({ slug, name: slug[0]!.toUpperCase() + slug.slice(1).replaceAll('-', ' '), count }));
   const known = new Set(counts.keys());
+  const ids = new Set(products.map((p) => p.id));
+  const byId = new Map(products.map((p) => [p.id, p]));
 
   /** The shop's relevance: popularity (rating) for browsing; word matches first, then rating, for search. */
   function score(query: ListQuery, i: number): number | null {
     const p = products[i]!;
     if (query.kind === 'all') return p.rating;
     if (query.kind === 'category') return p.category === query.slug ? p.rating : null;
+    if (query.kind === 'related') {
+      const of = byId.get(query.id)!;
+      if (p.id === of.id) return null;
+      return (p.category === of.category ? 20 : 0) + (p.brand !== null && p.brand === of.brand ? 10 : 0) + p.rating;
+    }
     const matched = query.words.filter((w) => searchText[i]!.has(w)).length;
     return matched === 0 ? null : round4((10 * matched) / query.words.length + p.rating);
   }
@@ -89,7 +105,7 @@ export function createCatalog(file: unknown): Catalog {
     products,
     categories,
     candidates(listId, limit) {
-      const query = parseListId(listId, known);
+      const query = parseListId(listId, known, ids);
       const ranked: CandidateItem[] = [];
       items.forEach((item, i) => {
         const s = score(query, i);

@@ -1,0 +1,128 @@
+// Product lists: the shop renders its own order as cards carrying `data-shelf-item-id` / `data-shelf-vector`
+// in a container with `data-shelf-list-id`, then asks Shelf to re-order them in place
+// (`shelf.rerankElements`, the SDK's no-template-change path). Impressions and clicks are captured by the SDK
+// from those attributes. With "compare" on, the shop's order is shown beside it (cards without Shelf's
+// attributes, so nothing is counted twice), and each of Shelf's cards says why it moved.
+import { categoryName, money, product, type Product } from './catalog.js';
+import { productImageUrl } from './image.js';
+import { shelf } from './sdk.js';
+import { explain } from './why.js';
+
+export interface ListView {
+  readonly listId: string;
+  readonly title: string;
+  readonly items: readonly Product[];
+  /** Cards to show (the shop's candidate list may be longer). */
+  readonly show: number;
+}
+
+/** What the last list render did (read by the privacy panel and by tests through `shelfShop.last()`). */
+export interface ListOutcome {
+  listId: string;
+  source: string;
+  reason: string | null;
+  modelVersion: number | null;
+  serverOrder: string[];
+  shelfOrder: string[];
+}
+
+let lastOutcome: ListOutcome | null = null;
+export const lastList = () => lastOutcome;
+
+export function compareOn(): boolean {
+  return document.body.dataset['compare'] === 'on';
+}
+
+function card(p: Product, index: number, shelfCard: boolean): HTMLLIElement {
+  const li = document.createElement('li');
+  li.className = 'card';
+  li.dataset['id'] = p.id;
+  li.dataset['category'] = p.category;
+  if (shelfCard) {
+    li.setAttribute('data-shelf-item-id', p.id);
+    li.setAttribute('data-shelf-vector', JSON.stringify(p.vector));
+  }
+  const a = document.createElement('a');
+  a.href = `#/p/${encodeURIComponent(p.id)}`;
+  const img = document.createElement('img');
+  img.src = productImageUrl(p);
+  img.alt = '';
+  img.width = 200;
+  img.height = 150;
+  const title = document.createElement('span');
+  title.className = 'title';
+  title.textContent = p.title;
+  a.append(img, title);
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  meta.textContent = `${money(p.price)} · ★${p.rating.toFixed(1)} · ${categoryName(p.category)}`;
+  const rank = document.createElement('div');
+  rank.className = 'rank';
+  rank.textContent = `shop #${index + 1}`;
+  li.append(a, meta, rank);
+  return li;
+}
+
+/** Renders a list in the shop's order, lets Shelf re-rank it, then writes the "why" lines. */
+export async function renderList(root: HTMLElement, view: ListView): Promise<ListOutcome> {
+  const shown = view.items.slice(0, view.show);
+  const section = document.createElement('section');
+  section.className = 'list';
+  const h = document.createElement('h2');
+  h.textContent = view.title;
+  const cols = document.createElement('div');
+  cols.className = 'columns';
+
+  const shelfCol = document.createElement('div');
+  shelfCol.className = 'col col-shelf';
+  const shelfHead = document.createElement('h3');
+  shelfHead.textContent = "Shelf's order (for you)";
+  const ol = document.createElement('ol');
+  ol.className = 'grid';
+  ol.id = 'list-shelf';
+  ol.setAttribute('data-shelf-list-id', view.listId);
+  ol.append(...shown.map((p, i) => card(p, i, true)));
+  shelfCol.append(shelfHead, ol);
+
+  const serverCol = document.createElement('div');
+  serverCol.className = 'col col-server';
+  const serverHead = document.createElement('h3');
+  serverHead.textContent = "Shop's order (from the server)";
+  const sol = document.createElement('ol');
+  sol.className = 'grid';
+  sol.id = 'list-server';
+  sol.append(...shown.map((p, i) => card(p, i, false)));
+  serverCol.append(serverHead, sol);
+
+  cols.append(serverCol, shelfCol);
+  section.append(h, cols);
+  ol.style.visibility = 'hidden';
+  root.append(section);
+
+  const result = await shelf().rerankElements(ol, { listId: view.listId, timeoutMs: 3_000 });
+  ol.style.visibility = '';
+  const order = [...ol.querySelectorAll<HTMLElement>('li.card')].map((li) => li.dataset['id']!);
+  const source = result?.source ?? 'fallback';
+  shelfHead.textContent = source === 'model' ? `Shelf's order (for you, model v${result?.modelVersion ?? '?'})` : `Shelf's order: the shop's, kept (${result?.reason ?? 'off'})`;
+  const events = source === 'model' ? await shelf().events(100) : [];
+  const serverRank = new Map(shown.map((p, i) => [p.id, i]));
+  ol.querySelectorAll<HTMLElement>('li.card').forEach((li, i) => {
+    const p = product(li.dataset['id']!)!;
+    const why = document.createElement('div');
+    why.className = 'why';
+    const w = source === 'model' ? explain(p, serverRank.get(p.id)!, i, events, product) : null;
+    why.textContent = w?.text ?? '';
+    if (w && w.moved > 0) li.classList.add('raised');
+    li.querySelector('.rank')!.textContent = `shop #${serverRank.get(p.id)! + 1} → #${i + 1}`;
+    li.append(why);
+  });
+  lastOutcome = {
+    listId: view.listId,
+    source,
+    reason: result?.reason ?? 'off',
+    modelVersion: result?.modelVersion ?? null,
+    serverOrder: shown.map((p) => p.id),
+    shelfOrder: order,
+  };
+  return lastOutcome;
+}
