@@ -11,6 +11,7 @@ import { ticketSigner, type TicketSigner } from './federated/tickets.js';
 import { installErrorHandling } from './http-errors.js';
 import { makeAggregator } from './publish.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerRerankRoute } from './routes/rerank.js';
 import { registerRoundRoutes } from './routes/rounds.js';
@@ -42,7 +43,7 @@ const FALLBACK_PARAMS = 60_000;
  *   const res = await app.inject({ method: 'GET', url: '/healthz' });
  */
 export async function buildApp(
-  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'>,
+  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir'>>,
   store: Store,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
@@ -56,6 +57,10 @@ export async function buildApp(
   const params = manifest ? parameterCount(manifest.weights) : FALLBACK_PARAMS;
   const tickets = options.tickets ?? ticketSigner(config.ticketSecret);
 
+  // The dashboard's norm hook must be in place before the update route is registered.
+  if (config.adminToken) {
+    registerDashboardRoutes(app, { store, token: config.adminToken, model: config.model, clip: config.federated.clip, dataDir: config.dataDir ?? null });
+  }
   registerModelRoutes(app, store);
   registerRerankRoute(app, { store, model: config.model });
   registerRoundRoutes(app, { store, model: config.model, tickets, federated: config.federated });

@@ -73,7 +73,7 @@ export interface ServerConfig {
   readonly federated: FederatedConfig;
   /** HMAC key for round tickets (SHELF_TICKET_SECRET, ≥ 32 chars); null: a random key per process. */
   readonly ticketSecret: string | null;
-  /** Bearer token of the admin API (SHELF_ADMIN_TOKEN, ≥ 16 chars); null: the admin API is disabled (404). */
+  /** Bearer token of the admin API (SHELF_ADMIN_TOKEN, ≥ 16 chars); null: `buildApp` leaves the admin API out (404), and `main.ts` uses `<dataDir>/admin-token` (made on first start). */
   readonly adminToken: string | null;
   /** Absolute path of the built site served at `/` (SHELF_STATIC_DIR, default `dist`). */
   readonly staticDir: string;

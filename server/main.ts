@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, DEFAULT_MIN_UPDATES, databaseDir, loadConfig, type ServerConfig } from './config.js';
 import { SeedError, ensureSeeded } from './seed.js';
+import { ensureAdminTokenFile } from './routes/dashboard.js';
 import { siteIsBuilt } from './routes/site.js';
 import { PgliteStore } from './storage/pglite-store.js';
 
@@ -52,12 +53,17 @@ async function main(): Promise<void> {
       : 'SHELF_DP_NOISE_MULTIPLIER=0: no noise, no differential privacy (published versions carry epsilon null)',
   );
   if (!config.ticketSecret) log.warn('SHELF_TICKET_SECRET not set: a random ticket key for this process; tickets die with it');
-  if (!config.adminToken) log.info('SHELF_ADMIN_TOKEN not set: the admin API (versions, rollback) is disabled');
+  let adminToken = config.adminToken;
+  if (!adminToken) {
+    const made = ensureAdminTokenFile(config.dataDir);
+    adminToken = made.token;
+    log.info({ file: made.file }, `SHELF_ADMIN_TOKEN not set: the admin API and the dashboard (/dashboard.html) use the token ${made.created ? 'just written to' : 'in'} ${made.file}`);
+  }
   if (!siteIsBuilt(config.staticDir)) {
     log.warn({ staticDir: config.staticDir }, 'demo site not built; `/` answers 503 until `npm run build` runs');
   }
 
-  const app = await buildApp(config, store, { logger: log });
+  const app = await buildApp({ ...config, adminToken }, store, { logger: log });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,0 +1,176 @@
+// Read-only data for the operator dashboard (dashboard.html), behind the admin bearer token:
+//   GET  /v1/admin/dashboard        versions with lineage, the published rounds (participants, examples, ε),
+//                                   the norms of recently accepted updates, and quality figures per version
+//   POST /v1/admin/quality          records a quality figure for a version (the shopper simulation, or an
+//                                   operator's own evaluation set); kept in <dataDir>/quality.json
+// Rounds are read from the published versions' manifests (lineage and privacy); update norms are measured by an
+// onResponse hook on accepted POST /v1/updates (the same dequantised values the server stored), kept in memory
+// (the last MAX_NORMS) and in <dataDir>/update-norms.json. Must never change a model, a round or an update, and
+// never record anything from an update the server rejected.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { l2Norm } from '../../src/shared/federated/clip.js';
+import { dequantize } from '../../src/shared/federated/quantize.js';
+import { decodeUpdate } from '../../src/shared/federated/wire.js';
+import { ErrorBodySchema } from '../../src/shared/protocol.js';
+import { HttpError } from '../http-errors.js';
+import type { Store } from '../storage/store.js';
+import { requireBearer } from './admin.js';
+
+export const MAX_NORMS = 2_000;
+export const MAX_QUALITY = 5_000;
+
+const QualityPointSchema = z.object({
+  version: z.int().min(1),
+  /** e.g. 'hit@5-preferred-category' */
+  metric: z.string().min(1).max(64),
+  value: z.number().finite(),
+  /** Who measured it: 'simulation', 'operator', … */
+  source: z.string().min(1).max(64).default('operator'),
+  /** Examples or sessions the figure is over. */
+  n: z.int().min(0).optional(),
+});
+const QualityRowSchema = QualityPointSchema.extend({ model: z.string(), at: z.string() });
+type QualityRow = z.infer<typeof QualityRowSchema>;
+const NormRowSchema = z.object({ at: z.string(), round: z.int(), baseVersion: z.int(), norm: z.number(), examples: z.int() });
+type NormRow = z.infer<typeof NormRowSchema>;
+
+export const DashboardSchema = z.object({
+  model: z.string(),
+  current: z.int(),
+  clip: z.number().nullable(),
+  versions: z.array(
+    z.object({
+      version: z.int(),
+      parent: z.int().nullable(),
+      current: z.boolean(),
+      kind: z.string(),
+      createdAt: z.string(),
+      round: z.int().nullable(),
+      updates: z.int(),
+      examples: z.int(),
+      epsilon: z.number().nullable(),
+      optimizer: z.string().nullable(),
+    }),
+  ),
+  rounds: z.array(z.object({ round: z.int(), version: z.int(), baseVersion: z.int().nullable(), participants: z.int(), examples: z.int(), epsilon: z.number().nullable(), at: z.string() })),
+  norms: z.array(NormRowSchema),
+  quality: z.array(QualityRowSchema),
+});
+
+function readJsonArray<T>(file: string | null, schema: z.ZodType<T>): T[] {
+  if (!file || !existsSync(file)) return [];
+  try {
+    const parsed = z.array(schema).safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
+export interface DashboardOptions {
+  readonly store: Store;
+  readonly token: string;
+  readonly model: string;
+  readonly clip?: number;
+  /** Where quality.json and update-norms.json live; null keeps them in memory only (tests). */
+  readonly dataDir: string | null;
+}
+
+/** Registers the dashboard routes and the norm hook. Call before the update routes are registered. */
+export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOptions): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const auth = requireBearer(o.token);
+  const qualityFile = o.dataDir ? path.join(o.dataDir, 'quality.json') : null;
+  const normsFile = o.dataDir ? path.join(o.dataDir, 'update-norms.json') : null;
+  const quality: QualityRow[] = readJsonArray(qualityFile, QualityRowSchema);
+  const norms: NormRow[] = readJsonArray(normsFile, NormRowSchema);
+  const save = (file: string | null, rows: unknown[]) => {
+    if (file) writeFileSync(file, JSON.stringify(rows));
+  };
+
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== '/v1/updates' || reply.statusCode >= 300) return;
+    try {
+      const b = request.body;
+      if (!Buffer.isBuffer(b)) return;
+      const u = decodeUpdate(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      norms.push({ at: new Date().toISOString(), round: u.round, baseVersion: u.baseVersion, norm: l2Norm(dequantize(u.update)), examples: u.exampleBucket });
+      if (norms.length > MAX_NORMS) norms.splice(0, norms.length - MAX_NORMS);
+      save(normsFile, norms);
+    } catch (err) {
+      request.log.warn({ err }, 'dashboard: could not measure an accepted update');
+    }
+  });
+
+  r.get(
+    '/v1/admin/dashboard',
+    { onRequest: auth, schema: { querystring: z.object({ model: z.string().max(200).optional() }), response: { 200: DashboardSchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema } } },
+    async (request, reply) => {
+      const model = request.query.model ?? o.model;
+      const rows = await o.store.versions(model);
+      const cur = rows.find((v) => v.current);
+      if (!cur) throw new HttpError(404, 'unknown_model', `no model named '${model}'`);
+      const versions = rows.map(({ manifest: m, current }) => ({
+        version: m.version,
+        parent: m.parent,
+        current,
+        kind: m.lineage.kind,
+        createdAt: m.createdAt,
+        round: m.lineage.round ?? null,
+        updates: m.lineage.updates,
+        examples: m.lineage.examples,
+        epsilon: m.privacy?.epsilon ?? null,
+        optimizer: m.lineage.optimizer ?? null,
+      }));
+      const rounds = versions
+        .filter((v) => v.kind === 'aggregate' && v.round !== null)
+        .map((v) => ({ round: v.round!, version: v.version, baseVersion: v.parent, participants: v.updates, examples: v.examples, epsilon: v.epsilon, at: v.createdAt }))
+        .sort((a, b) => a.round - b.round);
+      const clip = cur.manifest.privacy?.clip ?? o.clip ?? null;
+      return reply.header('cache-control', 'no-store').send({ model, current: cur.manifest.version, clip, versions, rounds, norms, quality: quality.filter((q) => q.model === model) });
+    },
+  );
+
+  r.post(
+    '/v1/admin/quality',
+    {
+      onRequest: auth,
+      bodyLimit: 64 * 1024,
+      schema: {
+        querystring: z.object({ model: z.string().max(200).optional() }),
+        body: z.object({ points: z.array(QualityPointSchema).min(1).max(500) }),
+        response: { 200: z.object({ stored: z.int() }), 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema },
+      },
+    },
+    async (request) => {
+      const model = request.query.model ?? o.model;
+      const at = new Date().toISOString();
+      for (const p of request.body.points) quality.push({ ...p, model, at });
+      if (quality.length > MAX_QUALITY) quality.splice(0, quality.length - MAX_QUALITY);
+      save(qualityFile, quality);
+      return { stored: request.body.points.length };
+    },
+  );
+}
+
+/**
+ * The admin token when SHELF_ADMIN_TOKEN is not set (as Jenkins does with its first admin password): read from
+ * `<dataDir>/admin-token`, or made (24 random bytes, base64url) and written there readable by its owner only.
+ * The token is never logged; the log says where the file is.
+ */
+export function ensureAdminTokenFile(dataDir: string): { token: string; file: string; created: boolean } {
+  const file = path.join(dataDir, 'admin-token');
+  if (existsSync(file)) {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token.length >= 16) return { token, file, created: false };
+  }
+  const token = randomBytes(24).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, file, created: true };
+}
