@@ -76,7 +76,7 @@ export async function drawAll(d: DashboardData): Promise<void> {
     {
       mark: { type: 'bar' },
       encoding: {
-        x: { field: 'norm', type: 'quantitative', bin: { maxbins: 20 }, title: `L2 norm${d.clip ? ` (clip C = ${d.clip})` : ''}` },
+        x: { field: 'norm', type: 'quantitative', bin: { maxbins: 20, ...(d.clip ? { extent: [0, d.clip * 1.1] } : {}) }, title: `L2 norm${d.clip ? ` (clip C = ${d.clip})` : ''}` },
         y: { aggregate: 'count', type: 'quantitative', title: 'updates' },
       },
     } as TopLevelSpec,

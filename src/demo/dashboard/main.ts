@@ -41,6 +41,7 @@ function tile(label: string, value: string): HTMLElement {
 async function load(): Promise<void> {
   const d = await api<Dashboard>('GET', '/v1/admin/dashboard');
   document.querySelector<HTMLElement>('#login')!.hidden = true;
+  errorEl.textContent = '';
   document.querySelector<HTMLElement>('#dash')!.hidden = false;
   const last = d.rounds.at(-1);
   const q = d.quality.filter((x) => x.version === d.current);
@@ -50,7 +51,7 @@ async function load(): Promise<void> {
     tile('published rounds', String(d.rounds.length)),
     tile('ε spent', last?.epsilon != null ? last.epsilon.toFixed(2) : '–'),
     tile('updates measured', String(d.norms.length)),
-    tile('quality of current', q.length ? q.map((x) => `${x.metric} ${x.value.toFixed(3)}`).join(', ') : '–'),
+    tile(q.length ? `${q[0]!.metric}, current version` : 'quality of current (no figures yet)', q.length ? q[0]!.value.toFixed(3) : '–'),
   );
   const tbody = document.querySelector('#versions tbody')!;
   tbody.replaceChildren(

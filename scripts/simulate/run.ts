@@ -1,0 +1,130 @@
+// Runs simulated shoppers against a storefront (bounded concurrency, bounded time) and summarises what they
+// measure: within-session adaptation (product views until the wanted category fills Shelf's top 5) and the
+// quality of each global model version the sessions used (share of the top 5 in the wanted category after
+// two views, against the shop's own order). Used by `npm run simulate` and by the dashboard's browser test.
+import type { Browser } from '@playwright/test';
+import { runSession, type SessionResult } from './shopper.js';
+import { eligibleCategories, makeTaste, rng, type SimProduct } from './taste.js';
+
+export interface SimulationOptions {
+  readonly baseURL: string;
+  readonly shoppers: number;
+  readonly concurrency: number;
+  readonly views: number;
+  /** Share of shoppers whose taste shifts half-way. */
+  readonly shiftShare: number;
+  /** Stop starting new sessions after this many ms. */
+  readonly timeLimitMs: number;
+  readonly seed: number;
+  readonly look?: number;
+  /** Storefront URL parameters (training and upload settings). */
+  readonly shopParams?: Record<string, string>;
+  readonly log?: (line: string) => void;
+}
+
+export interface VersionQuality {
+  readonly version: number;
+  readonly sessions: number;
+  /** Mean share of the top 5 in the wanted category after 2 views (model), and for the shop's order. */
+  readonly top5ShareAt2: number;
+  readonly serverTop5ShareAt2: number;
+  readonly lift: number;
+}
+
+export interface SimulationSummary {
+  readonly sessions: number;
+  readonly failed: number;
+  readonly uploads: number;
+  readonly published: number[];
+  readonly elapsedMs: number;
+  /** Median and mean product views until the wanted category filled the top 5 (sessions that got there), and how many did within the session. */
+  readonly adaptation: { readonly filled: number; readonly of: number; readonly medianViews: number | null; readonly meanViews: number | null };
+  readonly afterShift: { readonly filled: number; readonly of: number; readonly medianViews: number | null; readonly meanViews: number | null };
+  /** Mean top-5 share by views so far (0..views), Shelf and the shop's order. */
+  readonly curve: { readonly view: number; readonly shelf: number; readonly server: number }[];
+  readonly versions: VersionQuality[];
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const median = (xs: number[]) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const r3 = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
+
+export async function loadProducts(baseURL: string): Promise<SimProduct[]> {
+  const res = await fetch(new URL('/v1/candidates?list=all&limit=200', baseURL));
+  return ((await res.json()) as { items: SimProduct[] }).items.map(({ id, category, price }) => ({ id, category, price }));
+}
+
+export function summarise(results: readonly SessionResult[], views: number, elapsedMs: number): SimulationSummary {
+  const ok = results.filter((r) => !r.error);
+  const stat = (xs: (number | null)[], of: number) => {
+    const got = xs.filter((x): x is number => x !== null);
+    return { filled: got.length, of, medianViews: median(got), meanViews: r3(mean(got)) };
+  };
+  const curve = Array.from({ length: views + 1 }, (_, v) => {
+    const at = ok.filter((r) => r.share.length > v);
+    return { view: v, shelf: r3(mean(at.map((r) => r.share[v]!))) ?? 0, server: r3(mean(at.map((r) => r.serverShare[v]!))) ?? 0 };
+  });
+  const byVersion = new Map<number, SessionResult[]>();
+  for (const r of ok) {
+    const v = r.versions[2];
+    if (typeof v === 'number' && r.share.length > 2) byVersion.set(v, [...(byVersion.get(v) ?? []), r]);
+  }
+  const versions = [...byVersion]
+    .sort(([a], [b]) => a - b)
+    .map(([version, rs]) => {
+      const m = mean(rs.map((r) => r.share[2]!))!;
+      const s = mean(rs.map((r) => r.serverShare[2]!))!;
+      return { version, sessions: rs.length, top5ShareAt2: r3(m)!, serverTop5ShareAt2: r3(s)!, lift: r3(m - s)! };
+    });
+  return {
+    sessions: ok.length,
+    failed: results.length - ok.length,
+    uploads: ok.filter((r) => r.uploaded).length,
+    published: [...new Set(results.map((r) => r.published).filter((p): p is number => p !== null))].sort((a, b) => a - b),
+    elapsedMs,
+    adaptation: stat(ok.map((r) => r.viewsToFill), ok.length),
+    afterShift: stat(ok.filter((r) => r.taste.shift).map((r) => r.viewsToFillAfterShift), ok.filter((r) => r.taste.shift).length),
+    curve,
+    versions,
+  };
+}
+
+/** Runs the shoppers, `concurrency` at a time; sessions not started before the time limit are skipped. */
+export async function simulate(browser: Browser, o: SimulationOptions): Promise<{ summary: SimulationSummary; results: SessionResult[] }> {
+  const started = Date.now();
+  const products = await loadProducts(o.baseURL);
+  const categories = eligibleCategories(products);
+  const random = rng(o.seed);
+  const tastes = Array.from({ length: o.shoppers }, () => makeTaste(random, categories, o.views, o.shiftShare));
+  const results: SessionResult[] = [];
+  let next = 0;
+  const shopParams = { timeoutMs: '5000', homeLimit: '200', ...o.shopParams };
+  const lane = async () => {
+    while (next < tastes.length && Date.now() - started < o.timeLimitMs) {
+      const i = next++;
+      const r = await runSession(browser, products, tastes[i]!, { baseURL: o.baseURL, views: o.views, look: o.look ?? 12, seed: o.seed * 1000 + i, shopParams });
+      results.push(r);
+      o.log?.(
+        `shopper ${i + 1}/${tastes.length} (${r.taste.category}${r.taste.shift ? ` → ${r.taste.shift.category}` : ''}): model v${r.versions.find((v) => v !== null) ?? '–'}, ` +
+          `top-5 share ${r.share.map((s) => s.toFixed(1)).join(' ')}${r.uploaded ? ', uploaded' : ''}${r.published ? `, published v${r.published}` : ''}${r.error ? `, FAILED: ${r.error}` : ''}`,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, lane));
+  return { summary: summarise(results, o.views, Date.now() - started), results };
+}
+
+/** Sends each version's figures to the dashboard (POST /v1/admin/quality). */
+export async function postQuality(baseURL: string, token: string, s: SimulationSummary): Promise<void> {
+  const points = s.versions.flatMap((v) => [
+    { version: v.version, metric: 'top-5 share after 2 views (Shelf)', value: v.top5ShareAt2, source: 'simulation', n: v.sessions },
+    { version: v.version, metric: "top-5 share (shop's order)", value: v.serverTop5ShareAt2, source: 'simulation', n: v.sessions },
+  ]);
+  if (points.length === 0) return;
+  const res = await fetch(new URL('/v1/admin/quality', baseURL), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ points }) });
+  if (!res.ok) throw new Error(`POST /v1/admin/quality answered ${res.status}: ${await res.text()}`);
+}
