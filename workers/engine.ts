@@ -90,6 +90,7 @@ export class Engine implements EngineApi {
     };
     if (config.debug) this.installTestHooks();
     this.store = await openEventStore(config.dbName, { onClosed: (why) => this.onStoreClosed(why) });
+    configureUploader({ queue: this.store });
     await this.store.prune(this.retention).catch((err: unknown) => this.note(err));
     await this.restoreHistory();
     this.listenToOtherTabs(config.dbName);

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { l2Norm } from '../src/shared/federated/clip.js';
 import { dequantize } from '../src/shared/federated/quantize.js';
 import { decodeUpdate } from '../src/shared/federated/wire.js';
-import { configureUploader, encodeForUpload, resetUploaderState, uploadUpdate } from './uploader.js';
+import { MemoryEventStore } from './memory-store.js';
+import { configureUploader, encodeForUpload, resetUploaderState, retryQueued, uploadUpdate } from './uploader.js';
 
 const SERVER = 'https://shelf.example/';
 const ticket = (round = 3, baseVersion = 7) => ({ model: 'm', round, baseVersion, ticket: `${round}.${'a'.repeat(22)}.${'b'.repeat(43)}`, clip: 1, chunk: 64 });
@@ -71,5 +72,25 @@ describe('uploader', () => {
     const updates = sent.filter((s) => s.url.endsWith('/v1/updates'));
     expect(updates).toHaveLength(2);
     expect(updates[1]!.init.body).toBe(updates[0]!.init.body);
+  });
+
+  it('keeps a queued update in the event store across a reload and sends it from the next worker', async () => {
+    let offline = true;
+    const sent = fakeServer({ offline: () => offline });
+    const store = new MemoryEventStore('test');
+    configureUploader({ queue: store, backoffMs: 10 });
+    await uploadUpdate(SERVER, 'm', 7, 5, new Float32Array(100).fill(0.01));
+    const saved = await store.listUploads();
+    expect(saved).toHaveLength(1);
+    // a new worker (page reload) with the same store
+    resetUploaderState();
+    configureUploader({ queue: store });
+    offline = false;
+    const out = await retryQueued();
+    expect(out).toMatchObject({ accepted: true, status: 200 });
+    expect(await store.listUploads()).toHaveLength(0);
+    const updates = sent.filter((s) => s.url.endsWith('/v1/updates'));
+    expect(updates).toHaveLength(2);
+    expect(decodeUpdate(updates[1]!.init.body as Uint8Array).round).toBe(3);
   });
 });

@@ -3,13 +3,25 @@
 // bound and chunk size; the update is clipped to the bound, int8-quantised with stochastic rounding and
 // encoded in the dense binary wire format (src/shared/federated/wire.ts), then POSTed with keepalive so it
 // survives the page being closed. A stale base version answers 409, and the engine drops the update and
-// loads the new version. Network failures keep the encoded body in a queue retried with exponential backoff.
+// loads the new version. Network failures keep the encoded body in a queue (the event store's IndexedDB
+// `uploads` store when the engine provides it, memory otherwise), retried with exponential backoff.
 // Never sends item ids, event times, raw events, cookies or any identifier: only the update, the base version,
 // the round, a bucketed example count and the ticket. At most one update per round from this worker.
 import { clipToNorm } from '../src/shared/federated/clip.js';
 import { quantizeInt8 } from '../src/shared/federated/quantize.js';
 import { KEEPALIVE_LIMIT_BYTES, bucketExamples, encodeUpdate } from '../src/shared/federated/wire.js';
 import { ErrorBodySchema, paths, TicketResponseSchema, UPDATE_MEDIA_TYPE, UpdateAcceptedSchema, type TicketResponse } from '../src/shared/protocol.js';
+import type { EventStore } from './store-types.js';
+
+/** The part of the event store the upload queue uses. */
+export type UploadQueueStore = Pick<EventStore, 'enqueueUpload' | 'listUploads' | 'deleteUpload'>;
+
+/** What a queued upload holds: the encoded body, ready to resend (it carries nothing but the update). */
+interface QueuedBody {
+  url: string;
+  body: Uint8Array;
+  round: number;
+}
 
 export interface UploadOutcome {
   /** HTTP status, or null when the request did not reach the server (or was not attempted). */
@@ -36,9 +48,10 @@ export const DEFAULT_UPLOADER_SETTINGS: Readonly<UploaderSettings> = Object.free
   maxQueueAgeMs: 3_600_000,
 });
 
-/** In-memory upload state of this worker (the IndexedDB upload queue is not wired yet: see docs/PRIVACY.md). */
+/** Upload state of this worker; the queue lives in `persist` when set, else in `queue`. */
 interface State {
   settings: UploaderSettings;
+  persist: UploadQueueStore | null;
   lastUploadAt: number;
   lastRound: number | null;
   failures: number;
@@ -47,11 +60,44 @@ interface State {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
-const state: State = { settings: { ...DEFAULT_UPLOADER_SETTINGS }, lastUploadAt: 0, lastRound: null, failures: 0, retryAt: 0, queue: [], timer: null };
+const state: State = { settings: { ...DEFAULT_UPLOADER_SETTINGS }, persist: null, lastUploadAt: 0, lastRound: null, failures: 0, retryAt: 0, queue: [], timer: null };
 
-/** Changes the upload settings of this worker. */
-export function configureUploader(settings: Partial<UploaderSettings>): void {
-  state.settings = { ...state.settings, ...settings };
+/** Changes the upload settings of this worker; `queue` keeps unsent updates across page loads. */
+export function configureUploader(settings: Partial<UploaderSettings> & { queue?: UploadQueueStore | null }): void {
+  const { queue, ...rest } = settings;
+  state.settings = { ...state.settings, ...rest };
+  if (queue !== undefined) state.persist = queue;
+}
+
+function isQueuedBody(p: unknown): p is QueuedBody {
+  const q = p as QueuedBody | null;
+  return !!q && typeof q.url === 'string' && q.body instanceof Uint8Array && typeof q.round === 'number';
+}
+
+/** Queued bodies oldest first, with a function that removes each one; stale or malformed ones are removed. */
+async function queued(): Promise<{ item: QueuedBody; remove: () => Promise<void> }[]> {
+  const now = Date.now();
+  if (state.persist) {
+    const store = state.persist;
+    const out: { item: QueuedBody; remove: () => Promise<void> }[] = [];
+    for (const r of await store.listUploads().catch(() => [])) {
+      const id = r.id!;
+      const remove = () => store.deleteUpload(id).catch(() => undefined);
+      if (!isQueuedBody(r.payload) || now - r.createdAt >= state.settings.maxQueueAgeMs) await remove();
+      else out.push({ item: r.payload, remove });
+    }
+    return out;
+  }
+  state.queue = state.queue.filter((q) => now - q.at < state.settings.maxQueueAgeMs);
+  return state.queue.map((q) => ({ item: q, remove: async () => void (state.queue = state.queue.filter((x) => x !== q)) }));
+}
+
+async function enqueue(item: QueuedBody): Promise<void> {
+  if (state.persist) {
+    const ok = await state.persist.enqueueUpload({ createdAt: Date.now(), payload: item }).then(() => true, () => false);
+    if (ok) return;
+  }
+  state.queue.push({ ...item, at: Date.now() });
 }
 
 /** Uniform [0, 1) from the platform CSPRNG (stochastic rounding must not be predictable). */
@@ -104,11 +150,9 @@ function noteFailure(): void {
 
 /** Sends queued bodies (oldest first) unless in backoff. Returns the outcome of the last one sent. */
 export async function retryQueued(): Promise<UploadOutcome | null> {
-  const now = Date.now();
-  state.queue = state.queue.filter((q) => now - q.at < state.settings.maxQueueAgeMs);
   let last: UploadOutcome | null = null;
-  while (state.queue.length > 0 && Date.now() >= state.retryAt) {
-    const item = state.queue[0]!;
+  for (const { item, remove } of await queued()) {
+    if (Date.now() < state.retryAt) return last ?? fail('offline: queued updates wait for the backoff');
     let res: Response;
     try {
       res = await send(item.url, item.body);
@@ -117,7 +161,7 @@ export async function retryQueued(): Promise<UploadOutcome | null> {
       return fail('offline: the queued update will be retried');
     }
     state.failures = 0;
-    state.queue.shift();
+    await remove();
     // Any answer is final for this body: accepted, or rejected (a closed round, a used ticket) and dropped.
     last = await readOutcome(res);
     if (last.accepted) state.lastUploadAt = Date.now();
@@ -155,8 +199,8 @@ export async function uploadUpdate(
   exampleCount: number,
   delta: Float32Array,
 ): Promise<UploadOutcome> {
-  const queued = await retryQueued();
-  if (state.queue.length > 0) return queued ?? fail('offline: an earlier update is waiting to be retried');
+  const resent = await retryQueued();
+  if ((await queued()).length > 0) return resent ?? fail('offline: an earlier update is waiting to be retried');
   if (Date.now() - state.lastUploadAt < state.settings.minIntervalMs) return fail('too soon after the last upload');
 
   let ticket: TicketResponse;
@@ -186,7 +230,7 @@ export async function uploadUpdate(
   try {
     res = await send(url, body);
   } catch (err) {
-    state.queue.push({ url, body, round: ticket.round, at: Date.now() });
+    await enqueue({ url, body, round: ticket.round });
     noteFailure();
     return fail(`offline, queued for retry: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -200,5 +244,5 @@ export async function uploadUpdate(
 /** For tests: forget this worker's upload state. */
 export function resetUploaderState(): void {
   if (state.timer !== null) clearTimeout(state.timer);
-  Object.assign(state, { settings: { ...DEFAULT_UPLOADER_SETTINGS }, lastUploadAt: 0, lastRound: null, failures: 0, retryAt: 0, queue: [], timer: null });
+  Object.assign(state, { settings: { ...DEFAULT_UPLOADER_SETTINGS }, persist: null, lastUploadAt: 0, lastRound: null, failures: 0, retryAt: 0, queue: [], timer: null });
 }
