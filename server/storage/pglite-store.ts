@@ -184,11 +184,15 @@ export class PgliteStore implements Store {
           'INSERT INTO updates (model, base_version, example_count, delta, round_id, ticket_nonce) VALUES ($1, $2, $3, $4, $5, $6)',
           [update.model, update.baseVersion, update.exampleCount, update.delta, round.id, update.ticketNonce],
         );
+        // Count first: the round's deltas are read only by the update that closes it (reading them on every
+        // ingest made ingestion quadratic in the cohort size).
+        const counted = await tx.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL', [round.id]);
+        const waiting = counted.rows[0]?.n ?? 0;
+        if (waiting < policy.minUpdates) return { status: 'accepted', pending: waiting, published: null };
         const pending = await tx.query<{ id: number; example_count: number; delta: Uint8Array }>(
           'SELECT id, example_count, delta FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL ORDER BY id',
           [round.id],
         );
-        if (pending.rows.length < policy.minUpdates) return { status: 'accepted', pending: pending.rows.length, published: null };
 
         await setRoundState(tx, round, 'aggregating');
         const base = await loadVersion(tx, update.model, current);
