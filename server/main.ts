@@ -23,7 +23,9 @@ function readConfig(): ServerConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const log = pino({ level: config.logLevel });
+  // Request logs keep method and URL only: no client address, host or port, so the log cannot link a ticket
+  // request to its upload by IP (docs/PRIVACY.md, threat model).
+  const log = pino({ level: config.logLevel, serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) } });
 
   const store = await PgliteStore.open(databaseDir(config));
   try {
