@@ -25,7 +25,8 @@ export interface SimulationOptions {
 export interface VersionQuality {
   readonly version: number;
   readonly sessions: number;
-  /** Mean share of the top 5 in the wanted category after 2 views (model), and for the shop's order. */
+  /** Mean share of the top 5 in the wanted category after 1 and 2 views (Shelf), and for the shop's order. */
+  readonly top5ShareAt1: number;
   readonly top5ShareAt2: number;
   readonly serverTop5ShareAt2: number;
   readonly lift: number;
@@ -70,7 +71,7 @@ export function summarise(results: readonly SessionResult[], views: number, elap
   });
   const byVersion = new Map<number, SessionResult[]>();
   for (const r of ok) {
-    const v = r.versions[2];
+    const v = r.versions[1];
     if (typeof v === 'number' && r.share.length > 2) byVersion.set(v, [...(byVersion.get(v) ?? []), r]);
   }
   const versions = [...byVersion]
@@ -78,7 +79,7 @@ export function summarise(results: readonly SessionResult[], views: number, elap
     .map(([version, rs]) => {
       const m = mean(rs.map((r) => r.share[2]!))!;
       const s = mean(rs.map((r) => r.serverShare[2]!))!;
-      return { version, sessions: rs.length, top5ShareAt2: r3(m)!, serverTop5ShareAt2: r3(s)!, lift: r3(m - s)! };
+      return { version, sessions: rs.length, top5ShareAt1: r3(mean(rs.map((r) => r.share[1]!)))!, top5ShareAt2: r3(m)!, serverTop5ShareAt2: r3(s)!, lift: r3(m - s)! };
     });
   return {
     sessions: ok.length,
@@ -118,9 +119,71 @@ export async function simulate(browser: Browser, o: SimulationOptions): Promise<
   return { summary: summarise(results, o.views, Date.now() - started), results };
 }
 
-/** Sends each version's figures to the dashboard (POST /v1/admin/quality). */
-export async function postQuality(baseURL: string, token: string, s: SimulationSummary): Promise<void> {
-  const points = s.versions.flatMap((v) => [
+export interface ProbeQuality {
+  readonly version: number;
+  readonly probes: number;
+  /** Mean share of Shelf's top 5 in the probe's category after 1 and 2 views; the shop's order's share. */
+  readonly top5ShareAt1: number;
+  readonly top5ShareAt2: number;
+  readonly serverTop5Share: number;
+  /** top5ShareAt1 − the same for version 1. */
+  readonly liftAt1OverV1: number;
+}
+
+async function setCurrent(baseURL: string, token: string, model: string, version: number): Promise<void> {
+  const res = await fetch(new URL(`/v1/admin/models/${model}/current`, baseURL), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ version }) });
+  if (!res.ok) throw new Error(`setting ${model} v${version} current answered ${res.status}: ${await res.text()}`);
+}
+
+/**
+ * The global model's quality per version, measured the same way for every version: each version is made current
+ * in turn (admin API) and the same `probes` fresh shoppers (same tastes, no training, no upload) open two
+ * products of their category. Makes the newest version current again at the end.
+ */
+export async function evaluateVersions(
+  browser: Browser,
+  o: { baseURL: string; token: string; model?: string; versions: readonly number[]; probes: number; concurrency: number; seed: number; log?: (line: string) => void },
+): Promise<ProbeQuality[]> {
+  const model = o.model ?? 'shelf-demo';
+  const products = await loadProducts(o.baseURL);
+  const random = rng(o.seed);
+  const categories = eligibleCategories(products);
+  const tastes = Array.from({ length: o.probes }, () => makeTaste(random, categories, 2, 0));
+  const out: ProbeQuality[] = [];
+  try {
+    for (const version of o.versions) {
+      await setCurrent(o.baseURL, o.token, model, version);
+      const results: SessionResult[] = [];
+      let next = 0;
+      const lane = async () => {
+        while (next < tastes.length) {
+          const i = next++;
+          results.push(await runSession(browser, products, tastes[i]!, { baseURL: o.baseURL, views: 2, look: 12, seed: o.seed * 1000 + i, flush: false, shopParams: { timeoutMs: '5000', homeLimit: '200', trainEvery: '100000', uploadMinExamples: '100000' } }));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, lane));
+      const ok = results.filter((r) => !r.error && r.share.length === 3 && r.versions[1] === version);
+      const at1 = r3(mean(ok.map((r) => r.share[1]!)) ?? 0)!;
+      const q = { version, probes: ok.length, top5ShareAt1: at1, top5ShareAt2: r3(mean(ok.map((r) => r.share[2]!)) ?? 0)!, serverTop5Share: r3(mean(ok.map((r) => r.serverShare[1]!)) ?? 0)!, liftAt1OverV1: r3(at1 - (out[0]?.top5ShareAt1 ?? at1))! };
+      out.push(q);
+      o.log?.(`version ${version}: ${ok.length} probes, top-5 share after 1 view ${q.top5ShareAt1}, after 2 ${q.top5ShareAt2} (shop's order ${q.serverTop5Share})`);
+    }
+  } finally {
+    await setCurrent(o.baseURL, o.token, model, Math.max(...o.versions));
+  }
+  return out;
+}
+
+/** Sends each version's figures to the dashboard (POST /v1/admin/quality): the probes' when given, else the sessions'. */
+export async function postQuality(baseURL: string, token: string, s: SimulationSummary, probes?: readonly ProbeQuality[]): Promise<void> {
+  const points = probes?.length
+    ? probes.flatMap((v) => [
+        { version: v.version, metric: 'top-5 share after 1 view (Shelf)', value: v.top5ShareAt1, source: 'simulation probes', n: v.probes },
+        { version: v.version, metric: 'top-5 share after 2 views (Shelf)', value: v.top5ShareAt2, source: 'simulation probes', n: v.probes },
+        { version: v.version, metric: "top-5 share (shop's order)", value: v.serverTop5Share, source: 'simulation probes', n: v.probes },
+      ])
+    : s.versions.flatMap((v) => [
+    { version: v.version, metric: 'top-5 share after 1 view (Shelf)', value: v.top5ShareAt1, source: 'simulation', n: v.sessions },
     { version: v.version, metric: 'top-5 share after 2 views (Shelf)', value: v.top5ShareAt2, source: 'simulation', n: v.sessions },
     { version: v.version, metric: "top-5 share (shop's order)", value: v.serverTop5ShareAt2, source: 'simulation', n: v.sessions },
   ]);

@@ -12,6 +12,8 @@ export interface SessionOptions {
   readonly look: number;
   readonly seed: number;
   readonly shopParams: Record<string, string>;
+  /** Train and upload at the end (false for evaluation probes). Default true. */
+  readonly flush?: boolean;
 }
 
 export interface SessionResult {
@@ -95,6 +97,7 @@ export async function runSession(browser: Browser, products: readonly SimProduct
         if (full && viewsToFillAfterShift === null) viewsToFillAfterShift = v + 1 - taste.shift.atView;
       } else if (full && viewsToFill === null) viewsToFill = v + 1;
     }
+    if (o.flush === false) return { taste, versions, share, serverShare, viewsToFill, viewsToFillAfterShift, uploaded, published };
     const r = await page.evaluate(() => (window as unknown as { shelf: { flush(): Promise<{ uploaded: boolean; published: number | null } | null> } }).shelf.flush());
     const s = await page.evaluate(() => (window as unknown as { shelf: { status(): Promise<{ engine: { uploads: number } | null }> } }).shelf.status());
     uploaded = (r?.uploaded ?? false) || (s.engine?.uploads ?? 0) > 0;
