@@ -5,7 +5,7 @@
 import { categories, categoryName, loadAll } from './catalog.js';
 import { lastList } from './lists.js';
 import { cart, cartPage, category, checkoutPage, home, productPage, search } from './pages.js';
-import { consentBanner, renderPrivacy } from './privacy.js';
+import { consentBanner, noteUploads, renderPrivacy } from './privacy.js';
 import { shelf } from './sdk.js';
 
 const params = new URLSearchParams(location.search);
@@ -38,6 +38,7 @@ async function route(): Promise<void> {
   else if (path.startsWith('cart')) cartPage(root);
   else if (path === 'checkout') checkoutPage(root);
   else await home(root, homeLimit);
+  await noteUploads();
   if (!document.querySelector<HTMLElement>('#privacy')!.hidden) await renderPrivacy(refresh);
   document.body.dataset['renders'] = String(Number(document.body.dataset['renders'] ?? 0) + 1);
   document.body.dataset['ready'] = 'true';

@@ -5,8 +5,17 @@
 import { product } from './catalog.js';
 import { shelf } from './sdk.js';
 
-/** Uploads made from this page with "Train & upload now", newest first (this page view only). */
+/** Updates sent while this page was open, newest first: from "Train & upload now", or noticed in the engine's count. */
 const sent: { at: number; text: string }[] = [];
+let knownUploads: number | null = null;
+
+/** Notes updates the engine sent by itself since the last look (called after each page render). */
+export async function noteUploads(): Promise<void> {
+  const n = (await shelf().status()).engine?.uploads ?? null;
+  if (n === null) return;
+  if (knownUploads !== null && n > knownUploads) sent.unshift({ at: Date.now(), text: `the engine sent ${n - knownUploads} update(s) by itself (after local training)` });
+  knownUploads = n;
+}
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] => {
   const e = document.createElement(tag);
@@ -72,6 +81,7 @@ export async function renderPrivacy(onChange: () => void): Promise<void> {
       at: Date.now(),
       text: !r ? 'not sent: Shelf is not running' : r.uploaded ? `sent an update from ${r.examples} examples${r.published ? `; the server published v${r.published}` : ''}` : `not sent: ${r.reason}`,
     });
+    knownUploads = (await shelf().status()).engine?.uploads ?? knownUploads;
     await renderPrivacy(onChange);
   });
   const sentList = el('ul', undefined, 'sent');
@@ -93,5 +103,5 @@ export async function renderPrivacy(onChange: () => void): Promise<void> {
       : 'All of this lives in this browser (IndexedDB) and never leaves it. The "why" under each card names your recent events in the same category or brand: our reading of the model, which scores products from the vectors of your recent events.',
     'note',
   );
-  panel.replaceChildren(dl, el('h4', `Event log (newest first, ${events.length})`), log, el('h4', 'Updates sent from this page'), sentList, upload, forget, note);
+  panel.replaceChildren(dl, el('h4', `Event log (newest first, ${events.length})`), log, el('h4', 'Updates sent while this page was open'), sentList, upload, forget, note);
 }
