@@ -1,6 +1,7 @@
 // The PGlite store on a temp folder: seeding, rounds (open → aggregating → published | failed), single-use
 // tickets, publishing on the K-th update, serialized concurrent ingestion, rollback of a failed aggregation,
 // a failed round that stops training (privacy budget), setCurrent (rollback) and a restart that keeps state.
+import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FEDERATED } from '../config.js';
 import { RoundFailedError } from '../federated/round-state.js';
@@ -121,6 +122,16 @@ describe('PgliteStore', () => {
     const before = await store.counts(MODEL);
     const manifest = await store.current(MODEL);
     await store.close();
+    // Aggregated and failed rounds keep their rows but not their values.
+    const raw = await PGlite.create(`${tmp.dir}/db`);
+    const kept = await raw.query<{ n: number }>(
+      `SELECT count(*)::integer AS n FROM updates u JOIN rounds r ON r.id = u.round_id
+        WHERE r.state IN ('published', 'failed') AND octet_length(u.delta) > 0`,
+    );
+    const rows = await raw.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates');
+    await raw.close();
+    expect(kept.rows[0]!.n).toBe(0);
+    expect(rows.rows[0]!.n).toBe(before.updates);
     store = await PgliteStore.open(`${tmp.dir}/db`);
     expect(await store.counts(MODEL)).toEqual(before);
     expect(await store.current(MODEL)).toEqual(manifest);

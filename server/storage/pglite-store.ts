@@ -206,6 +206,7 @@ export class PgliteStore implements Store {
         } catch (err) {
           if (!(err instanceof RoundFailedError)) throw err;
           await setRoundState(tx, round, 'failed', { failure: err.reason });
+          await tx.query("UPDATE updates SET delta = ''::bytea WHERE round_id = $1", [round.id]);
           if (err.reopen) await openRoundOn(tx, update.model, current);
           else await tx.query('UPDATE models SET stopped = $1 WHERE name = $2', [`${err.reason}: ${err.message}`, update.model]);
           return { status: 'accepted', pending: 0, published: null, failed: err.reason };
@@ -216,7 +217,8 @@ export class PgliteStore implements Store {
           throw new Error(`aggregator built ${name} v${version} (parent ${parent}); expected ${update.model} v${expected} (parent ${current})`);
         }
         await insertVersion(tx, next);
-        await tx.query('UPDATE updates SET consumed_in_version = $1 WHERE id = ANY($2::integer[])', [version, updates.map((u) => u.id)]);
+        // An individual update is never needed again once aggregated: keep the row (counts, lineage), drop its values.
+        await tx.query("UPDATE updates SET consumed_in_version = $1, delta = ''::bytea WHERE id = ANY($2::integer[])", [version, updates.map((u) => u.id)]);
         await tx.query('UPDATE models SET current_version = $1, updated_at = now() WHERE name = $2', [version, name]);
         await tx.query("INSERT INTO version_changes (model, from_version, to_version, kind) VALUES ($1, $2, $3, 'aggregate')", [name, current, version]);
         await setRoundState(tx, round, 'published', { published: version, sampleRate: result.sampleRate, noiseMultiplier: result.noiseMultiplier });
@@ -248,7 +250,10 @@ export class PgliteStore implements Store {
         const exists = await tx.query('SELECT 1 FROM model_versions WHERE model = $1 AND version = $2', [model, version]);
         if (exists.rows.length === 0) throw new Error(`model ${model} has no version ${version}`);
         const live = await liveRound(tx, model);
-        if (live) await setRoundState(tx, live, 'failed', { failure: 'superseded' });
+        if (live) {
+          await setRoundState(tx, live, 'failed', { failure: 'superseded' });
+          await tx.query("UPDATE updates SET delta = ''::bytea WHERE round_id = $1", [live.id]);
+        }
         await tx.query('UPDATE models SET current_version = $1, updated_at = now() WHERE name = $2', [version, model]);
         await tx.query("INSERT INTO version_changes (model, from_version, to_version, kind) VALUES ($1, $2, $3, 'admin')", [model, m.current_version, version]);
         if (!m.stopped) await openRoundOn(tx, model, version);
