@@ -13,6 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../e2e/settings.js';
+import { renderRerankChart } from './perf-charts.js';
 
 const port = Number(process.env['SHELF_BENCH_PORT'] ?? 4479);
 const base = `http://127.0.0.1:${port}`;
@@ -406,6 +407,7 @@ try {
   };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/browser.json', JSON.stringify(result, null, 2) + '\n');
+  await renderRerankChart();
   console.log(JSON.stringify({ rerank: result.rerank.map((r) => [r.backend, r.candidates, r.p50Ms, r.p95Ms, r.loopMeanMs]), httpBaseline: result.httpBaseline, coldStartMs: result.coldStartMs, longTasks: result.longTasks, trackP95Ms: result.trackP95Ms, heapMbAfter10k: result.heapMbAfter10k, bundleGzipBytes: result.bundleGzipBytes }, null, 1));
 } finally {
   server.kill('SIGTERM');

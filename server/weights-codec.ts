@@ -2,9 +2,13 @@
 // and hashes weight files. Must never depend on the host's byte order: every read and write names it.
 import { createHash } from 'node:crypto';
 
+const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
+
 /** Bytes → floats, reading little-endian whatever the host is. @throws RangeError when not a multiple of 4. */
 export function bytesToFloats(bytes: Uint8Array): Float32Array {
   if (bytes.byteLength % 4 !== 0) throw new RangeError(`${bytes.byteLength} bytes is not a whole number of float32 values`);
+  // On a little-endian host (every platform Node runs on in practice) the bytes are the floats: one copy.
+  if (LITTLE_ENDIAN) return new Float32Array(bytes.slice().buffer);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.byteLength / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);

@@ -1,0 +1,217 @@
+// Server performance, bounded in time: update ingestion over HTTP on loopback with autocannon (the real binary
+// wire format of the federated round protocol: each update clipped, int8-quantised and encoded against a
+// pre-issued single-use ticket, as workers/uploader.ts does), then the time to aggregate a round of 10,000
+// updates — the aggregator alone, and the whole closing ingest in the PGlite store (reading the round's 10,000
+// deltas, DP-FedAvg, writing the version). Writes bench/results/server.json.
+// Run: npm run bench:server   (never part of npm test; SHELF_BENCH_UPDATES / SHELF_BENCH_ROUND narrow it)
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clipToNorm } from '../src/shared/federated/clip.js';
+import { quantizeInt8 } from '../src/shared/federated/quantize.js';
+import { encodeUpdate } from '../src/shared/federated/wire.js';
+import { mulberry32, parameterCount } from '../src/shared/model/weights.js';
+import { ManifestSchema, TicketResponseSchema, UPDATE_MEDIA_TYPE, type TicketResponse } from '../src/shared/protocol.js';
+import { DEFAULT_FEDERATED } from '../server/config.js';
+import { makeAggregator } from '../server/publish.js';
+import { ensureSeeded } from '../server/seed.js';
+import { PgliteStore } from '../server/storage/pglite-store.js';
+import type { PendingUpdate } from '../server/storage/store.js';
+import { floatsToBytes } from '../server/weights-codec.js';
+
+const port = Number(process.env['SHELF_BENCH_PORT'] ?? 4481);
+const base = `http://127.0.0.1:${port}`;
+const UPDATES = Number(process.env['SHELF_BENCH_UPDATES'] ?? 4_000);
+/** The aggregator runs on a round of AGG_ROUND updates; the whole store path on a round of STORE_ROUND (filling the
+ * store one ingest at a time costs ~10–30 ms per update here, so 10,000 would not fit the time bound). */
+const AGG_ROUND = 10_000;
+const ROUND = Number(process.env['SHELF_BENCH_ROUND'] ?? 1_000);
+const DURATION_S = 15;
+const CONNECTIONS = 16;
+const MODEL = 'shelf-demo';
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const log = (...a: unknown[]) => console.error('[bench:server]', ...a);
+const mb = () => round(process.memoryUsage().rss / 2 ** 20, 1);
+
+/** A local update as a device makes one: a gaussian-ish delta, clipped to C, int8 with one scale per chunk. */
+function deviceDelta(params: number, seed: number): Float32Array {
+  const rand = mulberry32(seed);
+  return Float32Array.from({ length: params }, () => (rand() + rand() + rand() - 1.5) * 0.01);
+}
+
+function encodeFor(ticket: TicketResponse, params: number, seed: number): Buffer {
+  const clipped = clipToNorm(deviceDelta(params, seed), ticket.clip).values;
+  const update = quantizeInt8(clipped, ticket.chunk, mulberry32(seed + 1));
+  return Buffer.from(encodeUpdate({ baseVersion: ticket.baseVersion, round: ticket.round, exampleBucket: 8, ticket: ticket.ticket, update }));
+}
+
+async function issueTickets(n: number): Promise<TicketResponse[]> {
+  const out: TicketResponse[] = [];
+  while (out.length < n) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(64, n - out.length) }, async () => {
+        const r = await fetch(`${base}/v1/rounds/current/ticket`, { method: 'POST' });
+        if (!r.ok) throw new Error(`ticket: ${r.status} ${await r.text()}`);
+        return TicketResponseSchema.parse(await r.json());
+      }),
+    );
+    out.push(...batch);
+  }
+  return out;
+}
+
+/** Ingestion: every request carries a fresh ticket's update; bounded by the number of bodies and DURATION_S. */
+async function ingestion() {
+  const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SHELF_DATA_DIR: mkdtempSync(join(tmpdir(), 'shelf-bench-server-')),
+      SHELF_LOG_LEVEL: 'warn',
+      SHELF_TICKET_SECRET: 'b'.repeat(32),
+      // No round closes during the run: this measures ingestion alone.
+      SHELF_MIN_UPDATES: '100000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const manifest = ManifestSchema.parse(await (await fetch(`${base}/models/${MODEL}/latest.json`)).json());
+    const params = parameterCount(manifest.weights);
+    const t0 = performance.now();
+    const tickets = await issueTickets(UPDATES);
+    const bodies = tickets.map((t, i) => encodeFor(t, params, 1000 + i));
+    log(`${bodies.length} tickets issued and updates encoded in ${round((performance.now() - t0) / 1000, 1)} s; ${bodies[0]!.length} bytes each`);
+    let next = 0;
+    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url: base,
+          connections: CONNECTIONS,
+          amount: bodies.length,
+          duration: DURATION_S,
+          timeout: 10,
+          requests: [
+            {
+              method: 'POST',
+              path: '/v1/updates',
+              headers: { 'content-type': UPDATE_MEDIA_TYPE },
+              setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
+            },
+          ],
+        },
+        (err, res) => (err ? reject(err) : resolve(res)),
+      );
+      // autocannon stops on `amount`; also stop at the time bound.
+      setTimeout(() => instance.stop(), DURATION_S * 1000);
+    });
+    const pending = TicketResponseSchema.parse(await (await fetch(`${base}/v1/rounds/current/ticket`, { method: 'POST' })).json());
+    return {
+      updatesPerSec: round(result['2xx'] / (result.duration || 1), 1),
+      p99Ms: result.latency.p99,
+      payloadBytes: bodies[0]!.length,
+      p50Ms: result.latency.p50,
+      p90Ms: result.latency.p90,
+      maxMs: result.latency.max,
+      accepted: result['2xx'],
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      durationS: round(result.duration, 2),
+      connections: CONNECTIONS,
+      parameters: params,
+      round: pending.round,
+    };
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+/** A round of ROUND updates: the aggregator alone, then the whole closing ingest in a real PGlite store. */
+async function aggregation() {
+  const dir = mkdtempSync(join(tmpdir(), 'shelf-bench-agg-'));
+  const store = await PgliteStore.open(join(dir, 'db'));
+  try {
+    await ensureSeeded(store, { model: MODEL, seedDir: 'public/models' });
+    const manifest = (await store.current(MODEL))!;
+    const params = parameterCount(manifest.weights);
+    const federated = { ...DEFAULT_FEDERATED };
+    const aggregate = makeAggregator(federated, ROUND);
+    const aggregate10k = makeAggregator(federated, AGG_ROUND);
+    const baseVersion = { manifest, weights: (await store.weights(MODEL, manifest.version))! };
+    // Deltas as the route stores them: dequantised float32 bytes of clipped, quantised updates.
+    const deltas = Array.from({ length: 64 }, (_, i) => {
+      const q = quantizeInt8(clipToNorm(deviceDelta(params, i), federated.clip).values, 256, mulberry32(i));
+      const values = new Float32Array(params);
+      for (let k = 0; k < params; k++) values[k] = q.q[k]! * q.scales[Math.floor(k / q.chunk)]!;
+      return floatsToBytes(values);
+    });
+    const updates: PendingUpdate[] = Array.from({ length: AGG_ROUND }, (_, i) => ({ id: i + 1, exampleCount: 8, delta: deltas[i % deltas.length]! }));
+    const rss0 = mb();
+    const times: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      aggregate10k(baseVersion, updates, { round: 1, nextVersion: 2, spent: [] });
+      times.push(performance.now() - t0);
+    }
+    const aggregatorMs = round([...times].sort((a, b) => a - b)[1]!, 1);
+    log(`aggregator over ${AGG_ROUND} updates: ${aggregatorMs} ms (median of 3)`);
+
+    // The store path: ROUND − 1 updates ingested below the cohort, then the one that closes the round.
+    const policy = { minUpdates: ROUND, aggregate };
+    const round1 = (await store.openRound(MODEL)).round;
+    const t1 = performance.now();
+    const ingestTimes: number[] = [];
+    for (let i = 0; i < ROUND - 1; i++) {
+      const s = performance.now();
+      const res = await store.ingest({ model: MODEL, round: round1!.id, baseVersion: manifest.version, exampleCount: 8, delta: deltas[i % deltas.length]!, ticketNonce: `bench-${i}` }, policy);
+      ingestTimes.push(performance.now() - s);
+      if (res.status !== 'accepted') throw new Error(`ingest ${i}: ${res.status}`);
+      if (i % 2000 === 1999) log(`${i + 1} updates in the store (last ingest ${round(ingestTimes.at(-1)!, 2)} ms)`);
+    }
+    const fillS = round((performance.now() - t1) / 1000, 1);
+    const t2 = performance.now();
+    const closing = await store.ingest({ model: MODEL, round: round1!.id, baseVersion: manifest.version, exampleCount: 8, delta: deltas[0]!, ticketNonce: 'bench-last' }, policy);
+    const closingMs = round(performance.now() - t2, 1);
+    if (closing.status !== 'accepted' || closing.published === null) throw new Error(`the closing ingest did not publish: ${JSON.stringify(closing)}`);
+    const sorted = [...ingestTimes].sort((a, b) => a - b);
+    return {
+      aggregate10kMs: aggregatorMs,
+      storeClosingIngestMs: closingMs,
+      storeRoundUpdates: ROUND,
+      parameters: params,
+      storeIngestBelowCohort: { p50Ms: round(sorted[Math.floor(sorted.length / 2)]!, 2), p99Ms: round(sorted[Math.floor(sorted.length * 0.99)]!, 2), fillSeconds: fillS },
+      rssMb: { beforeAggregating: rss0, after: mb() },
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+const loadStart = loadavg()[0]!;
+const ingest = await ingestion();
+log('ingest', ingest);
+const agg = await aggregation();
+log('aggregate', agg);
+const result = {
+  generatedBy: 'npm run bench:server',
+  at: new Date().toISOString(),
+  machine: { cpus: cpus().length, loadAverageAtStart: round(loadStart), loadAverageAtEnd: loadavg().map((x) => round(x)) },
+  method: {
+    ingest: `autocannon, ${CONNECTIONS} connections on loopback, POST /v1/updates with one pre-issued ticket per request (${UPDATES} bodies, at most ${DURATION_S} s); a child server process (server/main.ts, PGlite, no round closing during the run)`,
+    aggregate: `aggregate10kMs: the server's aggregator (decode, clip, sum, Gaussian noise, server step, new manifest and weights; default DP config) over a round of ${AGG_ROUND} updates of the demo model, median of 3; storeClosingIngestMs: the whole closing ingest in the PGlite store for a round of ${ROUND} (read the round's deltas, aggregate, write the version, open the next round)`,
+  },
+  ingest,
+  aggregate10kMs: agg.aggregate10kMs,
+  aggregation: agg,
+  goals: { updatesPerSec: 1000, p99Ms: 50, aggregate10kMs: 1000 },
+  packageVersions: { autocannon: JSON.parse(readFileSync('node_modules/autocannon/package.json', 'utf8')).version as string },
+};
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/server.json', JSON.stringify(result, null, 2) + '\n');
+console.log(JSON.stringify(result, null, 2));
