@@ -32,6 +32,14 @@ export async function go(page: Page, hash: string): Promise<void> {
   await expect.poll(() => renders(page)).toBeGreaterThan(before);
 }
 
+/** Clicks a card of Shelf's list and waits for the product page's render to finish (its own list included). */
+export async function openCard(page: Page, id: string): Promise<void> {
+  const before = await renders(page);
+  await page.locator(`#list-shelf li.card[data-id="${id}"] a`).click();
+  await expect.poll(() => renders(page)).toBeGreaterThan(before);
+  await expect(page.locator(`article.product[data-id="${id}"]`)).toBeVisible();
+}
+
 /** The categories of the ids, from the cards on the page. */
 export async function categoriesOf(page: Page, ids: readonly string[]): Promise<string[]> {
   const map = await page.locator('#list-server li.card').evaluateAll((cards) => Object.fromEntries(cards.map((c) => [(c as HTMLElement).dataset['id'], (c as HTMLElement).dataset['category']])));

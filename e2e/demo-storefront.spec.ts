@@ -2,7 +2,7 @@
 // Shelf's order, the toggle shows the shop's order beside Shelf's with a "why" on raised cards, the privacy
 // panel lists the stored events, and "forget me" empties IndexedDB so the next list is the shop's order.
 import { expect, test } from '@playwright/test';
-import { categoriesOf, go, lastList, openShop, screenshotNotBlank } from './demo-shop.js';
+import { categoriesOf, go, lastList, openCard, openShop, renders, screenshotNotBlank } from './demo-shop.js';
 
 const dbNames = (page: import('@playwright/test').Page) => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
 
@@ -25,8 +25,7 @@ test('browsing a category moves it up in Shelf\'s order; the toggle shows both o
   // Open three of its products by clicking their cards (select_item from the card's attributes, view_item from
   // the shop's dataLayer), coming back home in between.
   for (const id of ids.slice(0, 3)) {
-    await page.locator(`#list-shelf li.card[data-id="${id}"] a`).click();
-    await expect(page.locator(`article.product[data-id="${id}"]`)).toBeVisible();
+    await openCard(page, id);
     await expect(page.locator('#list-shelf')).toHaveAttribute('data-shelf-source', /model|fallback/);
     await go(page, '#/');
   }
@@ -64,10 +63,10 @@ test('the consent banner asks first; forget me empties IndexedDB and the next li
   await page.locator('#consent-yes').click();
   await expect(page.locator('#consent')).toBeHidden();
   await expect.poll(async () => (await lastList(page))?.reason).toBe('cold_start');
+  await expect.poll(() => renders(page)).toBeGreaterThanOrEqual(2); // the render after the choice has finished
 
   const first = (await lastList(page))!;
-  await page.locator(`#list-shelf li.card[data-id="${first.serverOrder[9]}"] a`).click();
-  await expect(page.locator('article.product')).toBeVisible();
+  await openCard(page, first.serverOrder[9]!);
   await go(page, '#/');
   expect((await lastList(page))!.source).toBe('model');
   expect(await dbNames(page)).toContain(db);
