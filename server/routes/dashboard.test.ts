@@ -54,8 +54,17 @@ describe('dashboard API', () => {
     expect(d.current).toBe(2);
     expect(d.versions.map((v: { version: number; parent: number | null }) => [v.version, v.parent])).toEqual([[2, 1], [1, null]]);
     expect(d.rounds).toEqual([expect.objectContaining({ round: a.round, version: 2, baseVersion: 1, participants: 2 })]);
-    expect(d.norms).toHaveLength(2);
-    expect(d.norms[0].norm).toBeCloseTo(0.001 * Math.sqrt(params), 3);
+    // Two accepted updates, each counted in its round's bin; no time or value of a single update is kept.
+    const norm = 0.001 * Math.sqrt(params);
+    const sum = (rows: { count: number }[]) => rows.reduce((n, r) => n + r.count, 0);
+    expect(sum(d.norms)).toBe(2);
+    for (const b of d.norms) {
+      expect(Object.keys(b).sort()).toEqual(['count', 'hi', 'lo', 'round']);
+      expect(b.lo).toBeLessThanOrEqual(2 * norm);
+    }
+    expect(d.norms).toEqual([expect.objectContaining({ round: a.round, count: 2 })]); // both in round 1 (the second completed it)
+    expect(d.norms[0].lo).toBeLessThanOrEqual(norm);
+    expect(d.norms[0].hi).toBeGreaterThan(norm);
   });
 
   it('stores quality figures and keeps them (and the norms) across a restart', async () => {
@@ -67,7 +76,7 @@ describe('dashboard API', () => {
     app = await buildApp(config(), store);
     const d = (await app.inject({ method: 'GET', url: '/v1/admin/dashboard', headers: auth })).json();
     expect(d.quality).toEqual([expect.objectContaining({ version: 2, metric: 'hit@5', value: 0.4, source: 'simulation', n: 10 })]);
-    expect(d.norms).toHaveLength(2);
+    expect(d.norms.reduce((n: number, r: { count: number }) => n + r.count, 0)).toBe(2);
   });
 
   it('makes an admin token file once, readable by its owner only', () => {

@@ -1,12 +1,13 @@
 // Read-only data for the operator dashboard (dashboard.html), behind the admin bearer token:
 //   GET  /v1/admin/dashboard        versions with lineage, the published rounds (participants, examples, ε),
-//                                   the norms of recently accepted updates, and quality figures per version
+//                                   a histogram of accepted updates' norms per round, and quality per version
 //   POST /v1/admin/quality          records a quality figure for a version (the shopper simulation, or an
 //                                   operator's own evaluation set); kept in <dataDir>/quality.json
 // Rounds are read from the published versions' manifests (lineage and privacy); update norms are measured by an
-// onResponse hook on accepted POST /v1/updates (the same dequantised values the server stored), kept in memory
-// (the last MAX_NORMS) and in <dataDir>/update-norms.json. Must never change a model, a round or an update, and
-// never record anything from an update the server rejected.
+// onResponse hook on accepted POST /v1/updates (the same dequantised values the server stored) and kept only as
+// counts per round and norm bin (NORM_BINS bins from 0 to 1.1 × clip) in <dataDir>/update-norms.json: no time, no
+// value of any single update. Must never change a model, a round or an update, and never record anything from an
+// update the server rejected.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,7 +22,9 @@ import { HttpError } from '../http-errors.js';
 import type { Store } from '../storage/store.js';
 import { requireBearer } from './admin.js';
 
-export const MAX_NORMS = 2_000;
+export const NORM_BINS = 22;
+/** Rounds whose norm histograms are kept (the newest). */
+export const MAX_NORM_ROUNDS = 500;
 export const MAX_QUALITY = 5_000;
 
 const QualityPointSchema = z.object({
@@ -36,8 +39,9 @@ const QualityPointSchema = z.object({
 });
 const QualityRowSchema = QualityPointSchema.extend({ model: z.string(), at: z.string() });
 type QualityRow = z.infer<typeof QualityRowSchema>;
-const NormRowSchema = z.object({ at: z.string(), round: z.int(), baseVersion: z.int(), norm: z.number(), examples: z.int() });
+const NormRowSchema = z.object({ round: z.int(), counts: z.array(z.int().min(0)).length(NORM_BINS) });
 type NormRow = z.infer<typeof NormRowSchema>;
+const NormBinSchema = z.object({ round: z.int(), lo: z.number(), hi: z.number(), count: z.int().min(1) });
 
 export const DashboardSchema = z.object({
   model: z.string(),
@@ -58,7 +62,8 @@ export const DashboardSchema = z.object({
     }),
   ),
   rounds: z.array(z.object({ round: z.int(), version: z.int(), baseVersion: z.int().nullable(), participants: z.int(), examples: z.int(), epsilon: z.number().nullable(), at: z.string() })),
-  norms: z.array(NormRowSchema),
+  /** Accepted updates per round and norm bin (bins with no update left out). */
+  norms: z.array(NormBinSchema),
   quality: z.array(QualityRowSchema),
 });
 
@@ -89,6 +94,7 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
   const normsFile = o.dataDir ? path.join(o.dataDir, 'update-norms.json') : null;
   const quality: QualityRow[] = readJsonArray(qualityFile, QualityRowSchema);
   const norms: NormRow[] = readJsonArray(normsFile, NormRowSchema);
+  const binWidth = (1.1 * (o.clip ?? 1)) / NORM_BINS;
   const save = (file: string | null, rows: unknown[]) => {
     if (file) writeFileSync(file, JSON.stringify(rows));
   };
@@ -99,8 +105,15 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
       const b = request.body;
       if (!Buffer.isBuffer(b)) return;
       const u = decodeUpdate(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-      norms.push({ at: new Date().toISOString(), round: u.round, baseVersion: u.baseVersion, norm: l2Norm(dequantize(u.update)), examples: u.exampleBucket });
-      if (norms.length > MAX_NORMS) norms.splice(0, norms.length - MAX_NORMS);
+      const norm = l2Norm(dequantize(u.update));
+      const bin = Math.min(NORM_BINS - 1, Math.floor(norm / binWidth));
+      let row = norms.find((r) => r.round === u.round);
+      if (!row) {
+        row = { round: u.round, counts: new Array<number>(NORM_BINS).fill(0) };
+        norms.push(row);
+        if (norms.length > MAX_NORM_ROUNDS) norms.splice(0, norms.length - MAX_NORM_ROUNDS);
+      }
+      row.counts[bin]! += 1;
       save(normsFile, norms);
     } catch (err) {
       request.log.warn({ err }, 'dashboard: could not measure an accepted update');
@@ -132,7 +145,8 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
         .map((v) => ({ round: v.round!, version: v.version, baseVersion: v.parent, participants: v.updates, examples: v.examples, epsilon: v.epsilon, at: v.createdAt }))
         .sort((a, b) => a.round - b.round);
       const clip = cur.manifest.privacy?.clip ?? o.clip ?? null;
-      return reply.header('cache-control', 'no-store').send({ model, current: cur.manifest.version, clip, versions, rounds, norms, quality: quality.filter((q) => q.model === model) });
+      const normBins = norms.flatMap((r) => r.counts.flatMap((count, i) => (count > 0 ? [{ round: r.round, lo: i * binWidth, hi: (i + 1) * binWidth, count }] : [])));
+      return reply.header('cache-control', 'no-store').send({ model, current: cur.manifest.version, clip, versions, rounds, norms: normBins, quality: quality.filter((q) => q.model === model) });
     },
   );
 

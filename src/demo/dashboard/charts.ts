@@ -25,7 +25,8 @@ async function draw(id: string, spec: TopLevelSpec, rows: readonly Row[], empty:
 export interface DashboardData {
   versions: { version: number; parent: number | null; current: boolean; kind: string; createdAt: string; round: number | null; updates: number; examples: number; epsilon: number | null }[];
   rounds: { round: number; version: number; participants: number; examples: number; epsilon: number | null }[];
-  norms: { round: number; norm: number }[];
+  /** Accepted updates per round and norm bin [lo, hi). */
+  norms: { round: number; lo: number; hi: number; count: number }[];
   quality: { version: number; metric: string; value: number; source: string; n?: number }[];
   clip: number | null;
 }
@@ -76,8 +77,10 @@ export async function drawAll(d: DashboardData): Promise<void> {
     {
       mark: { type: 'bar' },
       encoding: {
-        x: { field: 'norm', type: 'quantitative', bin: { maxbins: 20, ...(d.clip ? { extent: [0, d.clip * 1.1] } : {}) }, title: `L2 norm${d.clip ? ` (clip C = ${d.clip})` : ''}` },
-        y: { aggregate: 'count', type: 'quantitative', title: 'updates' },
+        x: { field: 'lo', type: 'quantitative', bin: { binned: true }, title: `L2 norm${d.clip ? ` (clip C = ${d.clip})` : ''}`, ...(d.clip ? { scale: { domain: [0, d.clip * 1.1] } } : {}) },
+        x2: { field: 'hi' },
+        y: { aggregate: 'sum', field: 'count', type: 'quantitative', title: 'updates' },
+        tooltip: [{ field: 'lo', format: '.2f' }, { field: 'hi', format: '.2f' }, { aggregate: 'sum', field: 'count', title: 'updates' }],
       },
     } as TopLevelSpec,
     d.norms,

@@ -50,7 +50,7 @@ async function load(): Promise<void> {
     tile('versions', String(d.versions.length)),
     tile('published rounds', String(d.rounds.length)),
     tile('ε spent', last?.epsilon != null ? last.epsilon.toFixed(2) : '–'),
-    tile('updates measured', String(d.norms.length)),
+    tile('updates measured', String(d.norms.reduce((n, b) => n + b.count, 0))),
     tile(q.length ? `${q[0]!.metric}, current version` : 'quality of current (no figures yet)', q.length ? q[0]!.value.toFixed(3) : '–'),
   );
   const tbody = document.querySelector('#versions tbody')!;
