@@ -144,22 +144,23 @@ const median = (xs: readonly number[]) => round(pct(xs, 0.5));
 async function breakdown(page: Page) {
   const worker = await engineWorker(page);
   if (!worker) return null;
-  const out: Record<number, Record<string, number>> = {};
-  for (const n of SIZES) {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [n, limit] of [...SIZES.map((x) => [x, undefined] as const), [1000, 24] as const]) {
     const rows: { pageMs: number; prepareMs: number; scoreMs: number; orderMs: number }[] = [];
     for (let i = 0; i < 40; i++) {
-      const pageMs = await page.evaluate(async (n) => {
+      const pageMs = await page.evaluate(async ({ n, limit }) => {
         const w = window as unknown as BenchWindow & { benchLists?: Record<number, unknown[]> };
         w.benchLists ??= {};
         const list = (w.benchLists[n] ??= w.bench.list(n));
         const t0 = performance.now();
-        await w.shelf.rerank(list);
+        await w.shelf.rerank(list, limit ? { limit } : {});
         return performance.now() - t0;
-      }, n);
+      }, { n, limit });
       const t = await worker.evaluate(() => (globalThis as unknown as { shelfRerankTimings: { prepareMs: number; scoreMs: number; orderMs: number } }).shelfRerankTimings);
       rows.push({ pageMs, ...t });
     }
-    out[n] = {
+    // `1000/limit24`: the same call returning only the top 24 (what a page shows): isolates the cost of the result.
+    out[limit ? `${n}/limit${limit}` : String(n)] = {
       pageMs: median(rows.map((r) => r.pageMs)),
       workerPrepareMs: median(rows.map((r) => r.prepareMs)),
       workerScoreMs: median(rows.map((r) => r.scoreMs)),
