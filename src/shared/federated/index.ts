@@ -4,3 +4,4 @@ export * from './quantize.js';
 export * from './wire.js';
 export * from './accountant.js';
 export * from './aggregate.js';
+export * from './robust.js';
