@@ -50,4 +50,13 @@ describe('HTTP fuzz (in-process, loopback)', () => {
     // The fuzz reached the update route's acceptance path too, not only its rejections.
     expect(report.byStatus['200'] ?? 0).toBeGreaterThan(10);
   });
+
+  it('answers 4xx, not 500, for model names PostgreSQL cannot hold (found by the fuzz: a NUL byte in the name)', async () => {
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    for (const url of ['/models/%00/latest.json', '/models/%00/1/manifest.json', '/models/a%00b/1/weights.bin', '/v1/admin/models/%00/versions', '/v1/admin/dashboard?model=%00']) {
+      const res = await app.inject({ method: 'GET', url, headers: auth });
+      expect([400, 404]).toContain(res.statusCode);
+      expect(res.json()).toMatchObject({ error: expect.any(String) });
+    }
+  });
 });

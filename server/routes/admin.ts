@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBodySchema, ManifestSchema } from '../../src/shared/protocol.js';
+import { ErrorBodySchema, ManifestSchema, ModelNameSchema } from '../../src/shared/protocol.js';
 import { HttpError } from '../http-errors.js';
 import type { Store } from '../storage/store.js';
 
@@ -23,7 +23,7 @@ export function requireBearer(expected: string): (request: FastifyRequest) => Pr
   };
 }
 
-const NameParams = z.object({ name: z.string() });
+const NameParams = z.object({ name: ModelNameSchema });
 const VersionListSchema = z.object({
   model: z.string(),
   current: z.int(),

@@ -4,15 +4,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBodySchema, ManifestSchema, type Manifest } from '../../src/shared/protocol.js';
+import { ErrorBodySchema, ManifestSchema, ModelNameSchema, type Manifest } from '../../src/shared/protocol.js';
 import { MANIFEST_FILE, WEIGHTS_FILE } from '../../src/shared/model/manifest.js';
 import { HttpError } from '../http-errors.js';
 import type { Store } from '../storage/store.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-const NameParams = z.object({ name: z.string() });
-const VersionParams = z.object({ name: z.string(), version: z.string() });
+// Names are checked before any work: a name that cannot be a model's (a NUL byte, say) never reaches the database.
+const NameParams = z.object({ name: ModelNameSchema });
+const VersionParams = z.object({ name: ModelNameSchema, version: z.string() });
 
 /** A version in a URL: a positive integer without leading zeros; anything else is simply not found. */
 function parseVersion(name: string, text: string): number {

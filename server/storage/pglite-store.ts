@@ -6,7 +6,7 @@
 // last commits. Use PostgreSQL where that matters.
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { ManifestSchema, type Manifest } from '../../src/shared/protocol.js';
+import { ManifestSchema, ModelNameSchema, type Manifest } from '../../src/shared/protocol.js';
 import { migrate, type SqlRunner } from './migrations.js';
 import { RoundFailedError, transition, type RoundState } from '../federated/round-state.js';
 import type { SpentRounds } from '../federated/privacy.js';
@@ -21,6 +21,12 @@ function createQueue(): <T>(task: () => Promise<T>) => Promise<T> {
     return run;
   };
 }
+
+/**
+ * A name no model can have (a NUL byte, which PostgreSQL's text refuses with an error, or any other non-name)
+ * is simply unknown: lookups answer "none" rather than fail, whatever route the name came from.
+ */
+const isModelName = (name: string) => ModelNameSchema.safeParse(name).success;
 
 /** jsonb loses key order; re-parsing restores the schema's order and checks nothing rotted on disk. */
 function readManifest(value: unknown): Manifest {
@@ -104,6 +110,7 @@ export class PgliteStore implements Store {
   }
 
   async current(model: string): Promise<Manifest | null> {
+    if (!isModelName(model)) return null;
     const { rows } = await this.#db.query<{ manifest: unknown }>(
       `SELECT v.manifest FROM models m
          JOIN model_versions v ON v.model = m.name AND v.version = m.current_version
@@ -114,6 +121,7 @@ export class PgliteStore implements Store {
   }
 
   async manifest(model: string, version: number): Promise<Manifest | null> {
+    if (!isModelName(model)) return null;
     const { rows } = await this.#db.query<{ manifest: unknown }>(
       'SELECT manifest FROM model_versions WHERE model = $1 AND version = $2',
       [model, version],
@@ -122,6 +130,7 @@ export class PgliteStore implements Store {
   }
 
   async weights(model: string, version: number): Promise<Uint8Array | null> {
+    if (!isModelName(model)) return null;
     const { rows } = await this.#db.query<{ weights: Uint8Array }>(
       'SELECT weights FROM model_versions WHERE model = $1 AND version = $2',
       [model, version],
@@ -229,6 +238,7 @@ export class PgliteStore implements Store {
   }
 
   async versions(model: string): Promise<VersionInfo[]> {
+    if (!isModelName(model)) return [];
     const { rows } = await this.#db.query<{ manifest: unknown; current: boolean }>(
       `SELECT v.manifest, (m.current_version = v.version) AS current
          FROM model_versions v JOIN models m ON m.name = v.model
