@@ -57,7 +57,7 @@ describe('loadConfig', () => {
       SHELF_DP_EPSILON_BUDGET: '4', SHELF_SERVER_OPTIMIZER: 'fedadam', SHELF_SERVER_LR: '0.01',
       SHELF_ADMIN_TOKEN: 'a-long-enough-token', SHELF_TICKET_SECRET: 'x'.repeat(32),
     });
-    expect(c.federated).toEqual({ clip: 0.5, noiseMultiplier: 0, sampleRate: 1e-3, delta: 1e-7, epsilonBudget: 4, optimizer: 'fedadam', serverLearningRate: 0.01, chunk: 256 });
+    expect(c.federated).toEqual({ clip: 0.5, noiseMultiplier: 0, sampleRate: 1e-3, delta: 1e-7, epsilonBudget: 4, optimizer: 'fedadam', serverLearningRate: 0.01, chunk: 256, robust: { rule: 'mean', trim: 0.1 } });
     expect(c.adminToken).toBe('a-long-enough-token');
     expect(() => loadConfig({ SHELF_DP_CLIP: '0' })).toThrow(/SHELF_DP_CLIP="0": expected more than 0/);
     expect(() => loadConfig({ SHELF_DP_SAMPLE_RATE: '2' })).toThrow(/SHELF_DP_SAMPLE_RATE="2": expected at most 1/);

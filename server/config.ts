@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ModelNameSchema } from '../src/shared/protocol.js';
 import { DEMO_MODEL_NAME } from '../src/shared/model/manifest.js';
+import { ROBUST_RULES, type RobustSettings } from '../src/shared/federated/robust.js';
 
 /** Default minimum cohort K: accepted updates on the current round that publish the next version. */
 export const DEFAULT_MIN_UPDATES = 100;
@@ -50,6 +51,8 @@ const EnvSchema = z.object({
   SHELF_SERVER_OPTIMIZER: z.preprocess(unsetIfEmpty, z.enum(['fedavg', 'fedadam']).default('fedavg')),
   SHELF_SERVER_LR: numVar(0, 1000, 1, true),
   SHELF_UPDATE_CHUNK: intVar(16, 65535, 256),
+  SHELF_ROBUST_RULE: z.preprocess(unsetIfEmpty, z.enum(ROBUST_RULES).default('mean')),
+  SHELF_ROBUST_TRIM: numVar(0, 0.49, 0.1),
   SHELF_TICKET_SECRET: secretVar(32),
   SHELF_ADMIN_TOKEN: secretVar(16),
   SHELF_STATIC_DIR: textVar('dist'),
@@ -101,6 +104,12 @@ export interface FederatedConfig {
   readonly serverLearningRate: number;
   /** Values per int8 scale clients are told to use (SHELF_UPDATE_CHUNK, default 256). */
   readonly chunk: number;
+  /**
+   * How a round's clipped updates are combined (SHELF_ROBUST_RULE mean|trimmed-mean|median, default mean;
+   * SHELF_ROBUST_TRIM, the share trimmed at each end, default 0.1). A robust rule resists poisoned updates but,
+   * to keep ε, multiplies the noise by its sensitivity factor (src/shared/federated/robust.ts). Absent: mean.
+   */
+  readonly robust?: RobustSettings;
 }
 
 /** Defaults for tests and tools that build an app without reading the environment. */
@@ -113,6 +122,7 @@ export const DEFAULT_FEDERATED: FederatedConfig = Object.freeze({
   optimizer: 'fedavg',
   serverLearningRate: 1,
   chunk: 256,
+  robust: Object.freeze({ rule: 'mean', trim: 0.1 }),
 });
 
 /** Raised for an environment the server must not start with; the message lists every bad variable. */
@@ -154,6 +164,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       optimizer: e.SHELF_SERVER_OPTIMIZER,
       serverLearningRate: e.SHELF_SERVER_LR,
       chunk: e.SHELF_UPDATE_CHUNK,
+      robust: Object.freeze({ rule: e.SHELF_ROBUST_RULE, trim: e.SHELF_ROBUST_TRIM }),
     }),
     ticketSecret: e.SHELF_TICKET_SECRET ?? null,
     adminToken: e.SHELF_ADMIN_TOKEN ?? null,

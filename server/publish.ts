@@ -1,9 +1,11 @@
 // Builds the next model version from the current one and a round's updates with central DP-FedAvg: each
 // update re-clipped to the clip bound, summed, Gaussian noise of std z·C added, divided by the cohort, then
-// one server-optimiser step (FedAvg or FedAdam). This is the Aggregator the store calls inside its ingestion
-// transaction: synchronous, no I/O; it refuses to publish past the privacy budget or with non-finite weights.
+// one server-optimiser step (FedAvg or FedAdam); or, with a robust rule configured, the coordinate-wise trimmed
+// mean or median of the clipped updates with the noise scaled to its sensitivity (src/shared/federated/robust.ts).
+// This is the Aggregator the store calls inside its ingestion transaction: synchronous, no I/O; it refuses to publish past the privacy budget or with non-finite weights.
 import { randomBytes } from 'node:crypto';
 import { gaussianFrom, noisyMean, serverStep, type Gaussian, type OptimizerState } from '../src/shared/federated/aggregate.js';
+import { robustNoisyMean } from '../src/shared/federated/robust.js';
 import { makeManifest } from '../src/shared/model/manifest.js';
 import { parameterCount } from '../src/shared/model/weights.js';
 import { allFinite } from './aggregate.js';
@@ -64,13 +66,14 @@ export function makeAggregator(f: FederatedConfig, minCohort: number, gaussian: 
         false,
       );
     }
-    const mean = noisyMean(
-      updates.map((u) => ({ values: bytesToFloats(u.delta), weight: u.exampleCount })),
-      { clip: f.clip, noiseMultiplier: f.noiseMultiplier },
-      gaussian,
-      // The cohort is exactly K when the round closes, so dividing by K reveals nothing and matches σ = z·C/K.
-      Math.max(minCohort, updates.length),
-    );
+    const clientUpdates = updates.map((u) => ({ values: bytesToFloats(u.delta), weight: u.exampleCount }));
+    const noise = { clip: f.clip, noiseMultiplier: f.noiseMultiplier };
+    const mean =
+      f.robust && f.robust.rule !== 'mean'
+        ? // A robust rule: coordinate-wise trimmed mean or median, noise scaled to its sensitivity (same ε).
+          robustNoisyMean(clientUpdates, noise, f.robust, gaussian)
+        : // The cohort is exactly K when the round closes, so dividing by K reveals nothing and matches σ = z·C/K.
+          noisyMean(clientUpdates, noise, gaussian, Math.max(minCohort, updates.length));
     const stepped = serverStep(
       baseWeights,
       mean,
