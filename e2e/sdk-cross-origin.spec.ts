@@ -64,6 +64,15 @@ test('snippet on another origin under a strict CSP: queue replayed, blob: worker
   expect(urls.filter((u) => u.endsWith('/sdk/shelf-client.js'))).toHaveLength(1);
   const s = await page.evaluate(() => (window as unknown as Win).shelf.status());
   expect(s).toMatchObject({ mode: 'worker', reason: null, consent: 'granted' });
+
+  // Training runs in its own worker here too: the engine (itself a blob module on the shop's origin) starts
+  // the training worker, which lives on Shelf's origin, through a blob module of its own.
+  const flushed = (await page.evaluate(() => (window as unknown as Win & { shelf: { flush(): Promise<unknown> } }).shelf.flush())) as {
+    trainedSteps: number;
+  } | null;
+  expect(flushed?.trainedSteps).toBeGreaterThan(0);
+  const trained = (await page.evaluate(() => (window as unknown as Win).shelf.status())) as unknown as { engine: { training?: string } | null };
+  expect(trained.engine?.training).toBe('worker');
   await close();
 });
 

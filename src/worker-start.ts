@@ -4,6 +4,10 @@
 // when it does not). Must never throw
 // for a CSP refusal: the caller's worker host sees an `error` event and falls back to the shop's order.
 
+import { blobSource } from './shared/worker-blob.js';
+
+export { blobSource };
+
 /** True when `url` is on the page's own origin (or there is no page location to compare with). */
 export function isSameOrigin(url: string): boolean {
   try {
@@ -11,21 +15,6 @@ export function isSameOrigin(url: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * The blob module's source. It loads the worker with a dynamic `import()`: a static import from a worker is
- * fetched as a *worker* (CSP `worker-src` would have to list Shelf's origin), a dynamic one as a *script*
- * (`script-src`, which lists it already for the loader). Messages that arrive before the engine has installed
- * its listener are held and re-dispatched; a failed import is re-thrown so the page sees the worker's `error`.
- */
-export function blobSource(absUrl: string): string {
-  return (
-    `const held=[],hold=(e)=>held.push(e);self.addEventListener("message",hold);` +
-    `import(${JSON.stringify(absUrl)}).then(()=>{self.removeEventListener("message",hold);` +
-    `for(const e of held)self.dispatchEvent(new MessageEvent("message",{data:e.data,ports:[...e.ports]}))},` +
-    `(e)=>setTimeout(()=>{throw e}));`
-  );
 }
 
 /**

@@ -6,8 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { wrap, type Remote } from 'comlink';
 import type { BackendName } from '../src/shared/engine-api.js';
 import { ShelfError } from '../src/shared/errors.js';
+import { blobSource } from '../src/shared/worker-blob.js';
 import type { TrainerApi, TrainJob, TrainOutcome } from './trainer-api.js';
 import { createTrainerCore } from './trainer-core.js';
+import trainerUrl from './trainer.worker.ts?worker&url';
 
 export interface Training {
   readonly where: 'worker' | 'inline';
@@ -72,5 +74,21 @@ export function startTraining(spawn: (() => Worker) | null = defaultSpawn()): Tr
 
 function defaultSpawn(): (() => Worker) | null {
   if (typeof Worker === 'undefined') return null;
-  return () => new Worker(new URL('./trainer.worker.ts', import.meta.url), { type: 'module', name: 'shelf-trainer' });
+  const url = new URL(trainerUrl, import.meta.url).href;
+  return () => spawnModuleWorker(url, 'shelf-trainer');
+}
+
+/**
+ * The training worker, started directly when its file is on this worker's origin, and through a same-origin
+ * `blob:` module otherwise: when the SDK is served from a CDN the engine itself runs from a blob module on the
+ * shop's origin, and a worker script on the CDN's origin cannot be started from there directly.
+ */
+function spawnModuleWorker(url: string, name: string): Worker {
+  if (new URL(url).origin === self.location.origin) return new Worker(url, { type: 'module', name });
+  const blobUrl = URL.createObjectURL(new Blob([blobSource(url)], { type: 'text/javascript' }));
+  try {
+    return new Worker(blobUrl, { type: 'module', name });
+  } finally {
+    setTimeout(() => URL.revokeObjectURL(blobUrl), 60_000);
+  }
 }
