@@ -6,6 +6,8 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { parameterCount } from '../src/shared/model/weights.js';
 import type { ServerConfig } from './config.js';
 import { registerCors, type CorsOptions } from './cors.js';
+import { DEFAULT_RATE_LIMITS, registerRateLimits } from './rate-limits.js';
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { loadDemoCatalog, type Catalog } from './demo/catalog.js';
 import { ticketSigner, type TicketSigner } from './federated/tickets.js';
 import { installErrorHandling } from './http-errors.js';
@@ -31,6 +33,8 @@ export interface AppOptions {
   readonly tickets?: TicketSigner;
   /** CORS for the script-tag SDK (shop pages on other origins); default: any origin. */
   readonly cors?: CorsOptions;
+  /** A @fastify/rate-limit store shared by replicas; default: counts in this process's memory. */
+  readonly rateLimitStore?: FastifyRateLimitStoreCtor;
 }
 
 /** The largest parameter count an update route is sized for when the model has no version yet. */
@@ -43,7 +47,7 @@ const FALLBACK_PARAMS = 60_000;
  *   const res = await app.inject({ method: 'GET', url: '/healthz' });
  */
 export async function buildApp(
-  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir'>>,
+  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit'>>,
   store: Store,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
@@ -52,6 +56,7 @@ export async function buildApp(
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   await registerCors(app, options.cors);
+  await registerRateLimits(app, config.rateLimit ?? DEFAULT_RATE_LIMITS, options.rateLimitStore);
 
   const manifest = await store.current(config.model);
   const params = manifest ? parameterCount(manifest.weights) : FALLBACK_PARAMS;

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       seedDir: '/srv/shelf/public/models',
       model: 'shelf-demo',
       logLevel: 'info',
+      rateLimit: { perAddressPerMinute: 600, perTicket: 3, exemptLoopback: true },
     });
     expect(databaseDir(c)).toBe(path.join('/srv/shelf/.shelf-data', 'db'));
   });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ModelNameSchema } from '../src/shared/protocol.js';
 import { DEMO_MODEL_NAME } from '../src/shared/model/manifest.js';
 import { ROBUST_RULES, type RobustSettings } from '../src/shared/federated/robust.js';
+import type { RateLimitConfig } from './rate-limits.js';
 
 /** Default minimum cohort K: accepted updates on the current round that publish the next version. */
 export const DEFAULT_MIN_UPDATES = 100;
@@ -43,16 +44,19 @@ const EnvSchema = z.object({
   HOST: textVar('127.0.0.1'),
   SHELF_DATA_DIR: textVar('.shelf-data'),
   SHELF_MIN_UPDATES: intVar(1, 100_000, DEFAULT_MIN_UPDATES),
-  SHELF_DP_CLIP: numVar(0, 1e6, 1, true),
+  SHELF_DP_CLIP: numVar(0, 1e6, 0.5, true),
   SHELF_DP_NOISE_MULTIPLIER: numVar(0, 1000, 1),
   SHELF_DP_SAMPLE_RATE: numVar(0, 1, 0.01, true),
   SHELF_DP_DELTA: numVar(0, 0.1, 1e-6, true),
   SHELF_DP_EPSILON_BUDGET: numVar(0, 1e9, 8, true),
-  SHELF_SERVER_OPTIMIZER: z.preprocess(unsetIfEmpty, z.enum(['fedavg', 'fedadam']).default('fedavg')),
-  SHELF_SERVER_LR: numVar(0, 1000, 1, true),
+  SHELF_SERVER_OPTIMIZER: z.preprocess(unsetIfEmpty, z.enum(['fedavg', 'fedadam']).default('fedadam')),
+  SHELF_SERVER_LR: numVar(0, 1000, 0.003, true),
   SHELF_UPDATE_CHUNK: intVar(16, 65535, 256),
   SHELF_ROBUST_RULE: z.preprocess(unsetIfEmpty, z.enum(ROBUST_RULES).default('mean')),
   SHELF_ROBUST_TRIM: numVar(0, 0.49, 0.1),
+  SHELF_RATE_LIMIT_PER_MINUTE: intVar(0, 1_000_000, 600),
+  SHELF_RATE_LIMIT_PER_TICKET: intVar(0, 1000, 3),
+  SHELF_RATE_LIMIT_LOOPBACK: z.preprocess(unsetIfEmpty, z.enum(['exempt', 'limit']).default('exempt')),
   SHELF_TICKET_SECRET: secretVar(32),
   SHELF_ADMIN_TOKEN: secretVar(16),
   SHELF_STATIC_DIR: textVar('dist'),
@@ -86,10 +90,19 @@ export interface ServerConfig {
   readonly model: string;
   /** pino level (SHELF_LOG_LEVEL, default info). */
   readonly logLevel: LogLevel;
+  /**
+   * Limits on ticket issuance and uploads (server/rate-limits.ts): SHELF_RATE_LIMIT_PER_MINUTE per client
+   * address and route (default 600, 0 = none), SHELF_RATE_LIMIT_PER_TICKET uploads per ticket (default 3),
+   * SHELF_RATE_LIMIT_LOOPBACK exempt|limit (default exempt: local tools; use limit behind a same-host proxy).
+   */
+  readonly rateLimit: RateLimitConfig;
 }
 
 export interface FederatedConfig {
-  /** L2 bound each client update is clipped to, and the sensitivity the noise is calibrated to (SHELF_DP_CLIP, default 1). */
+  /**
+   * L2 bound each client update is clipped to, and the sensitivity the noise is calibrated to (SHELF_DP_CLIP,
+   * default 0.5: about the median norm of the worker's local SGD update on the federated benchmark).
+   */
   readonly clip: number;
   /** z: Gaussian noise std on the sum of a round's updates is z·clip (SHELF_DP_NOISE_MULTIPLIER, default 1; 0 = no DP). */
   readonly noiseMultiplier: number;
@@ -99,7 +112,10 @@ export interface FederatedConfig {
   readonly delta: number;
   /** Publication stops before the cumulative ε would exceed this (SHELF_DP_EPSILON_BUDGET, default 8). */
   readonly epsilonBudget: number;
-  /** Server optimiser (SHELF_SERVER_OPTIMIZER fedavg|fedadam, default fedavg) and its learning rate (SHELF_SERVER_LR, default 1). */
+  /**
+   * Server optimiser (SHELF_SERVER_OPTIMIZER fedavg|fedadam, default fedadam) and its learning rate (SHELF_SERVER_LR,
+   * default 0.003; τ 1e-3): what learns best on the federated benchmark (docs/BENCHMARKS.md, ## Federated).
+   */
   readonly optimizer: 'fedavg' | 'fedadam';
   readonly serverLearningRate: number;
   /** Values per int8 scale clients are told to use (SHELF_UPDATE_CHUNK, default 256). */
@@ -114,13 +130,13 @@ export interface FederatedConfig {
 
 /** Defaults for tests and tools that build an app without reading the environment. */
 export const DEFAULT_FEDERATED: FederatedConfig = Object.freeze({
-  clip: 1,
+  clip: 0.5,
   noiseMultiplier: 1,
   sampleRate: 0.01,
   delta: 1e-6,
   epsilonBudget: 8,
-  optimizer: 'fedavg',
-  serverLearningRate: 1,
+  optimizer: 'fedadam',
+  serverLearningRate: 0.003,
   chunk: 256,
   robust: Object.freeze({ rule: 'mean', trim: 0.1 }),
 });
@@ -172,6 +188,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     seedDir: path.resolve(cwd, e.SHELF_SEED_DIR),
     model: e.SHELF_MODEL,
     logLevel: e.SHELF_LOG_LEVEL,
+    rateLimit: Object.freeze({
+      perAddressPerMinute: e.SHELF_RATE_LIMIT_PER_MINUTE,
+      perTicket: e.SHELF_RATE_LIMIT_PER_TICKET,
+      exemptLoopback: e.SHELF_RATE_LIMIT_LOOPBACK === 'exempt',
+    }),
   });
 }
 

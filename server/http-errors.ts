@@ -21,6 +21,7 @@ export type ServerErrorCode =
   | 'forbidden'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'rate_limited'
   | 'site_not_built'
   | 'internal';
 
