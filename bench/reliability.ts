@@ -76,7 +76,7 @@ async function sigkill(): Promise<{ trials: number; acceptedLost: number; sameVe
   const rand = mulberry32(9);
   const results: TrialResult[] = [];
   for (let t = 0; t < SIGKILL_TRIALS; t++) {
-    const r = await sigkillTrial(o, Math.max(5, Math.round(rand() * ref.ms)), ref);
+    const r = await sigkillTrial(o, Math.max(5, Math.round((0.05 + 0.9 * rand()) * ref.ms)), ref);
     results.push(r);
     log(`sigkill trial ${t + 1}/${SIGKILL_TRIALS}: killed after ${r.killedAfterAcks} acks, stored ${r.storedAfterRestart}, in flight ${r.inFlight}, lost ${r.acceptedLost}, same version ${r.sameVersion}, intact ${r.versionsIntact}`);
   }

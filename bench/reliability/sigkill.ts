@@ -43,6 +43,10 @@ function env(dataDir: string, o: SigkillOptions): Record<string, string> {
     SHELF_MIN_UPDATES: String(o.minUpdates),
     SHELF_DP_NOISE_MULTIPLIER: '0',
     SHELF_DP_CLIP: '1',
+    // Pinned, so the reference run and the trials aggregate alike whatever the defaults become.
+    SHELF_SERVER_OPTIMIZER: 'fedadam',
+    SHELF_SERVER_LR: '0.01',
+    SHELF_ROBUST_RULE: 'mean',
     SHELF_TICKET_SECRET: 'sigkill-ticket-secret-0123456789abcdef',
     SHELF_ADMIN_TOKEN: ADMIN,
     SHELF_STATIC_DIR: path.join(dataDir, 'no-site'),

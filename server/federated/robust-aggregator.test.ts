@@ -16,8 +16,8 @@ describe('robust aggregation on the server', () => {
   const ctx = { round: 1, nextVersion: 2, spent: [] };
 
   it('publishes the trimmed mean of the clipped updates when configured', () => {
-    const plain = makeAggregator({ ...DEFAULT_FEDERATED, noiseMultiplier: 0, clip: 1 }, 10);
-    const robust = makeAggregator({ ...DEFAULT_FEDERATED, noiseMultiplier: 0, clip: 1, robust: { rule: 'trimmed-mean', trim: 0.1 } }, 10);
+    const plain = makeAggregator({ ...DEFAULT_FEDERATED, optimizer: 'fedavg' as const, serverLearningRate: 1, noiseMultiplier: 0, clip: 1 }, 10);
+    const robust = makeAggregator({ ...DEFAULT_FEDERATED, optimizer: 'fedavg' as const, serverLearningRate: 1, noiseMultiplier: 0, clip: 1, robust: { rule: 'trimmed-mean', trim: 0.1 } }, 10);
     const p = bytesToFloats(plain(base, ups, ctx).version.weights);
     const r = bytesToFloats(robust(base, ups, ctx).version.weights);
     expect(p[0]!).toBeLessThan(0);
