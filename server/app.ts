@@ -7,6 +7,7 @@ import { parameterCount } from '../src/shared/model/weights.js';
 import type { ServerConfig } from './config.js';
 import { registerCors, type CorsOptions } from './cors.js';
 import { DEFAULT_RATE_LIMITS, registerRateLimits } from './rate-limits.js';
+import { registerSiteKeys } from './site-keys.js';
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { loadDemoCatalog, type Catalog } from './demo/catalog.js';
 import { ticketSigner, type TicketSigner } from './federated/tickets.js';
@@ -47,7 +48,7 @@ const FALLBACK_PARAMS = 60_000;
  *   const res = await app.inject({ method: 'GET', url: '/healthz' });
  */
 export async function buildApp(
-  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit'>>,
+  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys'>>,
   store: Store,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
@@ -57,6 +58,7 @@ export async function buildApp(
   installErrorHandling(app);
   await registerCors(app, options.cors);
   await registerRateLimits(app, config.rateLimit ?? DEFAULT_RATE_LIMITS, options.rateLimitStore);
+  registerSiteKeys(app, config.siteKeys ?? []);
 
   const manifest = await store.current(config.model);
   const params = manifest ? parameterCount(manifest.weights) : FALLBACK_PARAMS;

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       model: 'shelf-demo',
       logLevel: 'info',
       rateLimit: { perAddressPerMinute: 600, perTicket: 3, exemptLoopback: true },
+      siteKeys: [],
     });
     expect(databaseDir(c)).toBe(path.join('/srv/shelf/.shelf-data', 'db'));
   });

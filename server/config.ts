@@ -56,6 +56,14 @@ const EnvSchema = z.object({
   SHELF_ROBUST_TRIM: numVar(0, 0.49, 0.1),
   SHELF_RATE_LIMIT_PER_MINUTE: intVar(0, 1_000_000, 600),
   SHELF_RATE_LIMIT_PER_TICKET: intVar(0, 1000, 3),
+  SHELF_SITE_KEYS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^[\x21-\x2b\x2d-\x7e]{8,128}(,[\x21-\x2b\x2d-\x7e]{8,128})*$/, 'expected comma-separated keys of 8..128 printable characters')
+      .transform((v) => v.split(','))
+      .optional(),
+  ),
   SHELF_RATE_LIMIT_LOOPBACK: z.preprocess(unsetIfEmpty, z.enum(['exempt', 'limit']).default('exempt')),
   SHELF_TICKET_SECRET: secretVar(32),
   SHELF_ADMIN_TOKEN: secretVar(16),
@@ -96,6 +104,11 @@ export interface ServerConfig {
    * SHELF_RATE_LIMIT_LOOPBACK exempt|limit (default exempt: local tools; use limit behind a same-host proxy).
    */
   readonly rateLimit: RateLimitConfig;
+  /**
+   * Public site keys of the shops whose visitors may take part (SHELF_SITE_KEYS, comma-separated); when set,
+   * ticket requests and uploads must carry one (server/site-keys.ts). Empty (default): open to any page.
+   */
+  readonly siteKeys: readonly string[];
 }
 
 export interface FederatedConfig {
@@ -188,6 +201,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     seedDir: path.resolve(cwd, e.SHELF_SEED_DIR),
     model: e.SHELF_MODEL,
     logLevel: e.SHELF_LOG_LEVEL,
+    siteKeys: Object.freeze(e.SHELF_SITE_KEYS ?? []),
     rateLimit: Object.freeze({
       perAddressPerMinute: e.SHELF_RATE_LIMIT_PER_MINUTE,
       perTicket: e.SHELF_RATE_LIMIT_PER_TICKET,

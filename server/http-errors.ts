@@ -22,6 +22,7 @@ export type ServerErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'invalid_site_key'
   | 'site_not_built'
   | 'internal';
 
