@@ -4,6 +4,7 @@
 // copies data. Sized for ~15 minutes on 2 shared cores; --quick is a smoke run of a minute or two.
 // Run: npm run bench:federated [-- --quick] [-- --rounds 60 --cohort 100 --epsilons 2,8]
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { noiseForEpsilon } from '../src/shared/federated/accountant.js';
 import { quantizeInt8 } from '../src/shared/federated/quantize.js';
@@ -15,6 +16,8 @@ import { attributeVectors } from './quality/content-vectors.js';
 import { defaultDataDir, loadAttributes, loadDataset, type DatasetName } from './quality/data.js';
 import { PLAN } from './quality/evaluate.js';
 import { renderPlots, markdownSection, writeJson, writeSection, type FederatedResults, type FederatedRow } from './federated/report.js';
+import { LOCAL_TRAINING } from '../workers/local-learning.js';
+import { DEFAULT_FEDERATED } from '../server/config.js';
 import { evaluate, initialFlat, simData, trainCentral, trainFederated } from './federated/simulate.js';
 import type { ServerOptimizerKind } from '../src/shared/federated/aggregate.js';
 
@@ -31,23 +34,49 @@ const { values: a } = parseArgs({
     'no-plain': { type: 'boolean', default: false },
     'central-epochs': { type: 'string' },
     'eval-users': { type: 'string' },
-    'local-steps': { type: 'string', default: '3' },
-    'local-lr': { type: 'string', default: '0.005' },
-    clip: { type: 'string', default: '2' },
-    server: { type: 'string', default: 'fedavg' },
-    'server-lr': { type: 'string', default: '1' },
+    /** Defaults: the worker's own recipe (workers/local-learning.ts LOCAL_TRAINING). */
+    'local-steps': { type: 'string', default: String(LOCAL_TRAINING.steps) },
+    'local-lr': { type: 'string', default: String(LOCAL_TRAINING.learningRate) },
+    clip: { type: 'string', default: String(DEFAULT_FEDERATED.clip) },
+    /** Defaults: the server's (server/config.ts). */
+    server: { type: 'string', default: DEFAULT_FEDERATED.optimizer },
+    'server-lr': { type: 'string', default: String(DEFAULT_FEDERATED.serverLearningRate) },
+    /** The server's FedAdam τ (src/shared/federated/aggregate.ts serverStep's default, which the server uses). */
     'server-tau': { type: 'string', default: '1e-3' },
-    /** worker: the worker's own trainLocally (Adam); sgd: plain SGD on the same objective (a proposed change). */
-    'local-optimizer': { type: 'string', default: 'worker' },
+    /** The trainer job's optimiser: sgd (the worker's) or adam (the earlier recipe, a fresh Adam per version). */
+    'local-optimizer': { type: 'string', default: LOCAL_TRAINING.optimizer },
     /** Re-render the docs section and charts from the results file, without training anything. */
     'report-only': { type: 'boolean', default: false },
     /** Add this configuration's rows to an existing results file (reusing its central row) instead of starting over. */
     append: { type: 'boolean', default: false },
+    /** Reuse the central row of this results file (same code, seed and data) instead of training it again. */
+    'central-from': { type: 'string' },
+    /** Combine these results files (comma-separated, e.g. runs made in parallel) into --out and re-render; trains nothing. */
+    merge: { type: 'string' },
     out: { type: 'string', default: 'bench/results/federated.json' },
     docs: { type: 'string', default: 'docs/BENCHMARKS.md' },
   },
 });
 
+if (a.merge) {
+  const parts = a.merge.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as FederatedResults);
+  const [first] = parts;
+  if (!first) throw new Error('--merge needs at least one file');
+  const central = first.rows.filter((r) => r.mode === 'central');
+  const merged: FederatedResults = {
+    ...first,
+    generatedBy: parts.map((p) => p.generatedBy).join(' ; '),
+    generatedAt: new Date().toISOString(),
+    rows: [...central, ...parts.flatMap((p) => p.rows.filter((r) => r.mode !== 'central'))],
+    curves: parts.flatMap((p) => p.curves),
+    setup: Object.assign({}, ...parts.map((p) => p.setup)) as Record<string, unknown>,
+  };
+  writeJson(a.out!, merged);
+  await renderPlots(merged, join(dirname(a.docs!), 'federated-rounds.svg'), join(dirname(a.docs!), 'federated-epsilon.svg'));
+  writeSection(a.docs!, markdownSection(merged, { rounds: 'federated-rounds.svg', epsilon: 'federated-epsilon.svg' }));
+  console.log(`merged ${parts.length} results files into ${a.out}; re-rendered ${a.docs} (## Federated) and the charts`);
+  process.exit(0);
+}
 if (a['report-only']) {
   const saved = JSON.parse(readFileSync(a.out!, 'utf8')) as FederatedResults;
   await renderPlots(saved, 'docs/federated-rounds.svg', 'docs/federated-epsilon.svg');
@@ -63,7 +92,7 @@ const rounds = num(a.rounds, 80, 3);
 const cohort = num(a.cohort, 120, 20);
 const evalUsers = num(a['eval-users'], 2000, 200);
 const centralEpochs = num(a['central-epochs'], 3, 1);
-const epsilons = (a.epsilons ?? (quick ? '8' : '2,8')).split(',').map(Number);
+const epsilons = (a.epsilons ?? (quick ? '8' : '2,8')).split(',').filter((e) => e !== '' && e !== 'none').map(Number);
 const log = (l: string) => console.log(l);
 
 await useNodeBackend('wasm');
@@ -78,8 +107,8 @@ const sampleRate = Math.min(1, cohort / clients);
 const delta = 1 / clients;
 const clip = Number(a.clip);
 const server = { kind: a.server as ServerOptimizerKind, learningRate: Number(a['server-lr']), tau: Number(a['server-tau']) };
-const localOptimizer = a['local-optimizer'] === 'sgd' ? 'sgd' : 'worker';
-const configLabel = `${localOptimizer === 'sgd' ? 'local SGD' : "worker's Adam"} ×${a['local-steps']} lr ${a['local-lr']} · ${server.kind} lr ${server.learningRate}${server.kind === 'fedadam' ? ` τ ${server.tau}` : ''} · C ${a.clip}`;
+const localOptimizer = a['local-optimizer'] === 'adam' ? 'adam' : 'sgd';
+const configLabel = `${localOptimizer === 'sgd' ? "worker's SGD" : 'fresh Adam'} ×${a['local-steps']} lr ${a['local-lr']} · ${server.kind} lr ${server.learningRate}${server.kind === 'fedadam' ? ` τ ${server.tau}` : ''} · C ${a.clip}`;
 const previous: FederatedResults | null = a.append ? (JSON.parse(readFileSync(a.out!, 'utf8')) as FederatedResults) : null;
 const params = parameterCount(weightSpecs(config));
 log(`${dataset}: ${clients} clients, ${ds.itemCount} items, ${params} parameters; q = ${sampleRate.toFixed(5)}, δ = ${delta.toExponential(2)}`);
@@ -92,10 +121,12 @@ const curves: FederatedResults['curves'] = previous ? [...previous.curves] : [];
 const base = { dataset, protocol, rounds: 0, clientsPerRound: 0 };
 
 let cm: { ndcg10: number; hr10: number };
-const saved = rows.find((r) => r.mode === 'central' && r.dataset === dataset && r.protocol === protocol);
+const centralFrom = a['central-from'] ? (JSON.parse(readFileSync(a['central-from'], 'utf8')) as FederatedResults).rows : null;
+const saved = (centralFrom ?? rows).find((r) => r.mode === 'central' && r.dataset === dataset && r.protocol === protocol);
 if (saved) {
   cm = saved;
-  log(`central: reusing test NDCG@10 ${cm.ndcg10.toFixed(4)} from ${a.out}`);
+  if (centralFrom) rows.push(saved);
+  log(`central: reusing test NDCG@10 ${cm.ndcg10.toFixed(4)} from ${a['central-from'] ?? a.out}`);
 } else {
   log(`central: ${centralEpochs} epochs`);
   const central = await trainCentral(d, { epochs: centralEpochs, batchSize: 64, negatives: 64, learningRate: 3e-3, seed, log });
@@ -139,8 +170,10 @@ for (const run of runs) {
     bestRound: r.bestRound,
     seconds: Math.round(r.seconds),
     config: configLabel,
+    clippedShare: r.clippedShare,
+    updateNormMedian: r.updateNorms.median,
   });
-  log(`${run.label}: test NDCG@10 ${m.ndcg10.toFixed(4)} (${((m.ndcg10 / cm.ndcg10) * 100).toFixed(1)}% of central), best round ${r.bestRound}, ${(r.clippedShare * 100).toFixed(0)}% of updates clipped`);
+  log(`${run.label}: test NDCG@10 ${m.ndcg10.toFixed(4)} (${((m.ndcg10 / cm.ndcg10) * 100).toFixed(1)}% of central), best round ${r.bestRound}, ${(r.clippedShare * 100).toFixed(0)}% of updates clipped; update norms p10/median/p90 ${r.updateNorms.p10.toFixed(3)}/${r.updateNorms.median.toFixed(3)}/${r.updateNorms.p90.toFixed(3)}`);
 }
 
 // One real upload body for this model: a ticket of typical length (`<round>.<22>.<43>`), default chunk.
@@ -165,7 +198,9 @@ const results: FederatedResults = {
   untrainedNdcg10: untrained,
 };
 writeJson(a.out!, results);
-const plots = quick ? { rounds: '/tmp/federated-rounds.svg', epsilon: '/tmp/federated-epsilon.svg' } : { rounds: 'docs/federated-rounds.svg', epsilon: 'docs/federated-epsilon.svg' };
+// Charts beside the docs file (docs/ by default), or in /tmp for --quick.
+const chartDir = quick ? '/tmp' : dirname(a.docs!);
+const plots = { rounds: join(chartDir, 'federated-rounds.svg'), epsilon: join(chartDir, 'federated-epsilon.svg') };
 await renderPlots(results, plots.rounds, plots.epsilon);
 if (!quick) writeSection(a.docs!, markdownSection(results, { rounds: 'federated-rounds.svg', epsilon: 'federated-epsilon.svg' }));
 log(`wrote ${a.out}${quick ? '' : `, ${a.docs} (## Federated)`} and the charts`);

@@ -61,14 +61,14 @@ export function encodeDelta(values: ArrayLike<number>): string {
 /** PGlite creates its cluster on first open (seconds); hooks that open a store need this much time. */
 export const STORE_TIMEOUT_MS = 60_000;
 
-/** The app's config for tests: no noise unless asked (so results are exact), no admin token unless given. */
+/** The app's config for tests: no noise and plain FedAvg unless asked (so results are exact), no admin token unless given. */
 export function testConfig(over: Partial<Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'ticketSecret' | 'adminToken'>> & { federated?: Partial<FederatedConfig> } & Pick<ServerConfig, 'model' | 'staticDir'>) {
   return {
     minUpdates: 3,
     ticketSecret: 't'.repeat(32),
     adminToken: null,
     ...over,
-    federated: { ...DEFAULT_FEDERATED, noiseMultiplier: 0, clip: 1000, ...over.federated },
+    federated: { ...DEFAULT_FEDERATED, noiseMultiplier: 0, clip: 1000, optimizer: 'fedavg' as const, serverLearningRate: 1, ...over.federated },
   };
 }
 

@@ -4,15 +4,39 @@
 // Never touches the network; never blocks the engine's thread on an optimiser step (unless inline fallback).
 import { ShelfError } from '../src/shared/errors.js';
 import { buildTrainingBatch, countExamples } from '../src/shared/model/examples.js';
-import type { ShelfModel } from '../src/shared/model/model.js';
+import type { ShelfModel, TrainingBatch } from '../src/shared/model/model.js';
+import type { ModelConfig, WeightSpec } from '../src/shared/protocol.js';
 import type { EventStore, LocalModelState } from './event-store.js';
 import { negativeVectors, trainingEvents } from './local-trainer.js';
 import type { LoadedModel } from './model-loader.js';
+import type { TrainJob } from './trainer-api.js';
 import { startTraining, type Training } from './training.js';
 import type { VisitorState } from './visitor-state.js';
 
-const TRAIN_STEPS = 3;
-const TRAIN_LEARNING_RATE = 0.005;
+/**
+ * The local recipe: plain SGD from the published version over the visitor's own examples, `steps` steps per
+ * training call. One state serves both uses: the visitor's own re-ranking uses these weights, and the upload
+ * is their displacement from the base version (the engine's pendingDelta), i.e. the SGD displacement, which
+ * averages across visitors into a descent direction. (A fresh Adam per version moved every weight by about
+ * ±lr whatever its gradient, and the averaged updates hurt the global model.) The learning rate is large
+ * enough that 3 steps move the weights about as far as the earlier Adam steps did, so the visitor's own
+ * ranking still adapts after their first few events. scripts/federated/simulate.ts runs exactly this job.
+ */
+export const LOCAL_TRAINING = Object.freeze({ optimizer: 'sgd' as const, steps: 3, learningRate: 0.02 });
+const TRAIN_STEPS = LOCAL_TRAINING.steps;
+
+/** The trainer job local learning sends: `steps` steps of the local recipe from `weights` (a new `key` starts over from them). */
+export function localTrainJob(
+  key: string,
+  config: ModelConfig,
+  specs: readonly WeightSpec[],
+  weights: Float32Array,
+  batch: TrainingBatch,
+  steps: number = LOCAL_TRAINING.steps,
+  learningRate: number = LOCAL_TRAINING.learningRate,
+): TrainJob {
+  return { key, config, specs, weights, batch, steps, learningRate, optimizer: LOCAL_TRAINING.optimizer };
+}
 
 export class LocalLearning {
   /** Local weights, or null while they equal the loaded version's. */
@@ -33,7 +57,7 @@ export class LocalLearning {
   }
 
   /**
-   * A few optimiser steps in the training worker, one job per step, each started only once `idle()` resolves
+   * A few SGD steps (LOCAL_TRAINING) in the training worker, one job per step, each started only once `idle()` resolves
    * (no rerank lately), so steps and bursts of re-ranking rarely share the CPU. The model takes the resulting
    * weights unless the engine moved to another model meanwhile (`current()` no longer returns it).
    */
@@ -54,16 +78,10 @@ export class LocalLearning {
     let weights = start;
     for (let i = 0; i < TRAIN_STEPS; i++) {
       await idle();
-      // The trainer keeps its model (and Adam's moments) for this key; `weights` only seeds a fresh trainer.
-      const out = await this.training.train({
-        key: `${loaded.manifest.name}@${loaded.manifest.version}#${epoch}`,
-        config: model.config,
-        specs: loaded.manifest.weights,
-        weights: i === 0 ? start : weights,
-        batch,
-        steps: 1,
-        learningRate: TRAIN_LEARNING_RATE,
-      });
+      // The trainer keeps its model for this key; `weights` only seeds a fresh trainer.
+      const out = await this.training.train(
+        localTrainJob(`${loaded.manifest.name}@${loaded.manifest.version}#${epoch}`, model.config, loaded.manifest.weights, i === 0 ? start : weights, batch, 1),
+      );
       weights = out.weights;
     }
     if (current() !== model || epoch !== this.epoch) return 0;
@@ -103,15 +121,8 @@ export class LocalLearning {
     const events = trainingEvents(visitor.history, visitor.vectors);
     const negatives = negativeVectors(visitor.shown, visitor.engaged, visitor.vectors);
     const training = inline ? startTraining(null) : (this.training ??= startTraining());
-    const out = await training.train({
-      key: `bench#${Math.random()}`,
-      config: model.config,
-      specs: loaded.manifest.weights,
-      weights: loaded.weights.slice(),
-      batch: buildTrainingBatch(Array.from({ length: batchSize }, () => events), negatives, model.config),
-      steps,
-      learningRate: TRAIN_LEARNING_RATE,
-    });
+    const batch = buildTrainingBatch(Array.from({ length: batchSize }, () => events), negatives, model.config);
+    const out = await training.train(localTrainJob(`bench#${Math.random()}`, model.config, loaded.manifest.weights, loaded.weights.slice(), batch, steps));
     if (inline) training.dispose();
     return { ms: out.ms, steps: out.steps, backend: out.backend };
   }

@@ -14,6 +14,8 @@ export interface TrainJob {
   readonly batch: TrainingBatch;
   readonly steps: number;
   readonly learningRate: number;
+  /** 'sgd': plain SGD steps (what local learning runs: its displacement is the federated update); 'adam' (default): Adam, moments kept per key. */
+  readonly optimizer?: 'adam' | 'sgd';
 }
 
 export interface TrainOutcome {

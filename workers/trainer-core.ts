@@ -1,4 +1,4 @@
-// Runs training jobs on a model it keeps between jobs (so the optimiser's moments carry over). Shared by the
+// Runs training jobs on a model it keeps between jobs (so Adam's moments, when a job asks for Adam, carry over). Shared by the
 // training worker and the in-thread fallback; knows nothing about threads, storage or the network.
 import { ShelfModel } from '../src/shared/model/model.js';
 import type { BackendName } from '../src/shared/engine-api.js';
@@ -15,7 +15,9 @@ export function createTrainerCore(backend: () => Promise<BackendName>): { train(
       }
       const t0 = performance.now();
       let loss: number | null = null;
-      for (let i = 0; i < job.steps; i++) loss = await current.model.trainStep(job.batch, job.learningRate);
+      for (let i = 0; i < job.steps; i++) {
+        loss = job.optimizer === 'sgd' ? await current.model.sgdStep(job.batch, job.learningRate) : await current.model.trainStep(job.batch, job.learningRate);
+      }
       const ms = performance.now() - t0;
       return { weights: await current.model.toFlat(), loss, steps: job.steps, ms, backend: name };
     },

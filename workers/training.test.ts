@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTrainingBatch } from '../src/shared/model/examples.js';
 import { ManifestSchema } from '../src/shared/protocol.js';
+import { LOCAL_TRAINING, localTrainJob } from './local-learning.js';
 import { startTraining } from './training.js';
 
 const dir = 'public/models/shelf-demo/1';
@@ -38,6 +39,28 @@ describe('training (in-thread fallback, as used when nested workers are unavaila
     // New key (new base version): starts over from the given weights.
     const fresh = await training.train(job('v2#1', weights));
     expect(Array.from(fresh.weights)).toEqual(Array.from(first.weights));
+    training.dispose();
+  });
+  it("runs local learning's SGD job: stateless across keys, and its displacement is the SGD step's", async () => {
+    expect(LOCAL_TRAINING.optimizer).toBe('sgd');
+    const training = startTraining(null);
+    const base = job('x', weights);
+    const sgd = (key: string, steps: number, lr: number) => training.train(localTrainJob(key, base.config, base.specs, weights, base.batch, steps, lr));
+    const a = await sgd('v1#1', 1, 0.01);
+    const b = await sgd('v1#2', 1, 0.02);
+    const da = a.weights.map((x, i) => x - weights[i]!);
+    const db = b.weights.map((x, i) => x - weights[i]!);
+    const norm = (v: Float32Array) => Math.hypot(...v);
+    // Plain SGD: twice the learning rate, twice the displacement (a fresh Adam's first step would be the same size).
+    expect(norm(db) / norm(da)).toBeCloseTo(2, 2);
+    // No optimiser state: the same start, batch and recipe under a new key gives the same weights.
+    const again = await sgd('v1#3', 1, 0.01);
+    expect(Array.from(again.weights)).toEqual(Array.from(a.weights));
+    // The recipe's steps lower the loss on the visitor's own batch (a 0-lr step reads the loss where they ended).
+    const three = await sgd('v1#4', LOCAL_TRAINING.steps, LOCAL_TRAINING.learningRate);
+    const after = await sgd('v1#4', 1, 0);
+    expect(three.steps).toBe(LOCAL_TRAINING.steps);
+    expect(after.loss!).toBeLessThan(a.loss!); // a.loss: the loss at the start (returned before its step)
     training.dispose();
   });
 });

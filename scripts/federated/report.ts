@@ -22,6 +22,9 @@ export interface FederatedRow {
   config?: string;
   bestRound?: number;
   seconds?: number;
+  /** Share of client updates the clip bound shortened, and the median update norm before clipping. */
+  clippedShare?: number;
+  updateNormMedian?: number;
 }
 
 export interface FederatedResults {

@@ -1,6 +1,6 @@
 // Federated simulation on the quality benchmark's data: every user is a client holding only their own
-// training prefix; each round Poisson-samples clients, each runs the worker's own local training
-// (workers/local-trainer.ts trainLocally → ShelfModel.trainStep) from the global weights, clips and
+// training prefix; each round Poisson-samples clients, each runs the worker's own local training job
+// (workers/local-learning.ts localTrainJob → workers/trainer-core.ts → ShelfModel.sgdStep) from the global weights, clips and
 // int8-quantises its delta exactly as the uploader does, and the server applies the shared DP mean and
 // server optimiser. A central baseline trains the same architecture with the same objective on minibatches.
 // Never lets a client see another client's data, a validation target or a test target.
@@ -10,10 +10,11 @@ import { dequantize, quantizeInt8, DEFAULT_CHUNK } from '../../src/shared/federa
 import { gaussianFrom, noisyMean, serverStep, type OptimizerState, type ServerOptimizer } from '../../src/shared/federated/aggregate.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildTrainingBatch, countExamples, type TrainingEvent } from '../../src/shared/model/examples.js';
-import { nextItemLoss } from '../../src/shared/model/train.js';
 import { ShelfModel } from '../../src/shared/model/model.js';
-import { flatten, initialWeights, unflatten, weightSpecs } from '../../src/shared/model/weights.js';
-import { trainLocally } from '../../workers/local-trainer.js';
+import { flatten, initialWeights, weightSpecs } from '../../src/shared/model/weights.js';
+import { localTrainJob } from '../../workers/local-learning.js';
+import { createTrainerCore } from '../../workers/trainer-core.js';
+import type { BackendName } from '../../src/shared/engine-api.js';
 import { splitLeaveOneOut, type Dataset } from '../quality/data.js';
 import { DeviceScorer } from '../quality/device-scoring.js';
 import type { Metrics } from '../quality/metrics.js';
@@ -109,45 +110,10 @@ export async function trainCentral(d: SimData, o: CentralOptions): Promise<{ fla
   return { flat: best.flat, epochs: best.epoch, seconds: (performance.now() - started) / 1000, curve };
 }
 
-/**
- * Plain-SGD local training on the same objective and batch as the worker's (nextItemLoss, buildTrainingBatch):
- * NOT what the worker runs today (Adam, reset per version); used only for rows labelled "local SGD".
- */
-export class SgdClient {
-  private readonly vars: Record<string, tf.Variable> = {};
-  private readonly opt: tf.Optimizer;
-  constructor(private readonly config: ModelConfig, learningRate: number) {
-    for (const s of weightSpecs(config)) this.vars[s.name] = tf.variable(tf.zeros(s.shape));
-    this.opt = tf.train.sgd(learningRate);
-  }
-  async train(global: Float32Array, events: TrainingEvent[], negatives: Float32Array[], steps: number): Promise<{ local: Float32Array; examples: number }> {
-    const c = this.config;
-    const specs = weightSpecs(c);
-    const arr = unflatten(specs, global);
-    for (const s of specs) this.vars[s.name]!.assign(tf.tensor(arr[s.name]!, s.shape));
-    const examples = countExamples(events, c);
-    const b = buildTrainingBatch([events], negatives, c);
-    for (let t = 0; t < steps && examples > 0; t++) {
-      tf.tidy(() => {
-        const seq = { items: tf.tensor3d(b.items, [1, c.maxLen, c.itemDim]), types: tf.tensor3d(b.types, [1, c.maxLen, c.eventTypes]), mask: tf.tensor2d(b.mask, [1, c.maxLen]) };
-        const tg = { next: tf.tensor3d(b.next, [1, c.maxLen, c.itemDim]), weight: tf.tensor2d(b.weight, [1, c.maxLen]), negatives: tf.tensor2d(b.negatives, [b.negativeCount, c.itemDim]) };
-        this.opt.minimize(() => nextItemLoss(this.vars, c, seq, tg), false, Object.values(this.vars));
-      });
-    }
-    const out: Record<string, Float32Array> = {};
-    for (const s of specs) out[s.name] = (await this.vars[s.name]!.data()) as Float32Array;
-    return { local: flatten(specs, out), examples };
-  }
-  dispose(): void {
-    this.opt.dispose();
-    for (const v of Object.values(this.vars)) v.dispose();
-  }
-}
-
 export interface FederatedOptions {
   rounds: number;
-  /** 'worker': the worker's trainLocally (Adam); 'sgd': SgdClient (a proposed change, labelled as such). */
-  localOptimizer?: 'worker' | 'sgd';
+  /** The trainer job's optimiser: 'sgd' (default, what the worker runs) or 'adam' (the earlier recipe: a fresh Adam per version). */
+  localOptimizer?: 'sgd' | 'adam';
   /** Poisson sampling rate: each client joins a round with this probability. */
   sampleRate: number;
   localSteps: number;
@@ -174,6 +140,14 @@ export interface FederatedRun {
   seconds: number;
   meanCohort: number;
   clippedShare: number;
+  /** L2 norms of the clients' updates before clipping (for choosing the clip bound). */
+  updateNorms: { p10: number; median: number; p90: number };
+}
+
+function l2(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return Math.sqrt(s);
 }
 
 /** Runs DP-FedAvg (noiseMultiplier 0: plain FedAvg with clipping) and returns the final global weights. */
@@ -183,14 +157,17 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
   const specs = weightSpecs(d.config);
   let global = initialFlat(d.config, o.seed);
   let state: OptimizerState | null = null;
-  const model = ShelfModel.fromFlat(d.config, specs, global);
-  const sgd = o.localOptimizer === 'sgd' ? new SgdClient(d.config, o.localLearningRate) : null;
+  // The worker's trainer (the in-thread core the training worker wraps); a new key per client = a page that
+  // just loaded the published version and trains from it.
+  const trainer = createTrainerCore(async () => tf.getBackend() as BackendName);
+  let jobs = 0;
   const expected = o.sampleRate * d.clients.length;
   const curve: { round: number; valid: number }[] = [];
   const started = performance.now();
   let cohortSum = 0;
   let clipped = 0;
   let seen = 0;
+  const norms: number[] = [];
   const initialValid = (await evaluate(d, global, 'valid')).ndcg10;
   curve.push({ round: 0, valid: initialValid });
   // Like the central baseline's best epoch, the best trained round: round 0 (untrained) is never picked.
@@ -200,17 +177,15 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
       const cohort = d.clients.filter(() => rand() < o.sampleRate);
       const updates = [];
       for (const train of cohort) {
-        let local: Float32Array;
-        let r: { steps: number; examples: number };
-        if (sgd) {
-          const out = await sgd.train(global, clientEvents(train, d.items, d.config), negativesFor(rand, d, train, o.negatives), o.localSteps);
-          local = out.local;
-          r = { steps: out.examples > 0 ? o.localSteps : 0, examples: out.examples };
-        } else {
-          model.assign(global); // a fresh copy of the published version, optimiser reset: what a page loads
-          r = await trainLocally(model, clientEvents(train, d.items, d.config), negativesFor(rand, d, train, o.negatives), o.localSteps, o.localLearningRate);
-          local = r.steps === 0 ? global : await model.toFlat();
-        }
+        const events = clientEvents(train, d.items, d.config);
+        const negatives = negativesFor(rand, d, train, o.negatives);
+        const examples = countExamples(events, d.config);
+        if (examples === 0 || negatives.length === 0) continue;
+        const job = localTrainJob(`client#${jobs++}`, d.config, specs, global, buildTrainingBatch([events], negatives, d.config), o.localSteps, o.localLearningRate);
+        const out = await trainer.train({ ...job, optimizer: o.localOptimizer ?? job.optimizer });
+        const local = out.weights;
+        const r = { steps: out.steps, examples };
+        norms.push(l2(local, global));
         if (r.steps === 0) continue;
         const delta = local.map((v, i) => v - global[i]!);
         const c = clipToNorm(delta, o.clip);
@@ -234,10 +209,14 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
       }
     }
   } finally {
-    model.dispose();
-    sgd?.dispose();
+    trainer.dispose();
   }
-  return { flat: global, best: best.flat, bestRound: best.round, curve, seconds: (performance.now() - started) / 1000, meanCohort: cohortSum / o.rounds, clippedShare: seen ? clipped / seen : 0 };
+  norms.sort((x, y) => x - y);
+  const q = (p: number) => (norms.length ? norms[Math.min(norms.length - 1, Math.floor(p * norms.length))]! : 0);
+  return {
+    flat: global, best: best.flat, bestRound: best.round, curve, seconds: (performance.now() - started) / 1000, meanCohort: cohortSum / o.rounds,
+    clippedShare: seen ? clipped / seen : 0, updateNorms: { p10: q(0.1), median: q(0.5), p90: q(0.9) },
+  };
 }
 
 /** Seeded uniform source for tests and the benchmark. */

@@ -53,7 +53,7 @@ describe('DP aggregator', () => {
     // big model so the sample std is meaningful
     const big = makeVersion('agg', 1, { itemDim: 32, hidden: 32, maxLen: 20, ffn: 64, eventTypes: 5 }, () => 0);
     const m = big.weights.byteLength / 4;
-    const f = { ...DEFAULT_FEDERATED, clip: 2, noiseMultiplier: 1.5, epsilonBudget: 1e9 };
+    const f = { ...DEFAULT_FEDERATED, clip: 2, noiseMultiplier: 1.5, epsilonBudget: 1e9, optimizer: 'fedavg' as const, serverLearningRate: 1 };
     const agg = makeAggregator(f, 10, gaussianFrom(mulberry32(9)));
     const ups = Array.from({ length: 10 }, (_, id) => ({ id, exampleCount: 4, delta: floatsToBytes(new Float32Array(m)) }));
     const out = bytesToFloats(agg(big, ups, ctx).version.weights);

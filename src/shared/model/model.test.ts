@@ -109,4 +109,30 @@ describe('ShelfModel', () => {
     expect(afterSteps).toBeGreaterThanOrEqual(before);
     m.dispose();
   });
+  it('sgdStep lowers the loss on a fixed batch, leaks no tensors, and moves the weights by exactly lr × the gradient', async () => {
+    const seqs = Array.from({ length: 8 }, (_, s) => [0, 1, 2, 3].map(() => ({ vector: vec(s % 2), typeIndex: 0, targetWeight: 1 })));
+    const batch = buildTrainingBatch(seqs, [vec(20), vec(21), vec(22)], c);
+    const start = flatten(weightSpecs(c), initialWeights(c, 9));
+    const m = ShelfModel.fromFlat(c, weightSpecs(c), start);
+    const before = tf.memory().numTensors;
+    const first = await m.sgdStep(batch, 0.05);
+    expect(tf.memory().numTensors).toBe(before);
+    let last = first;
+    for (let i = 0; i < 20; i++) last = await m.sgdStep(batch, 0.05);
+    expect(last).toBeLessThan(first);
+    // One step's displacement is linear in the learning rate (SGD), unlike a fresh Adam's (≈ ±lr per weight).
+    const step = async (lr: number) => {
+      m.assign(start);
+      await m.sgdStep(batch, lr);
+      return (await m.toFlat()).map((x, i) => x - start[i]!);
+    };
+    const small = await step(0.01);
+    const large = await step(0.03);
+    const norm = (v: Float32Array) => Math.hypot(...v);
+    expect(norm(small)).toBeGreaterThan(0);
+    expect(norm(large) / norm(small)).toBeCloseTo(3, 2);
+    const diff = large.map((x, i) => x - 3 * small[i]!);
+    expect(norm(diff)).toBeLessThan(1e-3 * norm(large));
+    m.dispose();
+  });
 });

@@ -159,6 +159,36 @@ export class ShelfModel {
     }
   }
 
+  /**
+   * One plain SGD step (w ← w − lr·∇loss) on a batch; returns the loss before the step. Stateless: the
+   * displacement is proportional to the gradient, so many visitors' displacements average into a descent
+   * direction (a fresh Adam moves every weight by about ±lr whatever the gradient). Leaves Adam's state alone.
+   */
+  async sgdStep(batch: TrainingBatch, learningRate: number): Promise<number> {
+    this.weightsVersion++;
+    const c = this.config;
+    const vars = Object.values(this.vars);
+    const loss = tf.tidy(() => {
+      const seq = sequenceTensors(c, batch.items, batch.types, batch.mask, batch.batchSize);
+      const targets = {
+        next: tf.tensor3d(batch.next, [batch.batchSize, c.maxLen, c.itemDim]),
+        weight: tf.tensor2d(batch.weight, [batch.batchSize, c.maxLen]),
+        negatives: tf.tensor2d(batch.negatives, [batch.negativeCount, c.itemDim]),
+      };
+      const { value, grads } = tf.variableGrads(() => nextItemLoss(this.vars, c, seq, targets), vars);
+      for (const v of vars) {
+        const g = grads[v.name];
+        if (g) v.assign(tf.sub(v, tf.mul(g, learningRate)));
+      }
+      return value;
+    });
+    try {
+      return (await loss.data())[0]!;
+    } finally {
+      loss.dispose();
+    }
+  }
+
   /** Current weights, flat in spec order. */
   async toFlat(): Promise<Float32Array> {
     const arrays: WeightArrays = {};
