@@ -53,6 +53,8 @@ const { values: a } = parseArgs({
     'central-from': { type: 'string' },
     /** Combine these results files (comma-separated, e.g. runs made in parallel) into --out and re-render; trains nothing. */
     merge: { type: 'string' },
+    /** With --merge or --report-only: a markdown file whose lines become the results' notes (how to read the rows). */
+    notes: { type: 'string' },
     out: { type: 'string', default: 'bench/results/federated.json' },
     docs: { type: 'string', default: 'docs/BENCHMARKS.md' },
   },
@@ -70,6 +72,7 @@ if (a.merge) {
     rows: [...central, ...parts.flatMap((p) => p.rows.filter((r) => r.mode !== 'central'))],
     curves: parts.flatMap((p) => p.curves),
     setup: Object.assign({}, ...parts.map((p) => p.setup)) as Record<string, unknown>,
+    ...(a.notes ? { notes: readFileSync(a.notes, 'utf8').trimEnd().split('\n') } : {}),
   };
   writeJson(a.out!, merged);
   await renderPlots(merged, join(dirname(a.docs!), 'federated-rounds.svg'), join(dirname(a.docs!), 'federated-epsilon.svg'));
@@ -79,6 +82,10 @@ if (a.merge) {
 }
 if (a['report-only']) {
   const saved = JSON.parse(readFileSync(a.out!, 'utf8')) as FederatedResults;
+  if (a.notes) {
+    saved.notes = readFileSync(a.notes, 'utf8').trimEnd().split('\n');
+    writeJson(a.out!, saved);
+  }
   await renderPlots(saved, 'docs/federated-rounds.svg', 'docs/federated-epsilon.svg');
   writeSection(a.docs!, markdownSection(saved, { rounds: 'federated-rounds.svg', epsilon: 'federated-epsilon.svg' }));
   console.log(`re-rendered ${a.docs} (## Federated) and the charts from ${a.out}`);
