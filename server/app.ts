@@ -38,6 +38,9 @@ export interface AppOptions {
   readonly rateLimitStore?: FastifyRateLimitStoreCtor;
 }
 
+/** Body limit of routes that do not set one. */
+export const DEFAULT_BODY_LIMIT = 16 * 1024;
+
 /** The largest parameter count an update route is sized for when the model has no version yet. */
 const FALLBACK_PARAMS = 60_000;
 
@@ -52,7 +55,9 @@ export async function buildApp(
   store: Store,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
-  const app: FastifyInstance = options.logger ? Fastify({ loggerInstance: options.logger }) : Fastify({ logger: false });
+  // Routes that take a body set their own limit; everything else gets a small one (fastify's default is 1 MiB).
+  const bodyLimit = DEFAULT_BODY_LIMIT;
+  const app: FastifyInstance = options.logger ? Fastify({ loggerInstance: options.logger, bodyLimit }) : Fastify({ logger: false, bodyLimit });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
