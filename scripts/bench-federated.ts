@@ -16,7 +16,7 @@ import { attributeVectors } from './quality/content-vectors.js';
 import { defaultDataDir, loadAttributes, loadDataset, type DatasetName } from './quality/data.js';
 import { PLAN } from './quality/evaluate.js';
 import { renderPlots, markdownSection, writeJson, writeSection, type FederatedResults, type FederatedRow } from './federated/report.js';
-import { LOCAL_TRAINING } from '../workers/local-learning.js';
+import { LOCAL_TRAINING } from '../workers/local-recipe.js';
 import { DEFAULT_FEDERATED } from '../server/config.js';
 import { evaluate, initialFlat, simData, trainCentral, trainFederated } from './federated/simulate.js';
 import type { ServerOptimizerKind } from '../src/shared/federated/aggregate.js';
@@ -33,8 +33,10 @@ const { values: a } = parseArgs({
     /** Skip the run without noise (only the DP runs). */
     'no-plain': { type: 'boolean', default: false },
     'central-epochs': { type: 'string' },
+    /** Also train a central model with the federated runs' budget: --rounds minibatch steps of --cohort clients (Adam lr 3e-3). */
+    'central-same-budget': { type: 'boolean', default: false },
     'eval-users': { type: 'string' },
-    /** Defaults: the worker's own recipe (workers/local-learning.ts LOCAL_TRAINING). */
+    /** Defaults: the worker's own recipe (workers/local-recipe.ts LOCAL_TRAINING). */
     'local-steps': { type: 'string', default: String(LOCAL_TRAINING.steps) },
     'local-lr': { type: 'string', default: String(LOCAL_TRAINING.learningRate) },
     clip: { type: 'string', default: String(DEFAULT_FEDERATED.clip) },
@@ -64,12 +66,13 @@ if (a.merge) {
   const parts = a.merge.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as FederatedResults);
   const [first] = parts;
   if (!first) throw new Error('--merge needs at least one file');
-  const central = first.rows.filter((r) => r.mode === 'central');
+  const central = first.rows.filter((r) => r.mode === 'central' && r.rounds === 0);
   const merged: FederatedResults = {
     ...first,
-    generatedBy: parts.map((p) => p.generatedBy).join(' ; '),
+    generatedBy: [...parts.map((p) => p.generatedBy), `npm run bench:federated -- ${process.argv.slice(2).join(' ')}`].join(' ; '),
     generatedAt: new Date().toISOString(),
-    rows: [...central, ...parts.flatMap((p) => p.rows.filter((r) => r.mode !== 'central'))],
+    // The full central row once (from the first file), then every part's other rows (a same-budget central row included).
+    rows: [...central.slice(0, 1), ...parts.flatMap((p, i) => p.rows.filter((r) => (r.mode !== 'central' || r.rounds > 0) && !(i === 0 && r === central[0])))],
     curves: parts.flatMap((p) => p.curves),
     setup: Object.assign({}, ...parts.map((p) => p.setup)) as Record<string, unknown>,
     ...(a.notes ? { notes: readFileSync(a.notes, 'utf8').trimEnd().split('\n') } : {}),
@@ -140,6 +143,14 @@ if (saved) {
   cm = await evaluate(d, central.flat, 'test');
   rows.push({ ...base, mode: 'central', epsilon: null, delta: null, ndcg10: cm.ndcg10, hr10: cm.hr10, ratioToCentral: 1, bestRound: central.epochs, seconds: Math.round(central.seconds), config: `minibatch 64, Adam lr 3e-3, ${centralEpochs} epochs` });
   log(`central test NDCG@10 ${cm.ndcg10.toFixed(4)} HR@10 ${cm.hr10.toFixed(4)}`);
+}
+
+if (a['central-same-budget']) {
+  log(`central with the federated budget: ${rounds} minibatch steps of ${cohort} clients`);
+  const small = await trainCentral(d, { epochs: Math.ceil((rounds * cohort) / clients), batchSize: cohort, negatives: 64, learningRate: 3e-3, seed, log, maxSteps: rounds });
+  const m = await evaluate(d, small.flat, 'test');
+  rows.push({ ...base, mode: 'central', epsilon: null, delta: null, rounds, clientsPerRound: cohort, ndcg10: m.ndcg10, hr10: m.hr10, ratioToCentral: m.ndcg10 / cm.ndcg10, seconds: Math.round(small.seconds), config: `same budget as the federated runs: ${rounds} minibatch steps of ${cohort} clients, Adam lr 3e-3` });
+  log(`central (same budget) test NDCG@10 ${m.ndcg10.toFixed(4)} (${((m.ndcg10 / cm.ndcg10) * 100).toFixed(1)}% of central)`);
 }
 
 const short = localOptimizer === 'sgd' ? `SGD+${server.kind}` : `Adam+${server.kind}`;

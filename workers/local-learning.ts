@@ -4,39 +4,17 @@
 // Never touches the network; never blocks the engine's thread on an optimiser step (unless inline fallback).
 import { ShelfError } from '../src/shared/errors.js';
 import { buildTrainingBatch, countExamples } from '../src/shared/model/examples.js';
-import type { ShelfModel, TrainingBatch } from '../src/shared/model/model.js';
-import type { ModelConfig, WeightSpec } from '../src/shared/protocol.js';
+import type { ShelfModel } from '../src/shared/model/model.js';
 import type { EventStore, LocalModelState } from './event-store.js';
 import { negativeVectors, trainingEvents } from './local-trainer.js';
 import type { LoadedModel } from './model-loader.js';
-import type { TrainJob } from './trainer-api.js';
+import { LOCAL_TRAINING, localTrainJob } from './local-recipe.js';
 import { startTraining, type Training } from './training.js';
+
+export { LOCAL_TRAINING, localTrainJob };
 import type { VisitorState } from './visitor-state.js';
 
-/**
- * The local recipe: plain SGD from the published version over the visitor's own examples, `steps` steps per
- * training call. One state serves both uses: the visitor's own re-ranking uses these weights, and the upload
- * is their displacement from the base version (the engine's pendingDelta), i.e. the SGD displacement, which
- * averages across visitors into a descent direction. (A fresh Adam per version moved every weight by about
- * ±lr whatever its gradient, and the averaged updates hurt the global model.) The learning rate is large
- * enough that 3 steps move the weights about as far as the earlier Adam steps did, so the visitor's own
- * ranking still adapts after their first few events. scripts/federated/simulate.ts runs exactly this job.
- */
-export const LOCAL_TRAINING = Object.freeze({ optimizer: 'sgd' as const, steps: 3, learningRate: 0.02 });
 const TRAIN_STEPS = LOCAL_TRAINING.steps;
-
-/** The trainer job local learning sends: `steps` steps of the local recipe from `weights` (a new `key` starts over from them). */
-export function localTrainJob(
-  key: string,
-  config: ModelConfig,
-  specs: readonly WeightSpec[],
-  weights: Float32Array,
-  batch: TrainingBatch,
-  steps: number = LOCAL_TRAINING.steps,
-  learningRate: number = LOCAL_TRAINING.learningRate,
-): TrainJob {
-  return { key, config, specs, weights, batch, steps, learningRate, optimizer: LOCAL_TRAINING.optimizer };
-}
 
 export class LocalLearning {
   /** Local weights, or null while they equal the loaded version's. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTrainingBatch } from '../src/shared/model/examples.js';
 import { ManifestSchema } from '../src/shared/protocol.js';
-import { LOCAL_TRAINING, localTrainJob } from './local-learning.js';
+import { LOCAL_TRAINING, localTrainJob } from './local-recipe.js';
 import { startTraining } from './training.js';
 
 const dir = 'public/models/shelf-demo/1';

@@ -1,6 +1,6 @@
 // Federated simulation on the quality benchmark's data: every user is a client holding only their own
 // training prefix; each round Poisson-samples clients, each runs the worker's own local training job
-// (workers/local-learning.ts localTrainJob → workers/trainer-core.ts → ShelfModel.sgdStep) from the global weights, clips and
+// (workers/local-recipe.ts localTrainJob → workers/trainer-core.ts → ShelfModel.sgdStep) from the global weights, clips and
 // int8-quantises its delta exactly as the uploader does, and the server applies the shared DP mean and
 // server optimiser. A central baseline trains the same architecture with the same objective on minibatches.
 // Never lets a client see another client's data, a validation target or a test target.
@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { buildTrainingBatch, countExamples, type TrainingEvent } from '../../src/shared/model/examples.js';
 import { ShelfModel } from '../../src/shared/model/model.js';
 import { flatten, initialWeights, weightSpecs } from '../../src/shared/model/weights.js';
-import { localTrainJob } from '../../workers/local-learning.js';
+import { localTrainJob } from '../../workers/local-recipe.js';
 import { createTrainerCore } from '../../workers/trainer-core.js';
 import type { BackendName } from '../../src/shared/engine-api.js';
 import { splitLeaveOneOut, type Dataset } from '../quality/data.js';
@@ -81,6 +81,8 @@ export interface CentralOptions {
   learningRate: number;
   seed: number;
   log: (line: string) => void;
+  /** Stop after this many minibatch steps (a central run with a federated run's budget); default: all epochs. */
+  maxSteps?: number;
 }
 
 /** Central baseline: minibatch Adam on every client's prefix, the same objective and model; best epoch on validation. */
@@ -90,10 +92,11 @@ export async function trainCentral(d: SimData, o: CentralOptions): Promise<{ fla
   const started = performance.now();
   let best = { score: -1, flat: await model.toFlat(), epoch: 0 };
   const curve: { epoch: number; valid: number }[] = [];
+  let steps = 0;
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let epoch = 1; epoch <= o.epochs && steps < (o.maxSteps ?? Infinity); epoch++) {
       const order = shuffle([...d.clients.keys()], rand);
-      for (let i = 0; i < order.length; i += o.batchSize) {
+      for (let i = 0; i < order.length && steps < (o.maxSteps ?? Infinity); i += o.batchSize, steps++) {
         const batch = order.slice(i, i + o.batchSize).map((k) => clientEvents(d.clients[k]!, d.items, d.config));
         const negs = Array.from(sampleNegatives(rand, d.itemCount, o.negatives, new Set()), (id) => vectorOf(d.items, d.config.itemDim, id));
         await model.trainStep(buildTrainingBatch(batch, negs, d.config), o.learningRate);
