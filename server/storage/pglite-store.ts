@@ -88,13 +88,30 @@ async function spentRounds(tx: SqlRunner, model: string): Promise<SpentRounds[]>
   return rows.map((r) => ({ sampleRate: r.sample_rate, noiseMultiplier: r.noise_multiplier, rounds: r.rounds }));
 }
 
+/** What the store needs of a database: PGlite has it, and so does the `pg` adapter (pg-store.ts). */
+export interface SqlDatabase {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(sql: string): Promise<unknown>;
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
 export class PgliteStore implements Store {
-  readonly #db: PGlite;
+  readonly #db: SqlDatabase;
   readonly #serial = createQueue();
   #closed = false;
 
-  private constructor(db: PGlite) {
+  private constructor(db: SqlDatabase) {
     this.#db = db;
+  }
+
+  /**
+   * The store over any database with the SqlDatabase shape whose schema is already migrated (PostgreSQL through
+   * `pg`: openPostgresStore). Several processes may share one PostgreSQL database: ingestion and round changes
+   * lock the model's row (`SELECT … FOR UPDATE`), so exactly one of them closes and publishes a round.
+   */
+  static over(db: SqlDatabase): PgliteStore {
+    return new PgliteStore(db);
   }
 
   /**
