@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       rateLimit: { perAddressPerMinute: 600, perTicket: 3, exemptLoopback: true },
       siteKeys: [],
+      databaseUrl: null,
     });
     expect(databaseDir(c)).toBe(path.join('/srv/shelf/.shelf-data', 'db'));
   });

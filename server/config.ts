@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   SHELF_ROBUST_TRIM: numVar(0, 0.49, 0.1),
   SHELF_RATE_LIMIT_PER_MINUTE: intVar(0, 1_000_000, 600),
   SHELF_RATE_LIMIT_PER_TICKET: intVar(0, 1000, 3),
+  SHELF_DATABASE_URL: z.preprocess(unsetIfEmpty, z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional()),
   SHELF_SITE_KEYS: z.preprocess(
     unsetIfEmpty,
     z
@@ -109,6 +110,8 @@ export interface ServerConfig {
    * ticket requests and uploads must carry one (server/site-keys.ts). Empty (default): open to any page.
    */
   readonly siteKeys: readonly string[];
+  /** PostgreSQL URL (SHELF_DATABASE_URL): several replicas share it; null (default): PGlite in `<dataDir>/db`. Never logged. */
+  readonly databaseUrl: string | null;
 }
 
 export interface FederatedConfig {
@@ -202,6 +205,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     model: e.SHELF_MODEL,
     logLevel: e.SHELF_LOG_LEVEL,
     siteKeys: Object.freeze(e.SHELF_SITE_KEYS ?? []),
+    databaseUrl: e.SHELF_DATABASE_URL ?? null,
     rateLimit: Object.freeze({
       perAddressPerMinute: e.SHELF_RATE_LIMIT_PER_MINUTE,
       perTicket: e.SHELF_RATE_LIMIT_PER_TICKET,

@@ -8,6 +8,7 @@ import { SeedError, ensureSeeded } from './seed.js';
 import { ensureAdminTokenFile } from './routes/dashboard.js';
 import { siteIsBuilt } from './routes/site.js';
 import { PgliteStore } from './storage/pglite-store.js';
+import { openPostgresStore } from './storage/pg-store.js';
 
 function readConfig(): ServerConfig {
   try {
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
   // request to its upload by IP (docs/PRIVACY.md, threat model).
   const log = pino({ level: config.logLevel, serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) } });
 
-  const store = await PgliteStore.open(databaseDir(config));
+  // PostgreSQL when several replicas share one database; PGlite in the data folder otherwise.
+  const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await PgliteStore.open(databaseDir(config));
   try {
     await ensureSeeded(store, config, log);
   } catch (err) {
