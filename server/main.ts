@@ -8,7 +8,7 @@ import { SeedError, ensureSeeded } from './seed.js';
 import { ensureAdminTokenFile } from './routes/dashboard.js';
 import { siteIsBuilt } from './routes/site.js';
 import { PgliteStore } from './storage/pglite-store.js';
-import { openPostgresStore } from './storage/pg-store.js';
+import { openPostgres } from './storage/pg-store.js';
 
 function readConfig(): ServerConfig {
   try {
@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel, serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) } });
 
   // PostgreSQL when several replicas share one database; PGlite in the data folder otherwise.
-  const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await PgliteStore.open(databaseDir(config));
+  const postgres = config.databaseUrl ? await openPostgres(config.databaseUrl) : null;
+  const store = postgres ? postgres.store : await PgliteStore.open(databaseDir(config));
   try {
     await ensureSeeded(store, config, log);
   } catch (err) {
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
     log.warn({ staticDir: config.staticDir }, 'demo site not built; `/` answers 503 until `npm run build` runs');
   }
 
-  const app = await buildApp({ ...config, adminToken }, store, { logger: log });
+  // With PostgreSQL, the rate limits' counts live there too, shared by every replica.
+  const app = await buildApp({ ...config, adminToken }, store, { logger: log, ...(postgres ? { rateLimitStore: postgres.rateLimitStore } : {}) });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -86,6 +86,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'rate-limit counters shared by replicas',
+    sql: `
+      -- One row per limited key (route and client address, or ticket) for one window; replicas count here.
+      CREATE TABLE rate_limits (
+        key        text        PRIMARY KEY,
+        count      integer     NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's; returns the versions applied. */

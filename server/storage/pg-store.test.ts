@@ -9,7 +9,7 @@ import { TicketResponseSchema } from '../../src/shared/protocol.js';
 import { buildApp } from '../app.js';
 import { makeVersion, testConfig, wireUpdate } from '../testing.js';
 import type { PgliteStore } from './pglite-store.js';
-import { openPostgresStore } from './pg-store.js';
+import { openPostgres, openPostgresStore } from './pg-store.js';
 
 const URL_ = process.env['SHELF_TEST_POSTGRES_URL'];
 const MODEL = 'replicas';
@@ -85,5 +85,23 @@ describe.skipIf(!URL_)('PostgreSQL store, three replicas', () => {
     const post = (app: FastifyInstance) => app.inject({ method: 'POST', url: '/v1/updates', payload: body, headers: { 'content-type': 'application/octet-stream' } });
     const [a, b] = await Promise.all([post(apps[1]!), post(apps[2]!)]);
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+  });
+
+  it('shares rate-limit counts between replicas', async () => {
+    const opened = await Promise.all([0, 1].map(() => openPostgres(dbUrl, { poolSize: 2 })));
+    const limited = await Promise.all(
+      opened.map((o) =>
+        buildApp({ ...testConfig({ model: MODEL, minUpdates: K, staticDir: '/nonexistent' }), rateLimit: { perAddressPerMinute: 4, perTicket: 0, exemptLoopback: false } }, o.store, { rateLimitStore: o.rateLimitStore }),
+      ),
+    );
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await limited[i % 2]!.inject({ method: 'POST', url: '/v1/rounds/current/ticket', remoteAddress: '198.51.100.7' })).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+      expect((await limited[1]!.inject({ method: 'POST', url: '/v1/rounds/current/ticket', remoteAddress: '198.51.100.8' })).statusCode).toBe(200);
+    } finally {
+      for (const a of limited) await a.close();
+      for (const o of opened) await o.store.close();
+    }
   });
 });

@@ -6,7 +6,9 @@
 // Durability: a commit is on disk (PostgreSQL's WAL, fsync) when its promise resolves.
 import pg from 'pg';
 import { migrate, type SqlRunner } from './migrations.js';
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { PgliteStore, type SqlDatabase } from './pglite-store.js';
+import { pgRateLimitStore } from './pg-rate-limit-store.js';
 
 /** Any 64-bit key only Shelf's migrations take. */
 const MIGRATION_LOCK = 0x5e1f_0001;
@@ -61,6 +63,11 @@ export function poolDatabase(pool: pg.Pool): SqlDatabase {
  *   const store = await openPostgresStore('postgres://shelf:…@127.0.0.1:5432/shelf');
  */
 export async function openPostgresStore(url: string, o: { poolSize?: number } = {}): Promise<PgliteStore> {
+  return (await openPostgres(url, o)).store;
+}
+
+/** The store and a rate-limit store class on the same pool, so replicas share both (AppOptions.rateLimitStore). */
+export async function openPostgres(url: string, o: { poolSize?: number } = {}): Promise<{ store: PgliteStore; rateLimitStore: FastifyRateLimitStoreCtor }> {
   const pool = new pg.Pool({ connectionString: url, max: o.poolSize ?? 8 });
   const db = poolDatabase(pool);
   try {
@@ -76,5 +83,5 @@ export async function openPostgresStore(url: string, o: { poolSize?: number } = 
     await pool.end();
     throw err;
   }
-  return PgliteStore.over(db);
+  return { store: PgliteStore.over(db), rateLimitStore: pgRateLimitStore(db) };
 }
