@@ -2,7 +2,8 @@
 // update re-clipped to the clip bound, summed, Gaussian noise of std z·C added, divided by the cohort, then
 // one server-optimiser step (FedAvg or FedAdam); or, with a robust rule configured, the coordinate-wise trimmed
 // mean or median of the clipped updates with the noise scaled to its sensitivity (src/shared/federated/robust.ts).
-// This is the Aggregator the store calls inside its ingestion transaction: synchronous, no I/O; it refuses to publish past the privacy budget or with non-finite weights.
+// This is the Aggregator the store calls inside its ingestion transaction: synchronous, no I/O; it refuses to
+// publish past the privacy budget or with non-finite weights.
 import { randomBytes } from 'node:crypto';
 import { gaussianFrom, noisyMean, serverStep, type Gaussian, type OptimizerState } from '../src/shared/federated/aggregate.js';
 import { robustNoisyMean } from '../src/shared/federated/robust.js';
