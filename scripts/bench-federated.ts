@@ -73,7 +73,11 @@ if (a.merge) {
     generatedAt: new Date().toISOString(),
     // The full central row once (from the first file), then every part's other rows (a same-budget central row included).
     rows: [...central.slice(0, 1), ...parts.flatMap((p, i) => p.rows.filter((r) => (r.mode !== 'central' || r.rounds > 0) && !(i === 0 && r === central[0])))],
-    curves: parts.flatMap((p) => p.curves),
+    // Runs of different lengths or server settings get their own curve: the label names both.
+    curves: parts.flatMap((p) => {
+      const last = Math.max(...p.curves.map((c) => c.round));
+      return p.curves.map((c) => ({ ...c, run: `${c.run.replace(/ \(.*\)$/, '')} · ${String(p.setup['server'] ?? '')} · ${last} rounds` }));
+    }),
     setup: Object.assign({}, ...parts.map((p) => p.setup)) as Record<string, unknown>,
     ...(a.notes ? { notes: readFileSync(a.notes, 'utf8').trimEnd().split('\n') } : {}),
   };

@@ -130,7 +130,7 @@ export async function renderPlots(r: FederatedResults, roundsPath: string, epsil
           encoding: {
             x: { field: 'round', type: 'quantitative', title: 'round' },
             y: { field: 'ndcg10', type: 'quantitative', title: 'validation NDCG@10', scale: { zero: false } },
-            color: { field: 'run', type: 'nominal', legend: { orient: 'bottom', title: null } },
+            color: { field: 'run', type: 'nominal', legend: { orient: 'bottom', title: null, columns: 2, labelLimit: 0 } },
           },
         },
         ...(central
@@ -143,7 +143,7 @@ export async function renderPlots(r: FederatedResults, roundsPath: string, epsil
   );
   const points = r.rows
     .filter((x) => x.mode !== 'central')
-    .map((x) => ({ epsilon: x.epsilon ?? 64, label: x.config ?? 'federated', ndcg10: x.ndcg10 }));
+    .map((x) => ({ epsilon: x.epsilon ?? 64, label: `${x.config ?? 'federated'} · ${x.rounds} rounds`, ndcg10: x.ndcg10 }));
   await toSvg(
     {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
