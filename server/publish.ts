@@ -67,7 +67,7 @@ export function makeAggregator(f: FederatedConfig, minCohort: number, gaussian: 
         false,
       );
     }
-    const clientUpdates = updates.map((u) => ({ values: bytesToFloats(u.delta), weight: u.exampleCount }));
+    const clientUpdates = updates.map((u) => ({ values: u.values, weight: u.exampleCount }));
     const noise = { clip: f.clip, noiseMultiplier: f.noiseMultiplier };
     const mean =
       f.robust && f.robust.rule !== 'mean'

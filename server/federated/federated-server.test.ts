@@ -7,7 +7,7 @@ import { mulberry32 } from '../../src/shared/model/weights.js';
 import { DEFAULT_FEDERATED } from '../config.js';
 import { makeAggregator } from '../publish.js';
 import { makeVersion } from '../testing.js';
-import { bytesToFloats, floatsToBytes } from '../weights-codec.js';
+import { bytesToFloats } from '../weights-codec.js';
 import { cumulativeEpsilon, withRound } from './privacy.js';
 import { ROUND_STATES, RoundFailedError, canTransition, transition } from './round-state.js';
 import { ticketSigner } from './tickets.js';
@@ -46,7 +46,7 @@ describe('DP aggregator', () => {
   const base = makeVersion('agg', 1, undefined, () => 0);
   const n = base.weights.byteLength / 4;
   const updates = (count: number, value: number) =>
-    Array.from({ length: count }, (_, id) => ({ id, exampleCount: 1, delta: floatsToBytes(new Float32Array(n).fill(value)) }));
+    Array.from({ length: count }, (_, id) => ({ id, exampleCount: 1, values: new Float32Array(n).fill(value) }));
   const ctx = { round: 1, nextVersion: 2, spent: [] };
 
   it('adds Gaussian noise of std z·C/K to the mean of the clipped updates', () => {
@@ -55,7 +55,7 @@ describe('DP aggregator', () => {
     const m = big.weights.byteLength / 4;
     const f = { ...DEFAULT_FEDERATED, clip: 2, noiseMultiplier: 1.5, epsilonBudget: 1e9, optimizer: 'fedavg' as const, serverLearningRate: 1 };
     const agg = makeAggregator(f, 10, gaussianFrom(mulberry32(9)));
-    const ups = Array.from({ length: 10 }, (_, id) => ({ id, exampleCount: 4, delta: floatsToBytes(new Float32Array(m)) }));
+    const ups = Array.from({ length: 10 }, (_, id) => ({ id, exampleCount: 4, values: new Float32Array(m) }));
     const out = bytesToFloats(agg(big, ups, ctx).version.weights);
     let s2 = 0;
     for (const v of out) s2 += v * v;

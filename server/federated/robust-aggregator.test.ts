@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_FEDERATED, loadConfig } from '../config.js';
 import { makeAggregator } from '../publish.js';
 import { makeVersion } from '../testing.js';
-import { bytesToFloats, floatsToBytes } from '../weights-codec.js';
+import { bytesToFloats } from '../weights-codec.js';
 
 describe('robust aggregation on the server', () => {
   const base = makeVersion('robust', 1, undefined, () => 0);
   const n = base.weights.byteLength / 4;
   const ups = [
-    ...Array.from({ length: 9 }, (_, id) => ({ id, exampleCount: 1, delta: floatsToBytes(new Float32Array(n).fill(0.01)) })),
-    { id: 9, exampleCount: 64, delta: floatsToBytes(new Float32Array(n).fill(-100)) },
+    ...Array.from({ length: 9 }, (_, id) => ({ id, exampleCount: 1, values: new Float32Array(n).fill(0.01) })),
+    { id: 9, exampleCount: 64, values: new Float32Array(n).fill(-100) },
   ];
   const ctx = { round: 1, nextVersion: 2, spent: [] };
 

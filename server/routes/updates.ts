@@ -1,7 +1,8 @@
 // POST /v1/updates: one client update in the binary wire format (src/shared/federated/wire.ts). Checks the
 // structure, the round and base version (409), the ticket (403 forged, 409 reused), the shape against the
-// model, finite scales and the clip bound (400), then stores it durably with its ticket; the K-th update of a
-// round aggregates and publishes the next version in the same transaction.
+// model, finite scales and the clip bound (400), then stores it durably with its ticket (in its int8 form, committed
+// together with the updates that arrived meanwhile: the store's group commit); the K-th update of a round
+// aggregates and publishes the next version in the same transaction.
 // Must never store anything from a request it rejects, and never answer 2xx before the update is durable.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -14,7 +15,6 @@ import type { FederatedConfig } from '../config.js';
 import type { TicketSigner } from '../federated/tickets.js';
 import { HttpError } from '../http-errors.js';
 import type { Aggregator, Store } from '../storage/store.js';
-import { floatsToBytes } from '../weights-codec.js';
 
 /**
  * How far above the clip bound a decoded update may be: stochastic int8 rounding can lengthen a vector
@@ -53,8 +53,8 @@ function wrongRound(round: number, current: number | null): HttpError {
   return new HttpError(409, 'wrong_round', `round ${round} is not open${current ? `; the open round is ${current}: ask for a new ticket` : ''}`);
 }
 
-/** Shape, scales and norm; returns the dequantised update as float32 bytes. */
-function checkValues(manifest: Manifest, u: WireUpdate, clip: number): Uint8Array {
+/** Shape, scales and norm (of the dequantised values). */
+function checkValues(manifest: Manifest, u: WireUpdate, clip: number): void {
   const params = parameterCount(manifest.weights);
   if (u.update.q.length !== params) {
     throw new HttpError(400, 'invalid_update', `update has ${u.update.q.length} values; ${manifest.name} v${manifest.version} has ${params} parameters`);
@@ -69,7 +69,6 @@ function checkValues(manifest: Manifest, u: WireUpdate, clip: number): Uint8Arra
   if (norm > clip * CLIP_SLACK) {
     throw new HttpError(400, 'over_clip_bound', `update L2 norm ${norm.toPrecision(4)} is over the clip bound ${clip} (×${CLIP_SLACK} for rounding); clip it before quantising`);
   }
-  return floatsToBytes(values);
 }
 
 export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions, bodyLimit: number): void {
@@ -102,11 +101,11 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
       const manifest = await o.store.current(o.model);
       if (!manifest) throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
       if (u.baseVersion !== manifest.version) throw staleError(o.model, u.baseVersion, manifest.version);
-      const delta = checkValues(manifest, u, o.federated.clip);
+      checkValues(manifest, u, o.federated.clip);
 
       // The checks above read outside the transaction; ingest re-checks version, round and ticket under the model's lock.
       const result = await o.store.ingest(
-        { model: o.model, round: u.round, baseVersion: u.baseVersion, exampleCount: u.exampleBucket, delta, ticketNonce: ticket.nonce },
+        { model: o.model, round: u.round, baseVersion: u.baseVersion, exampleCount: u.exampleBucket, quantized: u.update, ticketNonce: ticket.nonce },
         { minUpdates: o.minUpdates, aggregate: o.aggregate },
       );
       switch (result.status) {

@@ -98,6 +98,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'updates stored in their int8 wire form',
+    sql: `
+      -- New updates keep the int8 form they arrived in (stored-update.ts: chunk, scales, q; ~4x smaller than
+      -- float32) in quantized, and no delta. Rows written before this rung keep their float32 delta and stay
+      -- readable: a round pending across the upgrade aggregates both kinds.
+      ALTER TABLE updates ADD COLUMN quantized bytea NULL;
+      ALTER TABLE updates ALTER COLUMN delta DROP NOT NULL;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's; returns the versions applied. */

@@ -2,6 +2,7 @@
 // tickets, publishing on the K-th update, serialized concurrent ingestion, rollback of a failed aggregation,
 // a failed round that stops training (privacy budget), setCurrent (rollback) and a restart that keeps state.
 import { PGlite } from '@electric-sql/pglite';
+import { DEFAULT_CHUNK, quantizeInt8 } from '../../src/shared/federated/quantize.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FEDERATED } from '../config.js';
 import { RoundFailedError } from '../federated/round-state.js';
@@ -21,7 +22,7 @@ const update = (baseVersion: number, round: number, value = 0.01, ticketNonce = 
   round,
   baseVersion,
   exampleCount: 1,
-  delta: floatsToBytes(new Float32Array(params).fill(value)),
+  quantized: quantizeInt8(new Float32Array(params).fill(value), DEFAULT_CHUNK, () => 0.5),
   ticketNonce,
 });
 
@@ -126,7 +127,7 @@ describe('PgliteStore', () => {
     const raw = await PGlite.create(`${tmp.dir}/db`);
     const kept = await raw.query<{ n: number }>(
       `SELECT count(*)::integer AS n FROM updates u JOIN rounds r ON r.id = u.round_id
-        WHERE r.state IN ('published', 'failed') AND octet_length(u.delta) > 0`,
+        WHERE r.state IN ('published', 'failed') AND (octet_length(u.delta) > 0 OR u.quantized IS NOT NULL)`,
     );
     const rows = await raw.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates');
     await raw.close();
@@ -136,5 +137,55 @@ describe('PgliteStore', () => {
     expect(await store.counts(MODEL)).toEqual(before);
     expect(await store.current(MODEL)).toEqual(manifest);
     expect((await store.openRound(MODEL)).stopped).toMatch(/privacy_budget_exhausted/);
+  }, STORE_TIMEOUT_MS);
+});
+
+describe('PgliteStore group commit and stored form', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let store: PgliteStore;
+  const openRound = async () => (await store.openRound(MODEL)).round!;
+
+  beforeAll(async () => {
+    tmp = await tempDir();
+    store = await PgliteStore.open(`${tmp.dir}/db`);
+    await store.importSeed(seed);
+  }, STORE_TIMEOUT_MS);
+  afterAll(async () => {
+    await store?.close();
+    await tmp?.remove();
+  });
+
+  it('commits concurrent updates together: a ticket used twice in one batch is accepted once', async () => {
+    const r = await openRound();
+    const results = await Promise.all([update(1, r.id, 0.01, 'twice'), update(1, r.id, 0.01, 'twice'), update(1, r.id)].map((u) => store.ingest(u, policy)));
+    expect(results).toEqual([{ status: 'accepted', pending: 1, published: null }, { status: 'ticket_used' }, { status: 'accepted', pending: 2, published: null }]);
+    expect(await store.counts(MODEL)).toEqual({ versions: 1, pending: 2, updates: 2 });
+  });
+
+  it('a batch whose aggregation throws is redone update by update: only the failing ones are refused', async () => {
+    const failing: IngestPolicy = { minUpdates: 3, aggregate: () => { throw new Error('boom'); } };
+    const r = await openRound();
+    const results = await Promise.allSettled([update(1, r.id), update(1, r.id)].map((u) => store.ingest(u, failing)));
+    expect(results.map((x) => x.status)).toEqual(['rejected', 'rejected']);
+    expect(await store.counts(MODEL)).toEqual({ versions: 1, pending: 2, updates: 2 });
+    // The cohort closes with the good policy; the stored int8 form aggregates to the update's value.
+    expect(await store.ingest(update(1, r.id), policy)).toEqual({ status: 'accepted', pending: 0, published: 2 });
+  });
+
+  it('keeps float32 updates stored before migration 4 readable: a round pending across the upgrade publishes', async () => {
+    const r = await openRound();
+    await store.close();
+    const raw = await PGlite.create(`${tmp.dir}/db`);
+    await raw.query('INSERT INTO updates (model, base_version, example_count, delta, round_id, ticket_nonce) VALUES ($1, 2, 1, $2, $3, $4)', [
+      MODEL,
+      floatsToBytes(new Float32Array(params).fill(0.01)),
+      r.id,
+      'old-row',
+    ]);
+    await raw.close();
+    store = await PgliteStore.open(`${tmp.dir}/db`);
+    const results = await Promise.all([update(2, r.id), update(2, r.id)].map((u) => store.ingest(u, policy)));
+    expect(results).toEqual([{ status: 'accepted', pending: 2, published: null }, { status: 'accepted', pending: 0, published: 3 }]);
+    expect(await store.current(MODEL)).toMatchObject({ version: 3, lineage: { updates: 3 } });
   }, STORE_TIMEOUT_MS);
 });

@@ -10,6 +10,8 @@ import { ManifestSchema, ModelNameSchema, type Manifest } from '../../src/shared
 import { migrate, type SqlRunner } from './migrations.js';
 import { RoundFailedError, transition, type RoundState } from '../federated/round-state.js';
 import type { SpentRounds } from '../federated/privacy.js';
+import { bytesToFloats } from '../weights-codec.js';
+import { decodeStoredUpdate, encodeStoredUpdate } from './stored-update.js';
 import type { IngestPolicy, IngestResult, ModelCounts, ModelVersion, NewUpdate, PendingUpdate, Round, Store, VersionInfo } from './store.js';
 
 /** Runs tasks one after another; PGlite has a single connection and ingestion must not interleave. */
@@ -88,6 +90,131 @@ async function spentRounds(tx: SqlRunner, model: string): Promise<SpentRounds[]>
   return rows.map((r) => ({ sampleRate: r.sample_rate, noiseMultiplier: r.noise_multiplier, rounds: r.rounds }));
 }
 
+/** Most updates committed in one transaction (the rest wait for the next). */
+export const MAX_BATCH = 64;
+
+interface Waiting {
+  readonly update: NewUpdate;
+  readonly policy: IngestPolicy;
+  resolve(r: IngestResult): void;
+  reject(err: unknown): void;
+}
+
+/** Stores accepted updates of one round with one statement, in order (their ids keep arrival order). */
+async function insertUpdates(tx: SqlRunner, roundId: number, updates: readonly NewUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  const params: unknown[] = [];
+  const rows = updates.map((u) => {
+    const at = params.length;
+    params.push(u.model, u.baseVersion, u.exampleCount, encodeStoredUpdate(u.quantized), roundId, u.ticketNonce);
+    return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6})`;
+  });
+  await tx.query(`INSERT INTO updates (model, base_version, example_count, quantized, round_id, ticket_nonce) VALUES ${rows.join(', ')}`, params);
+}
+
+/** A round's pending update as stored: the int8 form, or (rows from before migration 4) the float32 delta. */
+function pendingValues(r: { quantized: Uint8Array | null; delta: Uint8Array | null }): Float32Array {
+  if (r.quantized) return decodeStoredUpdate(r.quantized);
+  if (r.delta) return bytesToFloats(r.delta);
+  throw new Error('a pending update has no stored values');
+}
+
+/** A round whose values are no longer needed (aggregated, failed, superseded): keep the rows, drop the values. */
+async function dropValues(tx: SqlRunner, where: string, param: unknown): Promise<void> {
+  await tx.query(`UPDATE updates SET delta = NULL, quantized = NULL WHERE ${where}`, [param]);
+}
+
+/** Closes a round that reached its cohort: aggregate its updates and publish, or fail it. */
+async function closeRound(tx: SqlRunner, model: string, current: number, round: RoundRow, policy: IngestPolicy): Promise<IngestResult> {
+  const pending = await tx.query<{ id: number; example_count: number; quantized: Uint8Array | null; delta: Uint8Array | null }>(
+    'SELECT id, example_count, quantized, delta FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL ORDER BY id',
+    [round.id],
+  );
+  await setRoundState(tx, round, 'aggregating');
+  const base = await loadVersion(tx, model, current);
+  if (!base) throw new Error(`model ${model}: current version ${current} has no row`);
+  const updates: PendingUpdate[] = pending.rows.map((r) => ({ id: r.id, exampleCount: r.example_count, values: pendingValues(r) }));
+  const { rows: maxRows } = await tx.query<{ max: number }>('SELECT max(version)::integer AS max FROM model_versions WHERE model = $1', [model]);
+  const expected = (maxRows[0]?.max ?? current) + 1;
+  let result;
+  try {
+    result = policy.aggregate(base, updates, { round: round.id, nextVersion: expected, spent: await spentRounds(tx, model) });
+  } catch (err) {
+    if (!(err instanceof RoundFailedError)) throw err;
+    await setRoundState(tx, round, 'failed', { failure: err.reason });
+    await dropValues(tx, 'round_id = $1', round.id);
+    if (err.reopen) await openRoundOn(tx, model, current);
+    else await tx.query('UPDATE models SET stopped = $1 WHERE name = $2', [`${err.reason}: ${err.message}`, model]);
+    return { status: 'accepted', pending: 0, published: null, failed: err.reason };
+  }
+  const next = result.version;
+  const { name, version, parent } = next.manifest;
+  if (name !== model || version !== expected || parent !== current) {
+    throw new Error(`aggregator built ${name} v${version} (parent ${parent}); expected ${model} v${expected} (parent ${current})`);
+  }
+  await insertVersion(tx, next);
+  // An individual update is never needed again once aggregated: keep the row (counts, lineage), drop its values.
+  await tx.query('UPDATE updates SET consumed_in_version = $1, delta = NULL, quantized = NULL WHERE id = ANY($2::integer[])', [version, updates.map((u) => u.id)]);
+  await tx.query('UPDATE models SET current_version = $1, updated_at = now() WHERE name = $2', [version, name]);
+  await tx.query("INSERT INTO version_changes (model, from_version, to_version, kind) VALUES ($1, $2, $3, 'aggregate')", [name, current, version]);
+  await setRoundState(tx, round, 'published', { published: version, sampleRate: result.sampleRate, noiseMultiplier: result.noiseMultiplier });
+  await openRoundOn(tx, name, version);
+  return { status: 'accepted', pending: 0, published: version };
+}
+
+/**
+ * Checks and stores a batch of updates for one model in one transaction, in order, each with the result it would
+ * get alone: the model's row is locked once; a ticket seen earlier (stored, or earlier in the batch) is refused;
+ * the update that completes the cohort closes the round here, and those after it meet the new version.
+ */
+async function ingestBatch(tx: SqlRunner, batch: readonly NewUpdate[], policy: IngestPolicy): Promise<IngestResult[]> {
+  const model = batch[0]!.model;
+  const head = await tx.query<{ current_version: number }>('SELECT current_version FROM models WHERE name = $1 FOR UPDATE', [model]);
+  let current = head.rows[0]?.current_version;
+  if (current === undefined) return batch.map(() => ({ status: 'unknown_model' }));
+  let round = await liveRound(tx, model);
+  const used = await tx.query<{ ticket_nonce: string }>('SELECT ticket_nonce FROM updates WHERE ticket_nonce = ANY($1::text[])', [batch.map((u) => u.ticketNonce)]);
+  const spent = new Set(used.rows.map((r) => r.ticket_nonce));
+  const results: IngestResult[] = [];
+  let toStore: NewUpdate[] = [];
+  let waiting: number | null = null;
+  for (const u of batch) {
+    if (current !== u.baseVersion) {
+      results.push({ status: 'stale', current });
+      continue;
+    }
+    if (!round || round.id !== u.round || round.state !== 'open' || round.base_version !== current) {
+      results.push({ status: 'wrong_round', current: round?.state === 'open' ? round.id : null });
+      continue;
+    }
+    if (spent.has(u.ticketNonce)) {
+      results.push({ status: 'ticket_used' });
+      continue;
+    }
+    spent.add(u.ticketNonce);
+    if (waiting === null) {
+      const counted = await tx.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL', [round.id]);
+      waiting = counted.rows[0]?.n ?? 0;
+    }
+    toStore.push(u);
+    waiting += 1;
+    if (waiting < policy.minUpdates) {
+      results.push({ status: 'accepted', pending: waiting, published: null });
+      continue;
+    }
+    // The cohort is complete: store what is waiting, then aggregate and publish (or fail) in this transaction.
+    await insertUpdates(tx, round.id, toStore);
+    toStore = [];
+    const closed = await closeRound(tx, model, current, round, policy);
+    results.push(closed);
+    if (closed.status === 'accepted' && closed.published !== null) current = closed.published;
+    round = await liveRound(tx, model);
+    waiting = null;
+  }
+  if (round) await insertUpdates(tx, round.id, toStore);
+  return results;
+}
+
 /** What the store needs of a database: PGlite has it, and so does the `pg` adapter (pg-store.ts). */
 export interface SqlDatabase {
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
@@ -99,6 +226,8 @@ export interface SqlDatabase {
 export class PgliteStore implements Store {
   readonly #db: SqlDatabase;
   readonly #serial = createQueue();
+  readonly #waiting: Waiting[] = [];
+  #draining: Promise<void> | null = null;
   #closed = false;
 
   private constructor(db: SqlDatabase) {
@@ -189,69 +318,65 @@ export class PgliteStore implements Store {
     );
   }
 
+  /**
+   * Group commit: an update waits at most for the transaction in progress; every update that arrived meanwhile
+   * (up to MAX_BATCH) is then written in one transaction, each checked in arrival order exactly as if alone.
+   */
   ingest(update: NewUpdate, policy: IngestPolicy): Promise<IngestResult> {
-    return this.#serial(() =>
-      this.#db.transaction(async (tx): Promise<IngestResult> => {
-        const head = await tx.query<{ current_version: number }>(
-          'SELECT current_version FROM models WHERE name = $1 FOR UPDATE',
-          [update.model],
-        );
-        const current = head.rows[0]?.current_version;
-        if (current === undefined) return { status: 'unknown_model' };
-        if (current !== update.baseVersion) return { status: 'stale', current };
-        const round = await liveRound(tx, update.model);
-        if (!round || round.id !== update.round || round.state !== 'open' || round.base_version !== current) {
-          return { status: 'wrong_round', current: round?.state === 'open' ? round.id : null };
+    if (this.#closed) return Promise.reject(new Error('the store is closed'));
+    return new Promise<IngestResult>((resolve, reject) => {
+      this.#waiting.push({ update, policy, resolve, reject });
+      if (!this.#draining) {
+        this.#draining = this.#drain();
+      }
+    });
+  }
+
+  /** Commits waiting updates batch after batch until none is left. */
+  async #drain(): Promise<void> {
+    // Let the requests already parsed in this turn of the event loop join the first batch.
+    await new Promise((r) => setImmediate(r));
+    try {
+      while (this.#waiting.length > 0) {
+        const taken = this.#waiting.splice(0, MAX_BATCH);
+        // One transaction per run of updates for the same model under the same policy (in practice: all of them).
+        for (let i = 0; i < taken.length; ) {
+          let j = i + 1;
+          while (j < taken.length && taken[j]!.update.model === taken[i]!.update.model && taken[j]!.policy === taken[i]!.policy) j++;
+          await this.#commit(taken.slice(i, j));
+          i = j;
         }
-        const used = await tx.query('SELECT 1 FROM updates WHERE ticket_nonce = $1', [update.ticketNonce]);
-        if (used.rows.length > 0) return { status: 'ticket_used' };
+      }
+    } finally {
+      this.#draining = null;
+    }
+  }
 
-        await tx.query(
-          'INSERT INTO updates (model, base_version, example_count, delta, round_id, ticket_nonce) VALUES ($1, $2, $3, $4, $5, $6)',
-          [update.model, update.baseVersion, update.exampleCount, update.delta, round.id, update.ticketNonce],
-        );
-        // Count first: the round's deltas are read only by the update that closes it (reading them on every
-        // ingest made ingestion quadratic in the cohort size).
-        const counted = await tx.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL', [round.id]);
-        const waiting = counted.rows[0]?.n ?? 0;
-        if (waiting < policy.minUpdates) return { status: 'accepted', pending: waiting, published: null };
-        const pending = await tx.query<{ id: number; example_count: number; delta: Uint8Array }>(
-          'SELECT id, example_count, delta FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL ORDER BY id',
-          [round.id],
-        );
-
-        await setRoundState(tx, round, 'aggregating');
-        const base = await loadVersion(tx, update.model, current);
-        if (!base) throw new Error(`model ${update.model}: current version ${current} has no row`);
-        const updates: PendingUpdate[] = pending.rows.map((r) => ({ id: r.id, exampleCount: r.example_count, delta: r.delta }));
-        const { rows: maxRows } = await tx.query<{ max: number }>('SELECT max(version)::integer AS max FROM model_versions WHERE model = $1', [update.model]);
-        const expected = (maxRows[0]?.max ?? current) + 1;
-        let result;
+  async #commit(batch: readonly Waiting[]): Promise<void> {
+    const policy = batch[0]!.policy;
+    const run = (items: readonly Waiting[]) =>
+      this.#serial(() => this.#db.transaction((tx) => ingestBatch(tx, items.map((w) => w.update), policy)));
+    let results: IngestResult[];
+    try {
+      results = await run(batch);
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      // Nothing of the batch was committed (an aggregation threw, or the database failed): redo each update in
+      // its own transaction, so only the one that fails alone is refused with the error.
+      for (const w of batch) {
         try {
-          result = policy.aggregate(base, updates, { round: round.id, nextVersion: expected, spent: await spentRounds(tx, update.model) });
-        } catch (err) {
-          if (!(err instanceof RoundFailedError)) throw err;
-          await setRoundState(tx, round, 'failed', { failure: err.reason });
-          await tx.query("UPDATE updates SET delta = ''::bytea WHERE round_id = $1", [round.id]);
-          if (err.reopen) await openRoundOn(tx, update.model, current);
-          else await tx.query('UPDATE models SET stopped = $1 WHERE name = $2', [`${err.reason}: ${err.message}`, update.model]);
-          return { status: 'accepted', pending: 0, published: null, failed: err.reason };
+          w.resolve((await run([w]))[0]!);
+        } catch (one) {
+          w.reject(one);
         }
-        const next = result.version;
-        const { name, version, parent } = next.manifest;
-        if (name !== update.model || version !== expected || parent !== current) {
-          throw new Error(`aggregator built ${name} v${version} (parent ${parent}); expected ${update.model} v${expected} (parent ${current})`);
-        }
-        await insertVersion(tx, next);
-        // An individual update is never needed again once aggregated: keep the row (counts, lineage), drop its values.
-        await tx.query("UPDATE updates SET consumed_in_version = $1, delta = ''::bytea WHERE id = ANY($2::integer[])", [version, updates.map((u) => u.id)]);
-        await tx.query('UPDATE models SET current_version = $1, updated_at = now() WHERE name = $2', [version, name]);
-        await tx.query("INSERT INTO version_changes (model, from_version, to_version, kind) VALUES ($1, $2, $3, 'aggregate')", [name, current, version]);
-        await setRoundState(tx, round, 'published', { published: version, sampleRate: result.sampleRate, noiseMultiplier: result.noiseMultiplier });
-        await openRoundOn(tx, name, version);
-        return { status: 'accepted', pending: 0, published: version };
-      }),
-    );
+      }
+      return;
+    }
+    // Only now, after COMMIT: each caller may answer 2xx.
+    batch.forEach((w, i) => w.resolve(results[i]!));
   }
 
   async versions(model: string): Promise<VersionInfo[]> {
@@ -279,7 +404,7 @@ export class PgliteStore implements Store {
         const live = await liveRound(tx, model);
         if (live) {
           await setRoundState(tx, live, 'failed', { failure: 'superseded' });
-          await tx.query("UPDATE updates SET delta = ''::bytea WHERE round_id = $1", [live.id]);
+          await dropValues(tx, 'round_id = $1', live.id);
         }
         await tx.query('UPDATE models SET current_version = $1, updated_at = now() WHERE name = $2', [version, model]);
         await tx.query("INSERT INTO version_changes (model, from_version, to_version, kind) VALUES ($1, $2, $3, 'admin')", [model, m.current_version, version]);
@@ -308,6 +433,7 @@ export class PgliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#draining;
     await this.#serial(async () => {
       await this.#db.close();
     });

@@ -2,6 +2,7 @@
 // Implementations (PGlite now, PostgreSQL later) must make every change durable before their promise
 // resolves, never leave a version half-written, never fold one update into two versions, and never accept
 // one ticket twice.
+import type { Quantized } from '../../src/shared/federated/quantize.js';
 import type { Manifest } from '../../src/shared/protocol.js';
 import type { RoundFailure, RoundState } from '../federated/round-state.js';
 import type { SpentRounds } from '../federated/privacy.js';
@@ -30,8 +31,8 @@ export interface PendingUpdate {
   readonly id: number;
   /** The bucketed example count the client reported. */
   readonly exampleCount: number;
-  /** float32 little-endian, the dequantised update as received. */
-  readonly delta: Uint8Array;
+  /** The dequantised update (decoded from the stored int8 form when the round is aggregated). */
+  readonly values: Float32Array;
 }
 
 /** An update that passed validation and is about to be stored. */
@@ -40,7 +41,8 @@ export interface NewUpdate {
   readonly round: number;
   readonly baseVersion: number;
   readonly exampleCount: number;
-  readonly delta: Uint8Array;
+  /** The update as it arrived (int8, one scale per chunk), already checked; stored in this form. */
+  readonly quantized: Quantized;
   /** The ticket's nonce: stored with the update, so a ticket is accepted once. */
   readonly ticketNonce: string;
 }
@@ -117,7 +119,9 @@ export interface Store {
   openRound(model: string): Promise<{ round: Round | null; stopped: string | null }>;
   /**
    * Stores an update in its round and, when the cohort is complete, aggregates and publishes the next version
-   * (and opens the next round) in the same transaction. Concurrent calls are serialized per model.
+   * (and opens the next round) in the same transaction. Concurrent calls are serialized per model and may be
+   * committed together (group commit); each resolves only once the transaction holding its update has committed,
+   * with the result it would have had alone in arrival order.
    */
   ingest(update: NewUpdate, policy: IngestPolicy): Promise<IngestResult>;
   /** Every version, newest first. */
