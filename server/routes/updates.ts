@@ -74,6 +74,16 @@ function checkValues(manifest: Manifest, u: WireUpdate, clip: number): void {
 export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions, bodyLimit: number): void {
   // Binary bodies for this route; JSON stays the default elsewhere.
   app.addContentTypeParser(UPDATE_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+  // The manifest of the version most updates are for. A version's manifest never changes, so an update for the
+  // cached version is checked against it without a read; whether that version is still current is decided by
+  // ingest under the model's lock (stale → 409). Any other version is looked up, as before.
+  let known: Manifest | null = null;
+  const manifestFor = async (version: number): Promise<Manifest | null> => {
+    if (known?.version === version) return known;
+    const current = await o.store.current(o.model);
+    if (current) known = current;
+    return current;
+  };
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/updates',
@@ -98,7 +108,7 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
       const ticket = o.tickets.verify(o.model, u.ticket);
       if (!ticket) throw new HttpError(403, 'invalid_ticket', 'the ticket was not issued by this server for this model');
       if (ticket.round !== u.round) throw new HttpError(403, 'invalid_ticket', `the ticket is for round ${ticket.round}, the update says round ${u.round}`);
-      const manifest = await o.store.current(o.model);
+      const manifest = await manifestFor(u.baseVersion);
       if (!manifest) throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
       if (u.baseVersion !== manifest.version) throw staleError(o.model, u.baseVersion, manifest.version);
       checkValues(manifest, u, o.federated.clip);

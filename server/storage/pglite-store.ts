@@ -100,9 +100,64 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-/** Stores accepted updates of one round with one statement, in order (their ids keep arrival order). */
-async function insertUpdates(tx: SqlRunner, roundId: number, updates: readonly NewUpdate[]): Promise<void> {
+/** PGlite's transaction: COPY … FROM '/dev/blob' reads the blob passed with the query. */
+interface PgliteCopyRunner {
+  query(sql: string, params: unknown[], options: { blob: Blob }): Promise<unknown>;
+}
+
+const COPY_SIGNATURE = Uint8Array.of(0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00);
+
+/**
+ * The rows in PostgreSQL's binary COPY format (signature, flags, extension length; per row a field count, then
+ * each field's length and bytes — int4 big-endian, text UTF-8, bytea as is; -1 at the end).
+ */
+export function copyBinaryRows(roundId: number, updates: readonly NewUpdate[]): Uint8Array {
+  const enc = new TextEncoder();
+  const rows = updates.map((u) => ({ model: enc.encode(u.model), nonce: enc.encode(u.ticketNonce), q: encodeStoredUpdate(u.quantized), u }));
+  const size = 19 + rows.reduce((n, r) => n + 2 + 6 * 4 + r.model.length + 3 * 4 + r.q.length + r.nonce.length, 0) + 2;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out.set(COPY_SIGNATURE, 0);
+  let at = 19;
+  const bytes = (b: Uint8Array) => {
+    view.setInt32(at, b.length);
+    out.set(b, at + 4);
+    at += 4 + b.length;
+  };
+  const int4 = (v: number) => {
+    view.setInt32(at, 4);
+    view.setInt32(at + 4, v);
+    at += 8;
+  };
+  for (const r of rows) {
+    view.setInt16(at, 6);
+    at += 2;
+    bytes(r.model);
+    int4(r.u.baseVersion);
+    int4(r.u.exampleCount);
+    bytes(r.q);
+    int4(roundId);
+    bytes(r.nonce);
+  }
+  view.setInt16(at, -1);
+  return out;
+}
+
+/**
+ * Stores accepted updates of one round with one statement, in order (their ids keep arrival order). On PGlite a
+ * binary COPY: sending a bytea as a query parameter costs ~1.5 ms per 11 KB there (text encoding), COPY ~0.25 ms.
+ */
+async function insertUpdates(tx: SqlRunner, roundId: number, updates: readonly NewUpdate[], copy: boolean): Promise<void> {
   if (updates.length === 0) return;
+  if (copy) {
+    const blob = new Blob([copyBinaryRows(roundId, updates)]);
+    await (tx as unknown as PgliteCopyRunner).query(
+      "COPY updates (model, base_version, example_count, quantized, round_id, ticket_nonce) FROM '/dev/blob' WITH (FORMAT binary)",
+      [],
+      { blob },
+    );
+    return;
+  }
   const params: unknown[] = [];
   const rows = updates.map((u) => {
     const at = params.length;
@@ -167,7 +222,7 @@ async function closeRound(tx: SqlRunner, model: string, current: number, round: 
  * get alone: the model's row is locked once; a ticket seen earlier (stored, or earlier in the batch) is refused;
  * the update that completes the cohort closes the round here, and those after it meet the new version.
  */
-async function ingestBatch(tx: SqlRunner, batch: readonly NewUpdate[], policy: IngestPolicy): Promise<IngestResult[]> {
+async function ingestBatch(tx: SqlRunner, batch: readonly NewUpdate[], policy: IngestPolicy, copy: boolean): Promise<IngestResult[]> {
   const model = batch[0]!.model;
   const head = await tx.query<{ current_version: number }>('SELECT current_version FROM models WHERE name = $1 FOR UPDATE', [model]);
   let current = head.rows[0]?.current_version;
@@ -203,7 +258,7 @@ async function ingestBatch(tx: SqlRunner, batch: readonly NewUpdate[], policy: I
       continue;
     }
     // The cohort is complete: store what is waiting, then aggregate and publish (or fail) in this transaction.
-    await insertUpdates(tx, round.id, toStore);
+    await insertUpdates(tx, round.id, toStore, copy);
     toStore = [];
     const closed = await closeRound(tx, model, current, round, policy);
     results.push(closed);
@@ -211,7 +266,7 @@ async function ingestBatch(tx: SqlRunner, batch: readonly NewUpdate[], policy: I
     round = await liveRound(tx, model);
     waiting = null;
   }
-  if (round) await insertUpdates(tx, round.id, toStore);
+  if (round) await insertUpdates(tx, round.id, toStore, copy);
   return results;
 }
 
@@ -230,8 +285,12 @@ export class PgliteStore implements Store {
   #draining: Promise<void> | null = null;
   #closed = false;
 
-  private constructor(db: SqlDatabase) {
+  /** True on PGlite: updates are written with a binary COPY (see insertUpdates). */
+  readonly #copy: boolean;
+
+  private constructor(db: SqlDatabase, copy = false) {
     this.#db = db;
+    this.#copy = copy;
   }
 
   /**
@@ -252,7 +311,7 @@ export class PgliteStore implements Store {
     await mkdir(dir, { recursive: true });
     const db = await PGlite.create(dir);
     await migrate(db);
-    return new PgliteStore(db);
+    return new PgliteStore(db, true);
   }
 
   async current(model: string): Promise<Manifest | null> {
@@ -355,7 +414,7 @@ export class PgliteStore implements Store {
   async #commit(batch: readonly Waiting[]): Promise<void> {
     const policy = batch[0]!.policy;
     const run = (items: readonly Waiting[]) =>
-      this.#serial(() => this.#db.transaction((tx) => ingestBatch(tx, items.map((w) => w.update), policy)));
+      this.#serial(() => this.#db.transaction((tx) => ingestBatch(tx, items.map((w) => w.update), policy, this.#copy)));
     let results: IngestResult[];
     try {
       results = await run(batch);
