@@ -50,7 +50,7 @@ const EnvSchema = z.object({
   SHELF_DP_DELTA: numVar(0, 0.1, 1e-6, true),
   SHELF_DP_EPSILON_BUDGET: numVar(0, 1e9, 8, true),
   SHELF_SERVER_OPTIMIZER: z.preprocess(unsetIfEmpty, z.enum(['fedavg', 'fedadam']).default('fedadam')),
-  SHELF_SERVER_LR: numVar(0, 1000, 0.003, true),
+  SHELF_SERVER_LR: numVar(0, 1000, 0.001, true),
   SHELF_UPDATE_CHUNK: intVar(16, 65535, 256),
   SHELF_ROBUST_RULE: z.preprocess(unsetIfEmpty, z.enum(ROBUST_RULES).default('mean')),
   SHELF_ROBUST_TRIM: numVar(0, 0.49, 0.1),
@@ -130,7 +130,7 @@ export interface FederatedConfig {
   readonly epsilonBudget: number;
   /**
    * Server optimiser (SHELF_SERVER_OPTIMIZER fedavg|fedadam, default fedadam) and its learning rate (SHELF_SERVER_LR,
-   * default 0.003; τ 1e-3): what learns best on the federated benchmark (docs/BENCHMARKS.md, ## Federated).
+   * default 0.001; τ 1e-3): what learns best on the federated benchmark (docs/BENCHMARKS.md, ## Federated).
    */
   readonly optimizer: 'fedavg' | 'fedadam';
   readonly serverLearningRate: number;
@@ -152,7 +152,7 @@ export const DEFAULT_FEDERATED: FederatedConfig = Object.freeze({
   delta: 1e-6,
   epsilonBudget: 8,
   optimizer: 'fedadam',
-  serverLearningRate: 0.003,
+  serverLearningRate: 0.001,
   chunk: 256,
   robust: Object.freeze({ rule: 'mean', trim: 0.1 }),
 });
