@@ -1,10 +1,9 @@
 // Renders the browser benchmark's re-rank chart (docs/perf-rerank.svg) from bench/results/browser.json with
 // vega-lite in Node: p50 and p95 per backend and candidate count beside the loopback-HTTP baseline, log scale.
 // Run: npx tsx bench/perf-charts.ts   (bench:browser calls it at the end). Reads results only; never measures.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import { readFileSync } from 'node:fs';
+import type * as vl from 'vega-lite';
+import { writeSvg } from '../scripts/lib/docs-output.js';
 
 interface Row {
   backend?: string;
@@ -38,11 +37,7 @@ export async function renderRerankChart(resultsPath = 'bench/results/browser.jso
     },
     config: { font: 'sans-serif', background: 'white' },
   };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, svg);
+  await writeSvg(spec, out);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await renderRerankChart();

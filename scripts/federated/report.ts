@@ -1,9 +1,8 @@
 // Writes the federated benchmark's results: bench/results/federated.json, the '## Federated' section of
 // docs/BENCHMARKS.md (every other section left alone) and two vega-lite charts rendered to SVG.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import { writeDocSection, writeSvg } from '../lib/docs-output.js';
 
 export interface FederatedRow {
   dataset: string;
@@ -93,32 +92,13 @@ export function markdownSection(r: FederatedResults, plots: { rounds: string; ep
 
 /** Replaces (or appends) the '## Federated' section, leaving every other section alone. */
 export function writeSection(path: string, section: string): void {
-  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\n';
-  const start = existing.search(/^## Federated\s*$/m);
-  let next: string;
-  if (start < 0) {
-    next = existing.replace(/\n*$/, '\n\n') + section;
-  } else {
-    const rest = existing.slice(start + 1);
-    const endRel = rest.search(/^## /m);
-    const end = endRel < 0 ? existing.length : start + 1 + endRel;
-    next = existing.slice(0, start) + section + (end < existing.length ? '\n' + existing.slice(end) : '');
-  }
-  writeFileSync(path, next);
-}
-
-async function toSvg(spec: vl.TopLevelSpec, path: string): Promise<void> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, svg);
+  writeDocSection(path, 'Federated', section);
 }
 
 /** Validation NDCG@10 by round per run, with central's best as a rule; and test NDCG@10 by ε. */
 export async function renderPlots(r: FederatedResults, roundsPath: string, epsilonPath: string): Promise<void> {
   const central = r.rows.find((x) => x.mode === 'central');
-  await toSvg(
+  await writeSvg(
     {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width: 420,
@@ -144,7 +124,7 @@ export async function renderPlots(r: FederatedResults, roundsPath: string, epsil
   const points = r.rows
     .filter((x) => x.mode !== 'central')
     .map((x) => ({ epsilon: x.epsilon ?? 64, label: `${x.config ?? 'federated'} · ${x.rounds} rounds`, ndcg10: x.ndcg10 }));
-  await toSvg(
+  await writeSvg(
     {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width: 420,

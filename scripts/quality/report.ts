@@ -1,12 +1,12 @@
 // Turns result rows into the benchmark's outputs: bench/results/quality.json, the '## Quality' section of
 // docs/BENCHMARKS.md (tables, targets, the command) and an SVG chart rendered by vega-lite in Node.
 // Never edits other sections of BENCHMARKS.md; never writes a number that is not in the rows.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
 import type { ResultRow } from './evaluate.js';
 import { TARGETS } from './published.js';
+import { writeDocSection, writeSvg } from '../lib/docs-output.js';
 
 export interface QualityResults {
   generatedBy: string;
@@ -139,19 +139,7 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
 
 /** Replaces (or appends) the '## Quality' section of a markdown file, leaving every other section alone. */
 export function writeSection(path: string, section: string): void {
-  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\n';
-  const start = existing.search(/^## Quality\s*$/m);
-  let next: string;
-  if (start < 0) {
-    next = existing.replace(/\n*$/, '\n\n') + section;
-  } else {
-    const rest = existing.slice(start + 1);
-    const endRel = rest.search(/^## /m);
-    const end = endRel < 0 ? existing.length : start + 1 + endRel;
-    next = existing.slice(0, start) + section + (end < existing.length ? '\n' + existing.slice(end) : '');
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, next);
+  writeDocSection(path, 'Quality', section);
 }
 
 /** Grouped bars of NDCG@10: Shelf, popularity and the published rows, per data set and protocol. */
@@ -181,9 +169,5 @@ export async function renderPlot(rows: readonly ResultRow[], path: string): Prom
     },
     config: { font: 'sans-serif', background: 'white' },
   };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, svg);
+  await writeSvg(spec, path);
 }

@@ -2,6 +2,8 @@
 // so it can fill a top 5) and price band (the category's cheap, middle or dear third), which may shift to another
 // category half-way through the session. Pure and seeded: the same seed gives the same shoppers.
 
+import { mulberry32 } from '../../src/shared/model/weights.js';
+
 export interface SimProduct {
   readonly id: string;
   readonly category: string;
@@ -17,17 +19,8 @@ export interface Taste {
   readonly shift: { readonly category: string; readonly atView: number } | null;
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (the model's mulberry32), so a seed gives the same shoppers on every run. */
+export const rng = mulberry32;
 
 /** Categories with at least `min` products. */
 export function eligibleCategories(products: readonly SimProduct[], min = 5): string[] {
