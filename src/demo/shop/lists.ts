@@ -63,6 +63,20 @@ function card(p: Product, index: number, shelfCard: boolean): HTMLLIElement {
   return li;
 }
 
+/** One column of the side-by-side view: a heading and an ordered grid of cards (`#list-<kind>`). */
+function column(kind: 'shelf' | 'server', title: string, cards: HTMLElement[]) {
+  const col = document.createElement('div');
+  col.className = `col col-${kind}`;
+  const head = document.createElement('h3');
+  head.textContent = title;
+  const list = document.createElement('ol');
+  list.className = 'grid';
+  list.id = `list-${kind}`;
+  list.append(...cards);
+  col.append(head, list);
+  return { col, head, list };
+}
+
 /** Renders a list in the shop's order, lets Shelf re-rank it, then writes the "why" lines. */
 export async function renderList(root: HTMLElement, view: ListView): Promise<ListOutcome> {
   const shown = view.items.slice(0, view.show);
@@ -73,26 +87,9 @@ export async function renderList(root: HTMLElement, view: ListView): Promise<Lis
   const cols = document.createElement('div');
   cols.className = 'columns';
 
-  const shelfCol = document.createElement('div');
-  shelfCol.className = 'col col-shelf';
-  const shelfHead = document.createElement('h3');
-  shelfHead.textContent = "Shelf's order (for you)";
-  const ol = document.createElement('ol');
-  ol.className = 'grid';
-  ol.id = 'list-shelf';
+  const { col: shelfCol, head: shelfHead, list: ol } = column('shelf', "Shelf's order (for you)", shown.map((p, i) => card(p, i, true)));
   ol.setAttribute('data-shelf-list-id', view.listId);
-  ol.append(...shown.map((p, i) => card(p, i, true)));
-  shelfCol.append(shelfHead, ol);
-
-  const serverCol = document.createElement('div');
-  serverCol.className = 'col col-server';
-  const serverHead = document.createElement('h3');
-  serverHead.textContent = "Shop's order (from the server)";
-  const sol = document.createElement('ol');
-  sol.className = 'grid';
-  sol.id = 'list-server';
-  sol.append(...shown.map((p, i) => card(p, i, false)));
-  serverCol.append(serverHead, sol);
+  const { col: serverCol } = column('server', "Shop's order (from the server)", shown.map((p, i) => card(p, i, false)));
 
   cols.append(serverCol, shelfCol);
   section.append(h, cols);
