@@ -10,6 +10,8 @@ export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu',
 export interface EngineConfig {
   /** Absolute base URL of Shelf's backend, ending in '/'. */
   readonly serverUrl: string;
+  /** The shop's public site key, sent with every ticket request and upload (absent: none is sent). */
+  readonly siteKey?: string;
   readonly model: string;
   readonly backends: readonly BackendName[];
   readonly allowSoftwareGpu: boolean;
@@ -147,6 +149,8 @@ export interface EngineStatus {
   readonly modelError?: string | null;
   /** Old events dropped because storage was full. */
   readonly droppedForQuota?: number;
+  /** Why uploads are off until the page reloads (e.g. the server refused the site key); null while they run. */
+  readonly uploadsStopped?: string | null;
 }
 
 export interface FlushResult {
