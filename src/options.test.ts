@@ -9,6 +9,14 @@ describe('resolveOptions', () => {
     expect(Object.isFrozen(o)).toBe(true);
     expect(resolveOptions({ serverUrl: 'https://cdn.example/shelf' }, 'https://shop.example/').serverUrl).toBe('https://cdn.example/shelf/');
   });
+  it('passes the public site key to the engine, and leaves it out when none is given', () => {
+    expect(resolveOptions({ siteKey: 'pk_shop_12345' }, 'https://x/').siteKey).toBe('pk_shop_12345');
+    expect('siteKey' in resolveOptions({}, 'https://x/')).toBe(false);
+    expect(resolveSdkOptions({ siteKey: 'pk_shop_12345', consentDefault: 'denied' }, 'https://x/').resolved.siteKey).toBe('pk_shop_12345');
+    expect(() => resolveOptions({ siteKey: 'short' }, 'https://x/')).toThrow(/siteKey/);
+    expect(() => resolveOptions({ siteKey: 'pk_a_12345,pk_b_12345' }, 'https://x/')).toThrow(/siteKey/);
+    expect(() => resolveOptions({ siteKey: 12345678 as never }, 'https://x/')).toThrow(/siteKey/);
+  });
   it('keeps an explicit 0', () => {
     expect(resolveOptions({ modelCheckIntervalMs: 0 }, 'https://x/').modelCheckIntervalMs).toBe(0);
   });

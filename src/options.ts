@@ -6,6 +6,11 @@ import { ShelfError } from './shared/errors.js';
 export interface ShelfOptions {
   /** Base URL of Shelf's backend (model versions, update uploads). Default: the page's origin. */
   serverUrl?: string;
+  /**
+   * The shop's public site key, when Shelf's server requires one (`SHELF_SITE_KEYS`): sent with every ticket
+   * request and update upload. It is public (it sits in the page); it is not a secret. Default: none.
+   */
+  siteKey?: string;
   /** Model name on the backend. Default `'shelf-demo'`. */
   model?: string;
   /** tfjs backends to try, in order. Default `['webgpu', 'webgl', 'wasm', 'cpu']`. */
@@ -59,7 +64,7 @@ export const DEFAULTS = Object.freeze({
 });
 
 const KNOWN = new Set<string>([
-  'serverUrl', 'model', 'backends', 'allowSoftwareGpu', 'timeoutMs', 'initTimeoutMs', 'trainEvery',
+  'serverUrl', 'siteKey', 'model', 'backends', 'allowSoftwareGpu', 'timeoutMs', 'initTimeoutMs', 'trainEvery',
   'uploadMinExamples', 'uploadMinIntervalMs', 'modelCheckIntervalMs', 'dbName', 'debug', 'workerUrl', 'maxEvents', 'retentionDays',
 ]);
 const BACKENDS = new Set<string>(DEFAULT_BACKENDS);
@@ -91,10 +96,15 @@ export function resolveOptions(options: ShelfOptions = {}, pageUrl: string): Res
   if (!Array.isArray(backends) || backends.length === 0 || backends.some((b) => !BACKENDS.has(b))) {
     throw new ShelfError('invalid_options', `backends must be a non-empty list of ${[...BACKENDS].join(', ')}`);
   }
+  const siteKey = options.siteKey;
+  if (siteKey !== undefined && (typeof siteKey !== 'string' || !/^[\x21-\x2b\x2d-\x7e]{8,128}$/.test(siteKey))) {
+    throw new ShelfError('invalid_options', "siteKey must be the shop's public site key: 8 to 128 printable ASCII characters, no comma");
+  }
   const model = options.model ?? DEFAULTS.model;
   if (typeof model !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(model)) throw new ShelfError('invalid_options', `model name is invalid: ${String(model)}`);
   return Object.freeze({
     serverUrl: serverUrl.href,
+    ...(siteKey !== undefined ? { siteKey } : {}),
     model,
     backends: Object.freeze([...backends]),
     allowSoftwareGpu: options.allowSoftwareGpu ?? DEFAULTS.allowSoftwareGpu,

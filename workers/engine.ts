@@ -26,7 +26,7 @@ import { LocalLearning } from './local-learning.js';
 import { pendingDelta, trainingEvents } from './local-trainer.js';
 import { buildModel, fetchLatestManifest, loadVersion, type LoadedModel } from './model-loader.js';
 import { mergeScores, prepareCandidates, serverOrder, toVector } from './ranking.js';
-import { configureUploader, uploadUpdate } from './uploader.js';
+import { configureUploader, uploadsStopped, uploadUpdate } from './uploader.js';
 import { HISTORY_KEEP, VisitorState, type VisitorEvent } from './visitor-state.js';
 
 /** Training steps wait for this long without a rerank… */
@@ -82,7 +82,7 @@ export class Engine implements EngineApi {
 
   private async doInit(config: EngineConfig): Promise<EngineStatus> {
     this.config = config;
-    configureUploader({ minIntervalMs: config.uploadMinIntervalMs ?? 0 });
+    configureUploader({ minIntervalMs: config.uploadMinIntervalMs ?? 0, siteKey: config.siteKey ?? null });
     this.retention = {
       ...DEFAULT_RETENTION,
       ...(config.maxEvents !== undefined ? { maxEvents: config.maxEvents } : {}),
@@ -223,6 +223,7 @@ export class Engine implements EngineApi {
       training: this.learning.where,
       modelError: this.modelError?.message ?? null,
       droppedForQuota: this.droppedForQuota,
+      uploadsStopped: uploadsStopped(),
     };
   }
 

@@ -7,6 +7,11 @@
 // `uploads` store when the engine provides it, memory otherwise), retried with exponential backoff.
 // Never sends item ids, event times, raw events, cookies or any identifier: only the update, the base version,
 // the round, a bucketed example count and the ticket. At most one update per round from this worker.
+// The shop's public site key, when configured, goes with every ticket request and upload in the
+// `x-shelf-site-key` header (a header, not the `siteKey` query parameter the server also reads, so it never lands
+// in an access log's request line; fetch can set it on keepalive requests too). A 401 (the server does not know
+// the key) stops uploading until the page reloads: no retries, queued bodies stay queued for the next page, and
+// an update that was not sent stays in the local weights (the engine sends it with a later upload).
 import { clipToNorm } from '../src/shared/federated/clip.js';
 import { quantizeInt8 } from '../src/shared/federated/quantize.js';
 import { KEEPALIVE_LIMIT_BYTES, bucketExamples, encodeUpdate } from '../src/shared/federated/wire.js';
@@ -41,6 +46,9 @@ export interface UploaderSettings {
   maxQueueAgeMs: number;
 }
 
+/** Header that carries the shop's public site key (server/site-keys.ts reads it). */
+export const SITE_KEY_HEADER = 'x-shelf-site-key';
+
 export const DEFAULT_UPLOADER_SETTINGS: Readonly<UploaderSettings> = Object.freeze({
   minIntervalMs: 0,
   backoffMs: 2_000,
@@ -58,16 +66,60 @@ interface State {
   retryAt: number;
   queue: { url: string; body: Uint8Array; round: number; at: number }[];
   timer: ReturnType<typeof setTimeout> | null;
+  /** The shop's public site key, or null to send none. */
+  siteKey: string | null;
+  /** Why uploading stopped for the rest of this worker's life (a 401 for the site key); null while it runs. */
+  stopped: string | null;
 }
 
-const state: State = { settings: { ...DEFAULT_UPLOADER_SETTINGS }, persist: null, lastUploadAt: 0, lastRound: null, failures: 0, retryAt: 0, queue: [], timer: null };
+const initialState = (): State => ({
+  settings: { ...DEFAULT_UPLOADER_SETTINGS },
+  persist: null,
+  lastUploadAt: 0,
+  lastRound: null,
+  failures: 0,
+  retryAt: 0,
+  queue: [],
+  timer: null,
+  siteKey: null,
+  stopped: null,
+});
 
-/** Changes the upload settings of this worker; `queue` keeps unsent updates across page loads. */
-export function configureUploader(settings: Partial<UploaderSettings> & { queue?: UploadQueueStore | null }): void {
-  const { queue, ...rest } = settings;
+const state: State = initialState();
+
+/**
+ * Changes the upload settings of this worker; `queue` keeps unsent updates across page loads; `siteKey` (the shop's
+ * public site key, null for none) goes with every ticket request and upload.
+ */
+export function configureUploader(settings: Partial<UploaderSettings> & { queue?: UploadQueueStore | null; siteKey?: string | null }): void {
+  const { queue, siteKey, ...rest } = settings;
   state.settings = { ...state.settings, ...rest };
   if (queue !== undefined) state.persist = queue;
+  if (siteKey !== undefined) state.siteKey = siteKey;
 }
+
+/** Why this worker stopped uploading until the page reloads (the server refused the site key), or null. */
+export function uploadsStopped(): string | null {
+  return state.stopped;
+}
+
+/** The site key header, when a key is configured. */
+function keyHeader(): Record<string, string> {
+  return state.siteKey ? { [SITE_KEY_HEADER]: state.siteKey } : {};
+}
+
+/**
+ * After a 401: no more requests from this worker (a wrong or revoked key does not fix itself; the page that
+ * carries a corrected key is a new worker). Pending retries are cancelled; queued bodies are kept.
+ */
+function stop(outcome: UploadOutcome): UploadOutcome {
+  state.stopped = `the server refused this page's site key (${outcome.message ?? 'HTTP 401'}); uploads stop until the page reloads`;
+  if (state.timer !== null) clearTimeout(state.timer);
+  state.timer = null;
+  return { ...outcome, message: state.stopped };
+}
+
+const stoppedOutcome = (): UploadOutcome => fail(state.stopped ?? 'uploads stopped');
 
 function isQueuedBody(p: unknown): p is QueuedBody {
   const q = p as QueuedBody | null;
@@ -128,7 +180,7 @@ async function readOutcome(res: Response): Promise<UploadOutcome> {
 async function send(url: string, body: Uint8Array): Promise<Response> {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': UPDATE_MEDIA_TYPE },
+    headers: { 'content-type': UPDATE_MEDIA_TYPE, ...keyHeader() },
     body: body as Uint8Array<ArrayBuffer>,
     credentials: 'omit',
     // Survives the page being closed; bodies are limited to 64 KiB, which encodeForUpload enforces.
@@ -137,6 +189,7 @@ async function send(url: string, body: Uint8Array): Promise<Response> {
 }
 
 function noteFailure(): void {
+  if (state.stopped !== null) return;
   state.failures++;
   const delay = Math.min(state.settings.maxBackoffMs, state.settings.backoffMs * 2 ** (state.failures - 1));
   state.retryAt = Date.now() + delay;
@@ -151,6 +204,7 @@ function noteFailure(): void {
 /** Sends queued bodies (oldest first) unless in backoff. Returns the outcome of the last one sent. */
 export async function retryQueued(): Promise<UploadOutcome | null> {
   let last: UploadOutcome | null = null;
+  if (state.stopped !== null) return stoppedOutcome();
   for (const { item, remove } of await queued()) {
     if (Date.now() < state.retryAt) return last ?? fail('offline: queued updates wait for the backoff');
     let res: Response;
@@ -161,8 +215,10 @@ export async function retryQueued(): Promise<UploadOutcome | null> {
       return fail('offline: the queued update will be retried');
     }
     state.failures = 0;
+    // The key was refused, not the body: it stays queued for a page with the right key (until maxQueueAgeMs).
+    if (res.status === 401) return stop(await readOutcome(res));
     await remove();
-    // Any answer is final for this body: accepted, or rejected (a closed round, a used ticket) and dropped.
+    // Any other answer is final for this body: accepted, or rejected (a closed round, a used ticket) and dropped.
     last = await readOutcome(res);
     if (last.accepted) state.lastUploadAt = Date.now();
   }
@@ -189,8 +245,9 @@ export function encodeForUpload(ticket: TicketResponse, exampleCount: number, de
 /**
  * Uploads `delta` (local − base − already sent) computed on `baseVersion`.
  * @returns status 409 when `baseVersion` is no longer the round's base (the caller drops the update and loads
- *   the new version); status null when offline (queued for retry), in backoff, too soon, or this worker has
- *   already sent an update in the open round.
+ *   the new version); status 401 when the server refused the site key (nothing is queued: the update stays the
+ *   caller's, and this worker uploads nothing more); status null when offline (queued for retry), in backoff, too
+ *   soon, stopped by an earlier 401, or this worker has already sent an update in the open round.
  */
 export async function uploadUpdate(
   serverUrl: string,
@@ -199,13 +256,16 @@ export async function uploadUpdate(
   exampleCount: number,
   delta: Float32Array,
 ): Promise<UploadOutcome> {
+  if (state.stopped !== null) return stoppedOutcome();
   const resent = await retryQueued();
+  if (state.stopped !== null) return stoppedOutcome();
   if ((await queued()).length > 0) return resent ?? fail('offline: an earlier update is waiting to be retried');
   if (Date.now() - state.lastUploadAt < state.settings.minIntervalMs) return fail('too soon after the last upload');
 
   let ticket: TicketResponse;
   try {
-    const res = await fetch(new URL(paths.ticket(), serverUrl).href, { method: 'POST', credentials: 'omit', keepalive: true });
+    const res = await fetch(new URL(paths.ticket(), serverUrl).href, { method: 'POST', headers: keyHeader(), credentials: 'omit', keepalive: true });
+    if (res.status === 401) return stop(await readOutcome(res));
     if (!res.ok) return readOutcome(res);
     const parsed = TicketResponseSchema.safeParse(await res.json());
     if (!parsed.success) return fail('unexpected ticket response', res.status);
@@ -236,6 +296,10 @@ export async function uploadUpdate(
   }
   state.failures = 0;
   const outcome = await readOutcome(res);
+  if (res.status === 401) {
+    state.lastRound = null;
+    return stop(outcome);
+  }
   if (outcome.accepted) state.lastUploadAt = Date.now();
   else if (res.status !== 409) state.lastRound = null; // rejected for another reason: this round is still ours to try
   return outcome;
@@ -244,5 +308,5 @@ export async function uploadUpdate(
 /** For tests: forget this worker's upload state. */
 export function resetUploaderState(): void {
   if (state.timer !== null) clearTimeout(state.timer);
-  Object.assign(state, { settings: { ...DEFAULT_UPLOADER_SETTINGS }, persist: null, lastUploadAt: 0, lastRound: null, failures: 0, retryAt: 0, queue: [], timer: null });
+  Object.assign(state, initialState());
 }

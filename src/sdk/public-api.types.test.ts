@@ -26,6 +26,7 @@ describe('public SDK types', () => {
     expectTypeOf<ShelfClient['init']>().parameter(0).toEqualTypeOf<SdkOptions | undefined>();
     expectTypeOf<ReturnType<ShelfClient['init']>>().resolves.toEqualTypeOf<SdkStatus>();
     expectTypeOf<SdkOptions>().toHaveProperty('consentDefault').toEqualTypeOf<ConsentState | undefined>();
+    expectTypeOf<SdkOptions>().toHaveProperty('siteKey').toEqualTypeOf<string | undefined>();
     expectTypeOf<SdkStatus['mode']>().toEqualTypeOf<'idle' | 'starting' | 'worker' | 'fallback' | 'off' | 'forgotten'>();
   });
 
