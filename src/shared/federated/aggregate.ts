@@ -73,25 +73,60 @@ export function noisyMean(
 
 export type ServerOptimizerKind = 'fedavg' | 'fedadam';
 
+/**
+ * The server learning rate as a function of the step: linear warm-up over `warmupRounds` steps, then a cosine
+ * decay from the base rate to `floor`·base over `decayRounds` steps, then constant at `floor`·base.
+ * decayRounds 0: no decay (constant after the warm-up).
+ */
+export interface LearningRateSchedule {
+  readonly warmupRounds: number;
+  readonly decayRounds: number;
+  /** Share of the base rate the decay ends at (0..1). */
+  readonly floor: number;
+}
+
 export interface ServerOptimizer {
   readonly kind: ServerOptimizerKind;
-  /** Server learning rate (1 for plain FedAvg). */
+  /** Server learning rate (1 for plain FedAvg); the peak rate when a schedule is given. */
   readonly learningRate: number;
   /** FedAdam only. */
   readonly beta1?: number;
   readonly beta2?: number;
   /** FedAdam's adaptivity τ (Reddi et al. use 1e-3). */
   readonly tau?: number;
+  /** FedAdam only: divide the moments by 1 − β^t as Adam does (default false, the original FedAdam). */
+  readonly biasCorrection?: boolean;
+  /** Learning-rate schedule over the server steps (default: constant). */
+  readonly schedule?: LearningRateSchedule;
 }
 
 /** FedAdam's moments; null for FedAvg or before the first round. */
 export interface OptimizerState {
   readonly m: Float32Array;
   readonly v: Float32Array;
+  /** Server steps taken so far on this lineage (bias correction and the schedule); absent: unknown, read as 0. */
+  readonly step?: number;
 }
 
 /**
- * One server step: FedAvg w + η·Δ̄; FedAdam m ← β₁m + (1−β₁)Δ̄, v ← β₂v + (1−β₂)Δ̄², w + η·m/(√v + τ).
+ * The learning rate of server step `step` (1-based) under a schedule.
+ * @example
+ *   scheduledLearningRate(0.01, { warmupRounds: 10, decayRounds: 100, floor: 0.1 }, 5) // 0.005 (warm-up)
+ *   scheduledLearningRate(0.01, { warmupRounds: 10, decayRounds: 100, floor: 0.1 }, 110) // 0.001 (end of decay)
+ */
+export function scheduledLearningRate(base: number, schedule: LearningRateSchedule | undefined, step: number): number {
+  if (!schedule) return base;
+  const { warmupRounds: w, decayRounds: d, floor } = schedule;
+  if (!(w >= 0) || !(d >= 0) || !(floor >= 0 && floor <= 1)) throw new RangeError(`bad schedule ${JSON.stringify(schedule)}`);
+  if (w > 0 && step <= w) return (base * Math.max(1, step)) / w;
+  if (d === 0) return base;
+  const t = Math.min(1, (step - w) / d);
+  return base * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * t)));
+}
+
+/**
+ * One server step: FedAvg w + η·Δ̄; FedAdam m ← β₁m + (1−β₁)Δ̄, v ← β₂v + (1−β₂)Δ̄², w + η·m/(√v + τ) (with
+ * bias correction m/(1−β₁ᵗ) and v/(1−β₂ᵗ)); η from the schedule at this step, when one is given.
  * @example
  *   serverStep(w, mean, { kind: 'fedavg', learningRate: 1 }, null) // { weights: w + mean, state: null }
  */
@@ -103,20 +138,25 @@ export function serverStep(
 ): { weights: Float32Array; state: OptimizerState | null } {
   if (weights.length !== mean.length) throw new RangeError(`weights have ${weights.length} values, the update ${mean.length}`);
   const out = new Float32Array(weights.length);
+  const step = (state?.step ?? 0) + 1;
+  const lr = scheduledLearningRate(opt.learningRate, opt.schedule, step);
   if (opt.kind === 'fedavg') {
-    for (let j = 0; j < out.length; j++) out[j] = weights[j]! + opt.learningRate * mean[j]!;
-    return { weights: out, state: null };
+    for (let j = 0; j < out.length; j++) out[j] = weights[j]! + lr * mean[j]!;
+    // Only a schedule needs the step count; plain FedAvg keeps no state, as before.
+    return { weights: out, state: opt.schedule ? { m: new Float32Array(0), v: new Float32Array(0), step } : null };
   }
   const b1 = opt.beta1 ?? 0.9;
   const b2 = opt.beta2 ?? 0.99;
   const tau = opt.tau ?? 1e-3;
   const m = state?.m.length === out.length ? Float32Array.from(state.m) : new Float32Array(out.length);
   const v = state?.v.length === out.length ? Float32Array.from(state.v) : new Float32Array(out.length);
+  const c1 = opt.biasCorrection ? 1 - b1 ** step : 1;
+  const c2 = opt.biasCorrection ? 1 - b2 ** step : 1;
   for (let j = 0; j < out.length; j++) {
     const g = mean[j]!;
     m[j] = b1 * m[j]! + (1 - b1) * g;
     v[j] = b2 * v[j]! + (1 - b2) * g * g;
-    out[j] = weights[j]! + (opt.learningRate * m[j]!) / (Math.sqrt(v[j]!) + tau);
+    out[j] = weights[j]! + (lr * (m[j]! / c1)) / (Math.sqrt(v[j]! / c2) + tau);
   }
-  return { weights: out, state: { m, v } };
+  return { weights: out, state: { m, v, step } };
 }

@@ -1,7 +1,7 @@
 // Clipping, quantisation (error bound and unbiasedness), the wire codec, and the DP mean and server optimisers.
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../model/weights.js';
-import { gaussianFrom, noisyMean, serverStep } from './aggregate.js';
+import { gaussianFrom, noisyMean, scheduledLearningRate, serverStep } from './aggregate.js';
 import { clipToNorm, l2Norm } from './clip.js';
 import { dequantize, quantizeInt8 } from './quantize.js';
 import { WireFormatError, bucketExamples, decodeUpdate, encodeUpdate, wireBytes } from './wire.js';
@@ -125,4 +125,40 @@ describe('noisyMean and server optimisers', () => {
     const again = serverStep(adam.weights, Float32Array.of(0.5, -1), { kind: 'fedadam', learningRate: 0.01 }, adam.state);
     expect(again.state!.m[0]).toBeCloseTo(0.9 * 0.05 + 0.1 * 0.5, 6);
   });
+  it('FedAdam with bias correction: the first step moves each weight by about η·sign(Δ̄), and counts its steps', () => {
+    const w = Float32Array.of(1, 1, 1);
+    const opt = { kind: 'fedadam', learningRate: 0.01, tau: 1e-9, beta2: 0.999, biasCorrection: true } as const;
+    const first = serverStep(w, Float32Array.of(0.5, -1e-4, 0), opt, null);
+    expect(first.weights[0]! - 1).toBeCloseTo(0.01, 6);
+    expect(first.weights[1]! - 1).toBeCloseTo(-0.01, 6);
+    expect(first.weights[2]).toBe(1);
+    expect(first.state!.step).toBe(1);
+    // Step 2 with the same mean: m̂ = m/(1−β₁²) and v̂ = v/(1−β₂²) are again the mean and its square.
+    const second = serverStep(first.weights, Float32Array.of(0.5, -1e-4, 0), opt, first.state);
+    expect(second.weights[0]! - first.weights[0]!).toBeCloseTo(0.01, 6);
+    expect(second.state!.step).toBe(2);
+    // Without correction (the default) the first step is (1−β₁)/√(1−β₂) of that.
+    const plain = serverStep(w, Float32Array.of(0.5, -1e-4, 0), { ...opt, biasCorrection: false }, null);
+    expect(plain.weights[0]! - 1).toBeCloseTo((0.01 * 0.1) / Math.sqrt(0.001), 5);
+  });
+  it('a schedule warms the rate up linearly, decays it by a cosine to its floor, then holds it', () => {
+    const s = { warmupRounds: 10, decayRounds: 100, floor: 0.1 };
+    expect(scheduledLearningRate(0.01, undefined, 500)).toBe(0.01);
+    expect(scheduledLearningRate(0.01, s, 1)).toBeCloseTo(0.001, 12);
+    expect(scheduledLearningRate(0.01, s, 5)).toBeCloseTo(0.005, 12);
+    expect(scheduledLearningRate(0.01, s, 10)).toBeCloseTo(0.01, 12);
+    expect(scheduledLearningRate(0.01, s, 60)).toBeCloseTo(0.01 * (0.1 + 0.9 * 0.5), 12);
+    expect(scheduledLearningRate(0.01, s, 110)).toBeCloseTo(0.001, 12);
+    expect(scheduledLearningRate(0.01, s, 1000)).toBeCloseTo(0.001, 12);
+    expect(scheduledLearningRate(0.01, { warmupRounds: 0, decayRounds: 0, floor: 0 }, 7)).toBe(0.01);
+    expect(() => scheduledLearningRate(0.01, { warmupRounds: -1, decayRounds: 0, floor: 0 }, 1)).toThrow(RangeError);
+    // serverStep takes the rate of its own step (state.step + 1): FedAvg's step is η_t·Δ̄.
+    const avg = { kind: 'fedavg', learningRate: 1, schedule: s } as const;
+    const one = serverStep(Float32Array.of(0), Float32Array.of(1), avg, null);
+    expect(one.weights[0]).toBeCloseTo(0.1, 6);
+    const two = serverStep(one.weights, Float32Array.of(1), avg, one.state);
+    expect(two.weights[0]! - one.weights[0]!).toBeCloseTo(0.2, 6);
+    expect(two.state!.step).toBe(2);
+  });
 });
+
