@@ -9,7 +9,7 @@ import { ManifestSchema, type Manifest } from '../src/shared/protocol.js';
 import { DEMO_MODEL_CONFIG, MANIFEST_FILE, WEIGHTS_FILE, makeManifest } from '../src/shared/model/manifest.js';
 import { flatten, initialWeights, parameterCount, weightSpecs } from '../src/shared/model/weights.js';
 import { allFinite } from './aggregate.js';
-import type { ModelVersion, Store } from './storage/store.js';
+import { ModelExistsError, type ModelVersion, type Store } from './storage/store.js';
 import { bytesToFloats, floatsToBytes, sha256Hex } from './weights-codec.js';
 
 /** A seed on disk that must not be imported; the message says which file and what is wrong. */
@@ -119,9 +119,23 @@ export async function ensureSeeded(
     return { kind: 'existing', version: current.version };
   }
   const [highest] = await seedVersions(opts.seedDir, opts.model);
+  // Another replica may import between our read and our import: then its version is the one to keep.
+  const importOrExisting = async (v: ModelVersion): Promise<SeedOutcome | null> => {
+    try {
+      await store.importSeed(v);
+      return null;
+    } catch (err) {
+      if (!(err instanceof ModelExistsError)) throw err;
+      const now = await store.current(opts.model);
+      if (!now) throw err;
+      log?.info({ model: opts.model, version: now.version }, 'another server seeded the model first; keeping its version');
+      return { kind: 'existing', version: now.version };
+    }
+  };
   if (highest === undefined) {
     const v = initialVersion(opts.model);
-    await store.importSeed(v);
+    const other = await importOrExisting(v);
+    if (other) return other;
     log?.warn(
       { model: opts.model, seedDir: opts.seedDir },
       'no seed model found on disk; created version 1 from untrained initial weights (run `npm run train:seed` for a trained seed)',
@@ -129,7 +143,8 @@ export async function ensureSeeded(
     return { kind: 'initialised', version: 1 };
   }
   const v = await readSeed(opts.seedDir, opts.model, highest);
-  await store.importSeed(v);
+  const other = await importOrExisting(v);
+  if (other) return other;
   const from = path.join(opts.seedDir, opts.model, String(highest));
   log?.info({ model: opts.model, version: highest, from }, 'imported seed model');
   return { kind: 'imported', version: highest, from };

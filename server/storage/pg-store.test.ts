@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TicketResponseSchema } from '../../src/shared/protocol.js';
 import { buildApp } from '../app.js';
+import { ensureSeeded } from '../seed.js';
 import { makeVersion, testConfig, wireUpdate } from '../testing.js';
 import type { PgliteStore } from './pglite-store.js';
 import { openPostgres, openPostgresStore } from './pg-store.js';
@@ -85,6 +86,32 @@ describe.skipIf(!URL_)('PostgreSQL store, three replicas', () => {
     const post = (app: FastifyInstance) => app.inject({ method: 'POST', url: '/v1/updates', payload: body, headers: { 'content-type': 'application/octet-stream' } });
     const [a, b] = await Promise.all([post(apps[1]!), post(apps[2]!)]);
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+  });
+
+  it('imports the seed once when replicas start together on an empty model', async () => {
+    const outcomes = await Promise.all(stores.map((s) => ensureSeeded(s, { model: 'seeded-together', seedDir: '/nonexistent' })));
+    expect(outcomes.map((o) => o.kind).sort()).toEqual(['existing', 'existing', 'initialised']);
+    expect(outcomes.every((o) => o.version === 1)).toBe(true);
+    expect((await stores[0]!.versions('seeded-together')).length).toBe(1);
+  });
+
+  it('issues tickets for the open round without waiting for a round being closed', async () => {
+    const t = await Promise.all(apps.map((app) => app.inject({ method: 'POST', url: '/v1/rounds/current/ticket' })));
+    const rounds = t.map((r) => TicketResponseSchema.parse(r.json()).round);
+    expect(new Set(rounds).size).toBe(1);
+    // Hold the model's row lock from outside, as a closing round does: tickets are still issued meanwhile.
+    const c = new pg.Client({ connectionString: dbUrl });
+    await c.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [MODEL]);
+      const during = await apps[1]!.inject({ method: 'POST', url: '/v1/rounds/current/ticket' });
+      expect(during.statusCode).toBe(200);
+      expect(TicketResponseSchema.parse(during.json()).round).toBe(rounds[0]);
+    } finally {
+      await c.query('ROLLBACK');
+      await c.end();
+    }
   });
 
   it('shares rate-limit counts between replicas', async () => {

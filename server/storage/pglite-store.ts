@@ -12,7 +12,7 @@ import { RoundFailedError, transition, type RoundState } from '../federated/roun
 import type { SpentRounds } from '../federated/privacy.js';
 import { bytesToFloats } from '../weights-codec.js';
 import { decodeStoredUpdate, encodeStoredUpdate } from './stored-update.js';
-import type { IngestPolicy, IngestResult, ModelCounts, ModelVersion, NewUpdate, PendingUpdate, Round, Store, VersionInfo } from './store.js';
+import { ModelExistsError, type IngestPolicy, type IngestResult, type ModelCounts, type ModelVersion, type NewUpdate, type PendingUpdate, type Round, type Store, type VersionInfo } from './store.js';
 
 /** Runs tasks one after another; PGlite has a single connection and ingestion must not interleave. */
 function createQueue(): <T>(task: () => Promise<T>) => Promise<T> {
@@ -89,6 +89,9 @@ async function spentRounds(tx: SqlRunner, model: string): Promise<SpentRounds[]>
   );
   return rows.map((r) => ({ sampleRate: r.sample_rate, noiseMultiplier: r.noise_multiplier, rounds: r.rounds }));
 }
+
+/** Advisory lock key taken while a seed is imported (any 64-bit key only Shelf takes). */
+const SEED_LOCK = 0x5e1f_0002;
 
 /** Most updates committed in one transaction (the rest wait for the next). */
 export const MAX_BATCH = 64;
@@ -392,8 +395,11 @@ export class PgliteStore implements Store {
   importSeed(version: ModelVersion): Promise<void> {
     return this.#serial(() =>
       this.#db.transaction(async (tx) => {
+        // Replicas starting together on an empty PostgreSQL database: one imports, the others wait here and then
+        // find the versions it wrote (ModelExistsError), instead of racing on the primary key.
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [SEED_LOCK]);
         const { rows } = await tx.query('SELECT 1 FROM model_versions WHERE model = $1 LIMIT 1', [version.manifest.name]);
-        if (rows.length > 0) throw new Error(`model ${version.manifest.name} already has versions; a seed is only imported into an empty model`);
+        if (rows.length > 0) throw new ModelExistsError(version.manifest.name);
         await insertVersion(tx, version);
         await tx.query('INSERT INTO models (name, current_version) VALUES ($1, $2)', [version.manifest.name, version.manifest.version]);
         await tx.query("INSERT INTO version_changes (model, from_version, to_version, kind) VALUES ($1, NULL, $2, 'seed')", [version.manifest.name, version.manifest.version]);
@@ -401,7 +407,28 @@ export class PgliteStore implements Store {
     );
   }
 
-  openRound(model: string): Promise<{ round: Round | null; stopped: string | null }> {
+  /**
+   * A ticket request must not queue behind ingestion: the open round on the current version is read without the
+   * model's row lock (a plain read sees the last committed state). Only when there is none — the first request
+   * after a failed round, an admin change, or a fresh database — is the row locked to open one. A ticket issued for a
+   * round that another transaction is closing at that moment meets 409 wrong_round on upload, as any client whose
+   * round closed does, and asks for a new ticket.
+   */
+  async openRound(model: string): Promise<{ round: Round | null; stopped: string | null }> {
+    if (!isModelName(model)) return { round: null, stopped: null };
+    const { rows } = await this.#db.query<{ current_version: number; stopped: string | null; id: number | null; base_version: number | null; pending: number | null }>(
+      `SELECT m.current_version, m.stopped, r.id, r.base_version,
+              (SELECT count(*)::integer FROM updates u WHERE u.round_id = r.id) AS pending
+         FROM models m LEFT JOIN rounds r ON r.model = m.name AND r.state = 'open'
+        WHERE m.name = $1`,
+      [model],
+    );
+    const seen = rows[0];
+    if (!seen) return { round: null, stopped: null };
+    if (seen.stopped) return { round: null, stopped: seen.stopped };
+    if (seen.id !== null && seen.base_version === seen.current_version) {
+      return { round: { id: seen.id, model, baseVersion: seen.base_version, state: 'open', pending: seen.pending ?? 0 }, stopped: null };
+    }
     return this.#serial(() =>
       this.#db.transaction(async (tx) => {
         const head = await tx.query<{ current_version: number; stopped: string | null }>(

@@ -109,7 +109,7 @@ export interface Store {
   weights(model: string, version: number): Promise<Uint8Array | null>;
   /**
    * Stores a model's first version and makes it current.
-   * @throws Error when the model already has a version (seeding is only for an empty model).
+   * @throws ModelExistsError when the model already has a version (seeding is only for an empty model).
    */
   importSeed(version: ModelVersion): Promise<void>;
   /**
@@ -137,4 +137,12 @@ export interface Store {
   counts(model: string): Promise<ModelCounts>;
   /** Waits for work in progress, then releases the database. */
   close(): Promise<void>;
+}
+
+/** importSeed into a model that already has versions (another replica imported it first, or a rerun). */
+export class ModelExistsError extends Error {
+  constructor(readonly model: string) {
+    super(`model ${model} already has versions; a seed is only imported into an empty model`);
+    this.name = 'ModelExistsError';
+  }
 }
