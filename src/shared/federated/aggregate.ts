@@ -3,9 +3,12 @@
 // size, then step the global model with a server optimiser (FedAvg or FedAdam, Reddi et al. 2021).
 // Must never touch I/O, the clock or a random source of its own: noise comes from the caller's sampler.
 import { clipToNorm } from './clip.js';
+import type { Quantized } from './quantize.js';
+import { addClippedQuantized } from './quantized-sum.js';
 
 export interface ClientUpdate {
-  readonly values: Float32Array;
+  /** The update: float32, or its int8 form (summed without a float32 copy: quantized-sum.ts). */
+  readonly values: Float32Array | Quantized;
   /** Weight in the non-private mean (the bucketed example count). Ignored with noise: every client weighs 1. */
   readonly weight: number;
 }
@@ -37,6 +40,11 @@ export function gaussianFrom(uniform: () => number): Gaussian {
   };
 }
 
+/** Number of values of an update in either form. */
+export function valueCount(values: Float32Array | Quantized): number {
+  return values instanceof Float32Array ? values.length : values.q.length;
+}
+
 /**
  * The round's average update. Without noise: the weighted mean of the clipped updates. With noise:
  * (Σ clip(Δ_k) + N(0, (z·C)² I)) / n (n = the expected cohort when given) — each client's influence on the sum is at most C, so the Gaussian
@@ -52,16 +60,21 @@ export function noisyMean(
 ): Float32Array {
   const first = updates[0];
   if (!first) throw new RangeError('a round needs at least one update');
-  const n = first.values.length;
+  const n = valueCount(first.values);
   const sum = new Float64Array(n);
   const dp = s.noiseMultiplier > 0;
   let total = 0;
   for (const [k, u] of updates.entries()) {
-    if (u.values.length !== n) throw new RangeError(`update ${k} has ${u.values.length} values, expected ${n}`);
+    const len = valueCount(u.values);
+    if (len !== n) throw new RangeError(`update ${k} has ${len} values, expected ${n}`);
     const w = dp ? 1 : u.weight;
     if (!(w > 0) || !Number.isFinite(w)) throw new RangeError(`update ${k} has weight ${w}`);
-    const clipped = clipToNorm(u.values, s.clip).values;
-    for (let j = 0; j < n; j++) sum[j]! += w * clipped[j]!;
+    if (u.values instanceof Float32Array) {
+      const clipped = clipToNorm(u.values, s.clip).values;
+      for (let j = 0; j < n; j++) sum[j]! += w * clipped[j]!;
+    } else {
+      addClippedQuantized(sum, u.values, w, s.clip);
+    }
     total += w;
   }
   const std = s.noiseMultiplier * s.clip;

@@ -14,6 +14,7 @@
 // worse with noise. So: with DP noise, prefer the mean (clipping is the defence) or a light trim with a large
 // cohort; without noise (or with the noise budget spent elsewhere), the trimmed mean is the stronger defence.
 import { clipToNorm } from './clip.js';
+import { dequantize } from './quantize.js';
 import type { ClientUpdate, Gaussian, NoiseSettings } from './aggregate.js';
 
 export const ROBUST_RULES = ['mean', 'trimmed-mean', 'median'] as const;
@@ -76,7 +77,8 @@ export function trimmedSum(rows: readonly Float32Array[], k: number): Float64Arr
 export function robustNoisyMean(updates: readonly ClientUpdate[], noise: NoiseSettings, robust: RobustSettings, gaussian: Gaussian): Float32Array {
   const n = updates.length;
   const k = trimCount(n, robust);
-  const rows = updates.map((u) => clipToNorm(u.values, noise.clip).values);
+  // Coordinate-wise rules need every update's values side by side: an int8 update is expanded here.
+  const rows = updates.map((u) => clipToNorm(u.values instanceof Float32Array ? u.values : dequantize(u.values), noise.clip).values);
   const sum = trimmedSum(rows, k);
   const std = noise.noiseMultiplier * noise.clip * robustSensitivity(n, k);
   const kept = n - 2 * k;
