@@ -31,8 +31,11 @@ export interface PendingUpdate {
   readonly id: number;
   /** The bucketed example count the client reported. */
   readonly exampleCount: number;
-  /** The dequantised update (decoded from the stored int8 form when the round is aggregated). */
-  readonly values: Float32Array;
+  /**
+   * The update: its stored int8 form (summed without a float32 copy), or float32 for rows stored before
+   * migration 4.
+   */
+  readonly values: Float32Array | Quantized;
 }
 
 /** An update that passed validation and is about to be stored. */

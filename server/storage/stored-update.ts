@@ -21,21 +21,32 @@ export function encodeStoredUpdate(u: Quantized): Uint8Array {
 }
 
 /**
- * The update's values (q · scale per chunk) from its stored bytes.
+ * The update's int8 form from its stored bytes: q is a view of `bytes` (no copy), the scales are copied out
+ * (the bytes need not be 4-byte aligned).
  * @throws RangeError when the bytes are not a stored update (a corrupt row: the aggregation rolls back).
  */
-export function decodeStoredUpdate(bytes: Uint8Array): Float32Array {
+export function storedQuantized(bytes: Uint8Array): Quantized {
   if (bytes.byteLength < HEADER) throw new RangeError(`stored update is ${bytes.byteLength} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunk = view.getUint16(0, true);
   const n = view.getUint32(4, true);
   const k = chunk > 0 ? Math.ceil(n / chunk) : 0;
   if (chunk < 1 || bytes.byteLength !== HEADER + 4 * k + n) throw new RangeError(`stored update of ${bytes.byteLength} bytes does not match its header`);
-  const q = new Int8Array(bytes.buffer, bytes.byteOffset + HEADER + 4 * k, n);
-  const out = new Float32Array(n);
-  for (let c = 0, lo = 0; c < k; c++, lo += chunk) {
-    const s = view.getFloat32(HEADER + 4 * c, true);
-    const hi = Math.min(n, lo + chunk);
+  const scales = new Float32Array(k);
+  for (let c = 0; c < k; c++) scales[c] = view.getFloat32(HEADER + 4 * c, true);
+  return { chunk, scales, q: new Int8Array(bytes.buffer, bytes.byteOffset + HEADER + 4 * k, n) };
+}
+
+/**
+ * The update's values (q · scale per chunk) from its stored bytes.
+ * @throws RangeError when the bytes are not a stored update.
+ */
+export function decodeStoredUpdate(bytes: Uint8Array): Float32Array {
+  const { chunk, scales, q } = storedQuantized(bytes);
+  const out = new Float32Array(q.length);
+  for (let c = 0, lo = 0; c < scales.length; c++, lo += chunk) {
+    const s = scales[c]!;
+    const hi = Math.min(q.length, lo + chunk);
     for (let i = lo; i < hi; i++) out[i] = q[i]! * s;
   }
   return out;
