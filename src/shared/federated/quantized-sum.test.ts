@@ -26,6 +26,14 @@ describe('clipped sum from the int8 form', () => {
     fc.assert(fc.property(update, (u) => close(quantizedNorm(u), l2Norm(dequantize(u)), 1e-6)));
   });
 
+  it('keeps the norm exact for the largest chunk and for chunks past the int32 shortcut', () => {
+    for (const chunk of [65535, 70000]) {
+      const q = new Int8Array(chunk).fill(-127);
+      const u: Quantized = { chunk, scales: Float32Array.of(0.5), q };
+      expect(quantizedNorm(u)).toBeCloseTo(Math.sqrt(chunk * 127 * 127 * 0.25), 6);
+    }
+  });
+
   it('adds exactly what clipToNorm(dequantize(u)) adds, weighted', () => {
     fc.assert(
       fc.property(update, fc.double({ min: 0.01, max: 3, noNaN: true }), fc.double({ min: 0.01, max: 10, noNaN: true }), (u, bound, w) => {
