@@ -23,6 +23,8 @@ const BACKENDS = (process.env['SHELF_BENCH_BACKENDS']?.split(',') ?? ['wasm', 'w
 /** Timed calls per size and backend, in this many blocks (the blocks interleave the sizes). */
 const BLOCKS = 3;
 const PER_BLOCK = Number(process.env['SHELF_BENCH_CALLS'] ?? 150);
+/** SHELF_BENCH_ONLY=rerank measures only re-rank latency and its breakdown, prints them and writes nothing (for iterating). */
+const ONLY_RERANK = process.env['SHELF_BENCH_ONLY'] === 'rerank';
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const pct = (xs: readonly number[], p: number) => {
@@ -355,7 +357,12 @@ try {
       rerank.push({ backend, candidates: n, ...stats(o.times), loopMeanMs: round(o.loopMeanMs.reduce((a, b) => a + b, 0) / o.loopMeanMs.length), sources: o.sources });
     }
     perBackend[backend] = { backendReason: status.backendReason, eventToRerank200: stats(eventTimes), breakdownMedians: await breakdown(page) };
-    log(backend, rerank.filter((r) => r.backend === backend).map((r) => `${r.candidates}: p50 ${r.p50Ms} p95 ${r.p95Ms}`).join(' | '), '| event→rerank p50', stats(eventTimes).p50Ms);
+    log(backend, rerank.filter((r) => r.backend === backend).map((r) => `${r.candidates}: p50 ${r.p50Ms} p95 ${r.p95Ms} mean ${r.loopMeanMs}`).join(' | '), '| event→rerank p50', stats(eventTimes).p50Ms);
+    if (ONLY_RERANK) {
+      log(backend, 'breakdown', JSON.stringify((perBackend[backend] as { breakdownMedians: unknown }).breakdownMedians));
+      await context.close();
+      continue;
+    }
     if (backend === 'wasm') {
       baseline = await httpBaseline(page);
       log('http baseline', SIZES.map((n) => `${n}: p50 ${stats(baseline!.out[n]!).p50Ms}`).join(' | '));
@@ -372,6 +379,12 @@ try {
       log('memory', memory);
     }
     await context.close();
+  }
+  if (ONLY_RERANK) {
+    await browser.close();
+    console.log(JSON.stringify({ load: [round(loadStart, 2), ...loadavg().map((x) => round(x, 2))], rerank: rerank.map((r) => [r.backend, r.candidates, r.p50Ms, r.p95Ms, r.loopMeanMs]) }));
+    server.kill('SIGTERM');
+    process.exit(0);
   }
   const cold = await coldStart(browser, 5);
   log('cold start', cold);

@@ -1,7 +1,8 @@
 // The public facade a shop calls: init, track, rerank. rerank() always resolves (the shop's own order and a
 // reason when anything fails); track() never throws. Only developer-facing calls (init with bad options,
 // flush, checkForUpdate) reject, with a ShelfError.
-import type { BackendName, EngineStatus, FallbackReason, FlushResult, PackedVectors, RerankAdjustments, StoredEvent, TrackInput } from './shared/engine-api.js';
+import type { BackendName, EngineStatus, FallbackReason, FlushResult, RerankAdjustments, StoredEvent, TrackInput } from './shared/engine-api.js';
+import { decodeRerankItems, encodeRerankRequest } from './shared/rerank-wire.js';
 import type { EventType } from './shared/events.js';
 import { ShelfError, toShelfError } from './shared/errors.js';
 import { resolveOptions, type ResolvedOptions, type ShelfOptions } from './options.js';
@@ -122,41 +123,24 @@ export class Shelf {
    */
   async rerank<T extends Candidate>(candidates: readonly T[], context: RerankContext = {}): Promise<ShelfRerankResult<T>> {
     const list = Array.isArray(candidates) ? candidates : [];
-    const byId = new Map<string, T>();
-    for (const c of list) {
-      const id = c && typeof c === 'object' && (typeof c.id === 'string' || typeof c.id === 'number') ? String(c.id) : '';
-      if (id && !byId.has(id)) byId.set(id, c);
-    }
     const fallback = (reason: FallbackReason, notes: string[] = []): ShelfRerankResult<T> => {
+      const byId = new Map<string, T>();
+      for (const c of list) {
+        const id = c && typeof c === 'object' && (typeof c.id === 'string' || typeof c.id === 'number') ? String(c.id) : '';
+        if (id && !byId.has(id)) byId.set(id, c);
+      }
       const items = [...byId].map(([id, item], i) => ({ item, id, score: null, serverRank: i }));
       return { rerankId: '', items: limit(items, context?.limit), source: 'fallback', reason, modelVersion: null, backend: null, notes };
     };
     if (!Array.isArray(candidates)) return fallback('invalid_candidates', ['candidates must be an array']);
     if (!this.host) return fallback('worker_unavailable', this.startError ? [this.startError] : []);
     try {
-      // Vectors travel as one transferred Float32Array (packVectors), not as n arrays cloned number by number.
-      const packed = packVectors(list);
-      const slim = list.map((c, i) =>
-        c && typeof c === 'object'
-          ? {
-              id: c.id as string,
-              vector: packed.rows[i]! >= 0 || !c.vector ? null : Array.from(c.vector as ArrayLike<number>),
-              ...(typeof c.category === 'string' ? { category: c.category } : {}),
-              ...(typeof c.inStock === 'boolean' ? { inStock: c.inStock } : {}),
-            }
-          : { id: '' },
-      );
-      const request = { candidates: slim, packed, ...(context?.listId ? { listId: context.listId } : {}), ...(context?.limit !== undefined ? { limit: context.limit } : {}), ...(context?.adjust ? { adjust: context.adjust } : {}) };
-      const result = await this.host.call(
-        'rerank',
-        [transfer(request, [packed.vectors.buffer])],
-        context?.timeoutMs ?? this.options.timeoutMs,
-      );
-      const items = result.items.flatMap((r) => {
-        const item = byId.get(r.id);
-        return item ? [{ item, id: r.id, score: r.score, serverRank: r.serverRank }] : [];
-      });
-      return { ...result, items };
+      // Binary both ways (rerank-wire.ts): ids as one string, vectors as one transferred Float32Array; the reply is
+      // typed arrays of candidate indices, server ranks and scores, turned into the shop's objects here.
+      const { request, keys, transfer: buffers } = encodeRerankRequest(list, context ?? {});
+      const result = await this.host.call('rerankPacked', [transfer(request, buffers)], context?.timeoutMs ?? this.options.timeoutMs);
+      const items = decodeRerankItems(result, list, keys);
+      return { rerankId: result.rerankId, items, source: result.source, reason: result.reason, modelVersion: result.modelVersion, backend: result.backend, notes: result.notes };
     } catch (err) {
       const e = toShelfError(err);
       const reason: FallbackReason = e.code === 'timeout' ? 'timeout' : e.code === 'worker_crashed' ? 'worker_crashed' : 'worker_unavailable';
@@ -216,37 +200,5 @@ function emptyStatus(o: ResolvedOptions): EngineStatus {
   };
 }
 
-/**
- * Packs the candidates' vectors into one Float32Array: every vector (array or typed array) of the length of the
- * first one becomes a row; others keep their own `vector` (the engine checks them and says why they are unusable).
- * A non-number element becomes NaN, which the engine rejects as it would the original.
- */
-export function packVectors(list: readonly unknown[]): PackedVectors {
-  const vectorOf = (c: unknown): ArrayLike<unknown> | null => {
-    const v = c && typeof c === 'object' ? (c as { vector?: unknown }).vector : null;
-    return v && (Array.isArray(v) || ArrayBuffer.isView(v)) ? (v as ArrayLike<unknown>) : null;
-  };
-  let dim = -1;
-  let count = 0;
-  for (const c of list) {
-    const v = vectorOf(c);
-    if (!v) continue;
-    if (dim < 0) dim = v.length;
-    if (v.length === dim) count++;
-  }
-  dim = Math.max(0, dim);
-  const rows = new Int32Array(list.length).fill(-1);
-  const vectors = new Float32Array(count * dim);
-  let row = 0;
-  list.forEach((c, i) => {
-    const v = vectorOf(c);
-    if (!v || v.length !== dim || dim === 0) return;
-    const o = row * dim;
-    for (let j = 0; j < dim; j++) {
-      const x = v[j];
-      vectors[o + j] = typeof x === 'number' ? x : Number.NaN;
-    }
-    rows[i] = row++;
-  });
-  return { dim, vectors, rows };
-}
+/** The page's packing of candidate vectors (now in rerank-wire.ts, with the rest of the binary request). */
+export { packVectors } from './shared/rerank-wire.js';

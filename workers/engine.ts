@@ -8,7 +8,6 @@ import type {
   EngineStatus,
   FallbackReason,
   FlushResult,
-  RankedItem,
   RerankRequest,
   RerankResult,
   StoredEvent,
@@ -16,16 +15,18 @@ import type {
   BackendName,
 } from '../src/shared/engine-api.js';
 import { isEventType } from '../src/shared/events.js';
+import { decodeRerankRequest, encodeRerankResult, type DecodedRerankRequest, type PackedRerankRequest, type PackedRerankResult } from '../src/shared/rerank-wire.js';
+import { transfer } from 'comlink';
 import { ShelfError, toShelfError } from '../src/shared/errors.js';
 import type { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
-import { applyAdjustments, candidateFacts } from './adjustments.js';
+import { applyAdjustments, candidateFacts, type CandidateFacts } from './adjustments.js';
 import { backendsAfter, chooseBackend, dropKernelForTest, liveTensors, loseDeviceForTest, watchDeviceLoss } from './backends.js';
 import { appendEvents, DEFAULT_RETENTION, MemoryEventStore, openEventStore, type EventStore, type NewEvent, type Retention } from './event-store.js';
 import { LocalLearning } from './local-learning.js';
 import { pendingDelta, trainingEvents } from './local-trainer.js';
 import { buildModel, fetchLatestManifest, loadVersion, type LoadedModel } from './model-loader.js';
-import { mergeScores, prepareCandidates, serverOrder, toVector } from './ranking.js';
+import { orderByScores, prepareCandidates, preparePacked, rankedItems, serverRanking, toVector, type PreparedCandidates, type Ranking } from './ranking.js';
 import { configureUploader, uploadsStopped, uploadUpdate } from './uploader.js';
 import { HISTORY_KEEP, VisitorState, type VisitorEvent } from './visitor-state.js';
 
@@ -150,33 +151,72 @@ export class Engine implements EngineApi {
 
   async rerank(request: RerankRequest): Promise<RerankResult> {
     const t0 = performance.now();
-    this.lastRerankAt = Date.now();
     const rerankId = crypto.randomUUID();
-    const base = () => ({ rerankId, modelVersion: this.loaded?.manifest.version ?? null, backend: this.backend });
-    const adjust = (items: RankedItem[], notes: string[]) => {
+    if (!request || !Array.isArray(request.candidates)) {
+      this.lastRerankAt = Date.now();
+      return { ...this.resultMeta(rerankId), items: [], notes: ['candidates must be an array'], source: 'fallback', reason: 'invalid_candidates' };
+    }
+    const prepared = prepareCandidates(request.candidates, this.model?.config.itemDim ?? 0, request.packed);
+    const r = await this.rank(prepared, request, request.candidates.length, () => candidateFacts(request.candidates), t0);
+    return { ...this.resultMeta(rerankId), items: rankedItems(prepared.ids, r.ranking), notes: r.notes, source: r.source, reason: r.reason };
+  }
+
+  /** rerank() with the page's binary request and a binary reply (rerank-wire.ts): no object per candidate crosses. */
+  async rerankPacked(request: PackedRerankRequest): Promise<PackedRerankResult> {
+    const t0 = performance.now();
+    const rerankId = crypto.randomUUID();
+    const decoded = decodeRerankRequest(request);
+    if (!decoded) {
+      this.lastRerankAt = Date.now();
+      const none = encodeRerankResult({ ...this.resultMeta(rerankId), notes: ['the candidates could not be read'], source: 'fallback', reason: 'invalid_candidates' }, [], [], null);
+      return transfer(none.result, none.transfer);
+    }
+    const prepared = preparePacked(decoded, this.model?.config.itemDim ?? 0);
+    const r = await this.rank(prepared, decoded, decoded.keys.length, () => packedFacts(decoded), t0);
+    const out = encodeRerankResult({ ...this.resultMeta(rerankId), notes: r.notes, source: r.source, reason: r.reason }, r.ranking.idx, prepared.source, r.ranking.scoreOf);
+    return transfer(out.result, out.transfer);
+  }
+
+  private resultMeta(rerankId: string) {
+    return { rerankId, modelVersion: this.loaded?.manifest.version ?? null, backend: this.backend };
+  }
+
+  /**
+   * The order of a prepared request: the model's, or the server's with a reason; adjustments and the limit applied.
+   * Shared by rerank() and rerankPacked(), so both answer alike.
+   */
+  private async rank(
+    prepared: PreparedCandidates,
+    request: { readonly adjust?: RerankRequest['adjust']; readonly limit?: number },
+    rawCount: number,
+    facts: () => CandidateFacts,
+    t0: number,
+  ): Promise<{ ranking: Ranking; notes: string[]; source: 'model' | 'fallback'; reason: FallbackReason | null }> {
+    this.lastRerankAt = Date.now();
+    const finish = (ranking: Ranking, notes: string[]) => {
+      let out = ranking;
+      let all = notes;
       // Category and stock facts are only read by adjustments: not collected when none are asked for.
-      const facts = request.adjust && typeof request.adjust === 'object' ? candidateFacts(request.candidates) : {};
-      const done = applyAdjustments(items, request.adjust, facts, this.visitor);
-      return { items: limitItems(done.items, request.limit), notes: [...notes, ...done.notes] };
+      if (request.adjust && typeof request.adjust === 'object') {
+        const done = applyAdjustments(rankedItems(prepared.ids, ranking), request.adjust, facts(), this.visitor);
+        out = { idx: Int32Array.from(done.items, (item) => item.serverRank), scoreOf: ranking.scoreOf };
+        all = [...notes, ...done.notes];
+      }
+      const limit = request.limit;
+      if (typeof limit === 'number' && Number.isInteger(limit) && limit >= 0 && limit < out.idx.length) out = { ...out, idx: out.idx.subarray(0, limit) };
+      return { ranking: out, notes: all };
     };
-    const fallback = (items: RankedItem[], reason: FallbackReason, notes: string[] = []): RerankResult => ({
-      ...base(),
-      ...(request && Array.isArray(request.candidates) ? adjust(items, notes) : { items: [], notes }),
-      source: 'fallback',
-      reason,
-    });
-    if (!request || !Array.isArray(request.candidates)) return fallback([], 'invalid_candidates', ['candidates must be an array']);
+    const fallback = (reason: FallbackReason, notes: string[]) => ({ ...finish(serverRanking(prepared.ids.length), notes), source: 'fallback' as const, reason });
     const model = this.model;
-    const prepared = prepareCandidates(request.candidates, model?.config.itemDim ?? 0, request.packed);
-    if (prepared.ids.length === 0) return fallback([], request.candidates.length ? 'invalid_candidates' : 'empty', prepared.notes);
+    if (prepared.ids.length === 0) return fallback(rawCount ? 'invalid_candidates' : 'empty', prepared.notes);
     if (!model || !this.loaded) {
       const why = this.modelError ? [this.modelError.message] : [];
-      return fallback(serverOrder(prepared.ids), this.noModelReason(), [...prepared.notes, ...why]);
+      return fallback(this.noModelReason(), [...prepared.notes, ...why]);
     }
-    this.rememberVectors(prepared.ids, prepared.vectors);
+    this.rememberVectors(prepared);
     const sequence = buildSequence(trainingEvents(this.visitor.history, this.visitor.vectors), model.config);
-    if (sequence.length === 0) return fallback(serverOrder(prepared.ids), 'cold_start', prepared.notes);
-    if (prepared.ranks.length === 0) return fallback(serverOrder(prepared.ids), 'no_vectors', prepared.notes);
+    if (sequence.length === 0) return fallback('cold_start', prepared.notes);
+    if (prepared.ranks.length === 0) return fallback('no_vectors', prepared.notes);
     const input = { sequence, vectors: prepared.matrix, serverRanks: prepared.ranks };
     const notes = [...prepared.notes];
     const t1 = performance.now();
@@ -192,7 +232,7 @@ export class Engine implements EngineApi {
         // The visitor's state is computed once per event (and weights); candidates are scored by dot products.
         const scores = await current.scoreFast(input);
         const t2 = performance.now();
-        const result: RerankResult = { ...base(), ...adjust(mergeScores(prepared, scores), notes), source: 'model', reason: null };
+        const result = { ...finish(orderByScores(prepared, scores), notes), source: 'model' as const, reason: null };
         lastRerankTimings = { prepareMs: t1 - t0, scoreMs: t2 - t1, orderMs: performance.now() - t2, candidates: prepared.ids.length };
         return result;
       } catch (err) {
@@ -201,7 +241,7 @@ export class Engine implements EngineApi {
         if (!(await this.moveToNextBackend(`failed while scoring: ${toShelfError(err).message}`))) break;
       }
     }
-    return fallback(serverOrder(prepared.ids), 'model_error', notes);
+    return fallback('model_error', notes);
   }
 
   async status(): Promise<EngineStatus> {
@@ -389,16 +429,20 @@ export class Engine implements EngineApi {
     return this.moving.then(() => this.model !== null && this.backend !== from);
   }
 
-  private rememberVectors(ids: readonly string[], vectors: readonly (Float32Array | null)[]): void {
+  private rememberVectors(prepared: PreparedCandidates): void {
     const fresh: [string, Float32Array][] = [];
     const known = this.visitor.vectors;
-    ids.forEach((id, i) => {
-      const v = vectors[i];
-      if (!v) return;
-      // `v` is a view into this call's matrix: kept vectors are copies (a view would pin the whole matrix).
+    const { ids, rowOf, matrix } = prepared;
+    const dim = this.model?.config.itemDim ?? 0;
+    for (let i = 0; i < ids.length; i++) {
+      const row = rowOf[i]!;
+      if (row < 0) continue;
+      const id = ids[i]!;
+      // Kept vectors are copies of this call's matrix rows (a view would pin the whole matrix).
       const old = known.get(id);
-      if (this.visitor.setVector(id, old && sameValues(old, v) ? old : v.slice())) fresh.push([id, known.get(id)!]);
-    });
+      const v = old && sameRow(old, matrix, row * dim, dim) ? old : matrix.slice(row * dim, row * dim + dim);
+      if (this.visitor.setVector(id, v)) fresh.push([id, v]);
+    }
     if (fresh.length) void this.store?.putVectors(fresh).catch((err: unknown) => this.note(err));
   }
 
@@ -507,12 +551,23 @@ function disposeQuietly(model: ShelfModel | null): void {
   }
 }
 
-function sameValues(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** True when `a` equals the `dim` values of `m` from `offset`. */
+function sameRow(a: Float32Array, m: Float32Array, offset: number, dim: number): boolean {
+  if (a.length !== dim || offset + dim > m.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== m[offset + i]) return false;
   return true;
 }
 
-function limitItems(items: RankedItem[], limit: unknown): RankedItem[] {
-  return typeof limit === 'number' && Number.isInteger(limit) && limit >= 0 ? items.slice(0, limit) : items;
+/** Category and stock per candidate id from a binary request (malformed ids skipped; a later duplicate wins, as in candidateFacts). */
+function packedFacts(req: DecodedRerankRequest): Required<CandidateFacts> {
+  const category = new Map<string, string>();
+  const inStock = new Map<string, boolean>();
+  req.keys.forEach((id, i) => {
+    if (!id) return;
+    const c = req.categories?.[i];
+    if (typeof c === 'string') category.set(id, c);
+    const s = req.inStock?.[i];
+    if (s === 0 || s === 1) inStock.set(id, s === 1);
+  });
+  return { category, inStock };
 }

@@ -2,6 +2,7 @@
 // is exposed with comlink; the page wraps it. Only plain data crosses (never a tensor); no DOM, Worker or
 // Node types here.
 import type { EventType } from './events.js';
+import type { PackedRerankRequest, PackedRerankResult } from './rerank-wire.js';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu', 'webgl', 'wasm', 'cpu'] as const);
@@ -170,6 +171,8 @@ export interface EngineApi {
   /** Records an event. It is visible to the next rerank call at once; resolves when it is stored. */
   track(event: TrackInput): Promise<boolean>;
   rerank(request: RerankRequest): Promise<RerankResult>;
+  /** The same re-rank with a binary request and reply (what the page uses; see rerank-wire.ts). */
+  rerankPacked(request: PackedRerankRequest): Promise<PackedRerankResult>;
   status(): Promise<EngineStatus>;
   /** Trains on what is pending and uploads the update now. */
   flush(): Promise<FlushResult>;

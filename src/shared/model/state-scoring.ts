@@ -12,6 +12,20 @@ export function rankPrior(rank: number): number {
   return -f(f(Math.log(f(rank + 1))) / f(Math.LN2));
 }
 
+/** rankPrior(r) for r < priors.length, grown on demand: a re-rank reads its priors instead of taking n logarithms. */
+let priors = new Float32Array(0);
+
+/** rankPrior for ranks 0…n−1 (a shared table: read it, never write it). */
+export function rankPriors(n: number): Float32Array {
+  if (priors.length < n) {
+    const next = new Float32Array(Math.max(n, 2 * priors.length, 256));
+    next.set(priors);
+    for (let r = priors.length; r < next.length; r++) next[r] = rankPrior(r);
+    priors = next;
+  }
+  return priors;
+}
+
 /**
  * Scores `n` candidates: blend[0]·(state · vector) + blend[1]·prior(server rank), in float32.
  * @param state [d]  @param vectors [n·d] row-major  @param ranks [n] 0-based server ranks
@@ -30,10 +44,15 @@ export function scoreWithState(
   if (vectors.length !== n * d) throw new RangeError(`vectors hold ${vectors.length} values, expected ${n}×${d}`);
   const b0 = blend[0]!;
   const b1 = blend[1]!;
+  let maxRank = -1;
+  for (let i = 0; i < n; i++) if (ranks[i]! > maxRank) maxRank = ranks[i]!;
+  const table = Number.isInteger(maxRank) && maxRank < 1 << 24 ? rankPriors(maxRank + 1) : null;
   for (let i = 0, o = 0; i < n; i++, o += d) {
     let dot = 0;
     for (let j = 0; j < d; j++) dot += vectors[o + j]! * state[j]!;
-    out[i] = f(f(f(dot) * b0) + f(rankPrior(ranks[i]!) * b1));
+    const r = ranks[i]!;
+    const prior = table && Number.isInteger(r) && r >= 0 ? table[r]! : rankPrior(r);
+    out[i] = f(f(f(dot) * b0) + f(prior * b1));
   }
   return out;
 }
