@@ -3,8 +3,10 @@
 // (a kill at a random moment of a round, restart, no accepted update lost, same version as uninterrupted);
 // (3) the poisoning benchmark's rows when `scripts/federated/poisoning.ts` wrote them. Merges into
 // bench/results/reliability.json, keeping parts not run this time.
-// (4) 1,000 clients against 3 replicas on PostgreSQL (SHELF_TEST_POSTGRES_URL), p99 and errors.
-// Run: npm run bench:reliability [-- fuzz sigkill poisoning load]   (never part of npm test; SHELF_FUZZ_REQUESTS, SHELF_SIGKILL_TRIALS)
+// (4) 1,000 clients against 3 replicas on PostgreSQL (SHELF_TEST_POSTGRES_URL): errors, ticket and upload latencies
+// and where the time goes (bench/reliability/load.ts).
+// Run: npm run bench:reliability [-- fuzz sigkill poisoning load]   (never part of npm test; SHELF_FUZZ_REQUESTS,
+// SHELF_SIGKILL_TRIALS; SHELF_LOAD_SERVER_TIMES=1 adds the replicas' own request times, from their logs)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import { parameterCount, mulberry32 } from '../src/shared/model/weights.js';
 import { ManifestSchema } from '../src/shared/protocol.js';
 import { fuzzSpecs, runFuzz, type FuzzReport } from './reliability/http-fuzz.js';
 import { startServer, type ServerProcess } from './reliability/server-process.js';
+import { runLoad } from './reliability/load.js';
 import { referenceRun, sigkillTrial, type TrialResult } from './reliability/sigkill.js';
 
 const OUT = 'bench/results/reliability.json';
@@ -91,93 +94,6 @@ async function sigkill(): Promise<{ trials: number; acceptedLost: number; sameVe
   };
 }
 
-/**
- * 1,000 simulated clients against 3 replicas (server processes) sharing one PostgreSQL database: each client asks
- * one replica for a ticket and uploads its update to another; errors are anything but 200 or the 409s a real
- * client meets (its round closed meanwhile). Needs SHELF_TEST_POSTGRES_URL (the server's database is made and
- * dropped here); null without it.
- */
-async function load(): Promise<{ clients: number; replicas: number; errors: number; p99Ms: number; p50Ms: number; accepted: number; published: number; seconds: number } | null> {
-  const url = process.env['SHELF_TEST_POSTGRES_URL'];
-  if (!url) {
-    log('load: SHELF_TEST_POSTGRES_URL not set; skipped');
-    return null;
-  }
-  const pg = (await import('pg')).default;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  const db = `shelf_load_${process.pid}`;
-  await admin.query(`DROP DATABASE IF EXISTS ${db}`);
-  await admin.query(`CREATE DATABASE ${db}`);
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  const dirs: string[] = [];
-  const procs: ServerProcess[] = [];
-  const CLIENTS = 1000;
-  try {
-    for (let r = 0; r < 3; r++) {
-      const dir = mkdtempSync(path.join(tmpdir(), 'shelf-replica-'));
-      dirs.push(dir);
-      // One after another: the first seeds the model, the others find it seeded.
-      procs.push(
-        await startServer({
-          SHELF_DATA_DIR: dir,
-          SHELF_DATABASE_URL: u.href,
-          SHELF_MIN_UPDATES: '100',
-          SHELF_DP_NOISE_MULTIPLIER: '1',
-          SHELF_DP_EPSILON_BUDGET: '1000000000',
-          SHELF_TICKET_SECRET: 'load-ticket-secret-0123456789abcdef',
-          SHELF_STATIC_DIR: path.join(dir, 'no-site'),
-        }),
-      );
-    }
-    const manifest = ManifestSchema.parse(await (await fetch(`${procs[0]!.base}/models/shelf-demo/latest.json`)).json());
-    const params = parameterCount(manifest.weights);
-    const { clipToNorm } = await import('../src/shared/federated/clip.js');
-    const { quantizeInt8 } = await import('../src/shared/federated/quantize.js');
-    const { encodeUpdate } = await import('../src/shared/federated/wire.js');
-    const { send } = await import('./reliability/http-fuzz.js');
-    const times: number[] = [];
-    let errors = 0;
-    let accepted = 0;
-    let published = 0;
-    let next = 0;
-    const t0 = Date.now();
-    const client = async (i: number) => {
-      const a = procs[i % 3]!;
-      const b = procs[(i + 1) % 3]!;
-      let t = Date.now();
-      const tr = await send(a.base, 'POST', '/v1/rounds/current/ticket', {}, null);
-      times.push(Date.now() - t);
-      if (tr.status !== 200) return void errors++;
-      const ticket = JSON.parse(tr.body.toString('utf8')) as { ticket: string; round: number; baseVersion: number; clip: number; chunk: number };
-      const rand = mulberry32(i + 1);
-      const values = clipToNorm(Float32Array.from({ length: params }, () => rand() - 0.5), ticket.clip).values;
-      const body = encodeUpdate({ baseVersion: ticket.baseVersion, round: ticket.round, exampleBucket: 1, ticket: ticket.ticket, update: quantizeInt8(values, ticket.chunk, rand) });
-      t = Date.now();
-      const up = await send(b.base, 'POST', '/v1/updates', { 'content-type': 'application/octet-stream' }, body);
-      times.push(Date.now() - t);
-      if (up.status === 200) {
-        accepted++;
-        if ((JSON.parse(up.body.toString('utf8')) as { published: number | null }).published) published++;
-      } else if (up.status === 409) {
-        /* the round closed between ticket and upload: what a real client meets, and drops */
-      } else errors++;
-    };
-    await Promise.all(Array.from({ length: 50 }, async () => {
-      while (next < CLIENTS) await client(next++);
-    }));
-    times.sort((x, y) => x - y);
-    const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-    return { clients: CLIENTS, replicas: procs.length, errors, p99Ms: q(0.99), p50Ms: q(0.5), accepted, published, seconds: Math.round((Date.now() - t0) / 1000) };
-  } finally {
-    for (const p of procs) await p.kill('SIGTERM');
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    await admin.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);
-    await admin.end();
-  }
-}
-
 async function main(): Promise<void> {
   const previous = existsSync(OUT) ? (JSON.parse(readFileSync(OUT, 'utf8')) as Record<string, unknown>) : {};
   const out: Record<string, unknown> = { ...previous, generatedBy: 'npm run bench:reliability' };
@@ -185,7 +101,7 @@ async function main(): Promise<void> {
   if (want('sigkill')) out['sigkill'] = await sigkill();
   const poisoning = 'bench/results/poisoning.json';
   if (want('poisoning') && existsSync(poisoning)) out['poisoning'] = (JSON.parse(readFileSync(poisoning, 'utf8')) as { rows: unknown }).rows;
-  if (want('load')) out['load'] = await load();
+  if (want('load')) out['load'] = await runLoad();
   out['load'] ??= null;
   out['measuredAt'] = new Date().toISOString();
   mkdirSync(path.dirname(OUT), { recursive: true });

@@ -24,7 +24,7 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   readonly base: string;
   readonly port: number;
-  /** stderr so far (the pino log goes to stdout and is dropped unless asked for). */
+  /** stderr so far (the pino log goes to stdout and is dropped unless asked for: `logs`, or `onStdoutLine`). */
   readonly stderr: () => string;
   /** SIGKILL, and wait for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -35,13 +35,25 @@ export interface ServerProcess {
  * Starts the server and resolves once /healthz answers 200.
  * @throws Error with the child's stderr when it exits or does not answer within `timeoutMs`.
  */
-export async function startServer(env: Record<string, string>, o: { port?: number; timeoutMs?: number; logs?: boolean } = {}): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  o: { port?: number; timeoutMs?: number; logs?: boolean; onStdoutLine?: (line: string) => void } = {},
+): Promise<ServerProcess> {
   const port = o.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, SHELF_LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', o.logs ? 'inherit' : 'ignore', 'pipe'],
+    stdio: ['ignore', o.onStdoutLine ? 'pipe' : o.logs ? 'inherit' : 'ignore', 'pipe'],
   });
+  if (o.onStdoutLine) {
+    const onLine = o.onStdoutLine;
+    let rest = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      const lines = (rest + c.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) onLine(l);
+    });
+  }
   let err = '';
   child.stderr!.on('data', (c: Buffer) => {
     err += c.toString('utf8');

@@ -1,0 +1,399 @@
+// The load part of bench:reliability: 1,000 simulated clients against 3 replicas (server processes) sharing one
+// PostgreSQL database. Each client asks one replica for a ticket and uploads its update to another. Reports ticket
+// and upload latencies separately (and combined, the figure earlier runs gave), and measures where the time goes:
+// requests that overlapped a closing round (the upload that completes a cohort aggregates and publishes inside
+// the model's row lock) against the rest, PostgreSQL backends waiting on locks (pg_stat_activity sampled), CPU used
+// by the replicas, PostgreSQL, the generator and everything else on the machine, and the generator's own
+// event-loop delay (a busy generator inflates every latency it measures). Must never leave a replica running or
+// its database behind.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { clipToNorm } from '../../src/shared/federated/clip.js';
+import { quantizeInt8, type Quantized } from '../../src/shared/federated/quantize.js';
+import { encodeUpdate } from '../../src/shared/federated/wire.js';
+import { mulberry32, parameterCount } from '../../src/shared/model/weights.js';
+import { ManifestSchema } from '../../src/shared/protocol.js';
+import { send } from './http-fuzz.js';
+import { startServer, type ServerProcess } from './server-process.js';
+
+const CLIENTS = 1000;
+const REPLICAS = 3;
+const CONCURRENCY = 50;
+const LOCK_SAMPLE_MS = 20;
+
+export interface Latencies {
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** One timed phase: CLIENTS clients, each a ticket from one replica and an upload to another. */
+export interface PhaseResult {
+  clients: number;
+  /** How clients arrive: 'closed loop, 50 in flight' (as fast as the replicas answer) or 'paced, n/s' (open loop). */
+  arrival: string;
+  errors: number;
+  /** Ticket and upload latencies together (what earlier runs reported). */
+  p99Ms: number;
+  p50Ms: number;
+  ticket: Latencies;
+  upload: Latencies;
+  accepted: number;
+  published: number;
+  /** Uploads answered 409: their round closed between ticket and upload (a real client drops the update). */
+  roundClosed409: number;
+  seconds: number;
+  breakdown: {
+    /** Uploads that completed a cohort (aggregation and publication inside the row lock) and their latency. */
+    closingUploads: Latencies;
+    /** Requests whose interval overlapped a closing upload's, against the rest (closing uploads in neither). */
+    duringClose: { ticket: Latencies; upload: Latencies };
+    outsideClose: { ticket: Latencies; upload: Latencies };
+    /** Requests started in the first second (cold connections, JIT, the pools filling) against the later ones. */
+    firstSecond: { ticket: Latencies; upload: Latencies };
+    afterFirstSecond: { ticket: Latencies; upload: Latencies };
+    /** pg_stat_activity every LOCK_SAMPLE_MS ms: backend-milliseconds waiting on a lock vs. active. */
+    postgres: {
+      samples: number;
+      lockWaitBackendMs: number;
+      activeBackendMs: number;
+      maxLockWaiters: number;
+      samplesWithLockWaiters: number;
+      /** The lock waits by the statement that waited (its first 70 characters). */
+      lockWaitByStatement: Record<string, number>;
+    };
+    /** Sum of all measured request latencies (client side), to set the lock waits against. */
+    requestMs: number;
+    /** CPU seconds during the phase; `other` is the machine's busy time not accounted to these (other work). */
+    cpuSeconds: { replicas: number; postgres: number; generator: number; other: number; wall: number; cores: number };
+    /** The generator's event-loop delay (ms): how late it could see a response. */
+    generatorLoopDelay: { p50Ms: number; p99Ms: number; maxMs: number };
+    loadavgBefore: number[];
+    loadavgAfter: number[];
+  };
+  /** Server-side durations from the replicas' request logs (SHELF_LOAD_SERVER_TIMES=1 only; logging costs CPU). */
+  serverSide?: { ticket: Latencies; upload: Latencies };
+}
+
+/** The closed-loop phase's figures (the issue's `load` fields first), and the paced phase on the same replicas. */
+export interface LoadResult extends PhaseResult {
+  replicas: number;
+  paced: PhaseResult | null;
+  /** The code measured: HEAD, and files of server/ and src/shared/ changed in the working tree but not committed. */
+  code: { head: string; uncommitted: string[] };
+  measuredAt: string;
+}
+
+function codeState(): { head: string; uncommitted: string[] } {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--', 'server', 'src/shared'], { encoding: 'utf8' });
+    return { head, uncommitted: status.split('\n').filter(Boolean).map((l) => l.slice(3)) };
+  } catch {
+    return { head: 'unknown', uncommitted: [] };
+  }
+}
+
+const log = (...a: unknown[]) => console.error('[bench:reliability]', ...a);
+
+function stats(values: readonly number[]): Latencies {
+  const s = [...values].sort((x, y) => x - y);
+  const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : 0);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { requests: s.length, p50Ms: r(q(0.5)), p99Ms: r(q(0.99)), maxMs: r(s.at(-1) ?? 0) };
+}
+
+/** utime + stime of a process, in seconds (0 when it is gone). */
+function cpuOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const after = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(after[11]) + Number(after[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of every `postgres` process on the machine (the server and its backends). */
+function postgresCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')) === 'postgres') out.set(Number(d), cpuOf(Number(d)));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** The machine's busy and total CPU time so far (seconds), from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = line.reduce((a, b) => a + b, 0);
+  const idle = line[3]! + (line[4] ?? 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+
+interface Timed {
+  kind: 'ticket' | 'upload';
+  start: number;
+  end: number;
+}
+
+interface Setup {
+  procs: ServerProcess[];
+  updates: Quantized[];
+  db: string;
+  sampler: { query<R>(text: string, values: unknown[]): Promise<{ rows: R[] }> };
+  serverLog: { url: string; ms: number }[];
+  serverTimes: boolean;
+}
+
+/**
+ * Runs the load: a closed-loop phase (50 clients in flight, each starting the next as soon as it finishes: the
+ * replicas' saturated throughput) and then, on the same replicas and database, a paced phase (open loop: client i
+ * starts at i / rate s, SHELF_LOAD_RATE per second, default 25; 0 skips it). Needs SHELF_TEST_POSTGRES_URL (the
+ * database is made and dropped here); null without it. Updates are clipped and quantised before the timed phases (a
+ * real client does that on its own device, not on the server's machine); the timed phases only frame each body
+ * with its ticket.
+ */
+export async function runLoad(): Promise<LoadResult | null> {
+  const url = process.env['SHELF_TEST_POSTGRES_URL'];
+  if (!url) {
+    log('load: SHELF_TEST_POSTGRES_URL not set; skipped');
+    return null;
+  }
+  const rate = Number(process.env['SHELF_LOAD_RATE'] ?? 25);
+  const serverTimes = process.env['SHELF_LOAD_SERVER_TIMES'] === '1';
+  const pg = (await import('pg')).default;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const db = `shelf_load_${process.pid}`;
+  await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+  await admin.query(`CREATE DATABASE ${db}`);
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  const dirs: string[] = [];
+  const procs: ServerProcess[] = [];
+  const serverLog: { url: string; ms: number }[] = [];
+  let sampler: InstanceType<typeof pg.Client> | null = null;
+  try {
+    for (let r = 0; r < REPLICAS; r++) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'shelf-replica-'));
+      dirs.push(dir);
+      // One after another: the first seeds the model, the others find it seeded.
+      procs.push(
+        await startServer(
+          {
+            SHELF_DATA_DIR: dir,
+            SHELF_DATABASE_URL: u.href,
+            SHELF_MIN_UPDATES: '100',
+            SHELF_DP_NOISE_MULTIPLIER: '1',
+            SHELF_DP_EPSILON_BUDGET: '1000000000',
+            SHELF_TICKET_SECRET: 'load-ticket-secret-0123456789abcdef',
+            SHELF_STATIC_DIR: path.join(dir, 'no-site'),
+            ...(serverTimes ? { SHELF_LOG_LEVEL: 'info' } : {}),
+          },
+          serverTimes ? { onStdoutLine: (line) => noteServerLine(line, serverLog) } : {},
+        ),
+      );
+    }
+    const manifest = ManifestSchema.parse(await (await fetch(`${procs[0]!.base}/models/shelf-demo/latest.json`)).json());
+    const params = parameterCount(manifest.weights);
+    // The round's clip bound and chunk size, from one ticket outside the timed phases (it is never used).
+    const probe = await send(procs[0]!.base, 'POST', '/v1/rounds/current/ticket', {}, null);
+    if (probe.status !== 200) throw new Error(`ticket probe answered ${probe.status}`);
+    const { clip, chunk } = JSON.parse(probe.body.toString('utf8')) as { clip: number; chunk: number };
+    const updates: Quantized[] = Array.from({ length: CLIENTS }, (_, i) => {
+      const rand = mulberry32(i + 1);
+      return quantizeInt8(clipToNorm(Float32Array.from({ length: params }, () => rand() - 0.5), clip).values, chunk, rand);
+    });
+    sampler = new pg.Client({ connectionString: u.href });
+    await sampler.connect();
+    const setup: Setup = { procs, updates, db, sampler, serverLog, serverTimes };
+    const closed = await phase(setup, null);
+    log(`load: closed loop: ticket p99 ${closed.ticket.p99Ms} ms, upload p99 ${closed.upload.p99Ms} ms, ${closed.errors} errors`);
+    const paced = rate > 0 ? await phase(setup, rate) : null;
+    if (paced) log(`load: paced ${rate}/s: ticket p99 ${paced.ticket.p99Ms} ms, upload p99 ${paced.upload.p99Ms} ms, ${paced.errors} errors`);
+    // The issue's fields first: clients, replicas, errors, p99Ms.
+    const { clients, errors, p99Ms, ...rest } = closed;
+    return { clients, replicas: procs.length, errors, p99Ms, ...rest, paced, code: codeState(), measuredAt: new Date().toISOString() };
+  } finally {
+    await sampler?.end().catch(() => undefined);
+    for (const p of procs) await p.kill('SIGTERM');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await admin.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+/** One timed phase of CLIENTS clients: closed loop (rate null) or paced at `rate` clients per second. */
+async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
+  const { procs, updates, db, sampler, serverLog } = setup;
+  serverLog.length = 0;
+  const pgStats = { samples: 0, lockWaitBackendMs: 0, activeBackendMs: 0, maxLockWaiters: 0, samplesWithLockWaiters: 0 };
+  const byStatement = new Map<string, number>();
+  let sampling = true;
+  const sampled = (async () => {
+    let last = performance.now();
+    while (sampling) {
+      const r = await sampler.query<{ waiting: boolean; active: boolean; query: string }>(
+        `SELECT wait_event_type = 'Lock' AS waiting, state = 'active' AS active, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS query
+           FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [db],
+      );
+      const now = performance.now();
+      const dt = now - last;
+      last = now;
+      const waiting = r.rows.filter((x) => x.waiting);
+      const lock = waiting.length;
+      for (const w of waiting) byStatement.set(w.query, (byStatement.get(w.query) ?? 0) + dt);
+      pgStats.samples++;
+      pgStats.lockWaitBackendMs += lock * dt;
+      pgStats.activeBackendMs += r.rows.filter((x) => x.active).length * dt;
+      pgStats.maxLockWaiters = Math.max(pgStats.maxLockWaiters, lock);
+      if (lock > 0) pgStats.samplesWithLockWaiters++;
+      await new Promise((res) => setTimeout(res, LOCK_SAMPLE_MS));
+    }
+  })();
+
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  const timed: Timed[] = [];
+  const closing: Timed[] = [];
+  let errors = 0;
+  let accepted = 0;
+  let published = 0;
+  let conflicts = 0;
+  const load0 = loadavg();
+  const cpu0 = { machine: machineCpu(), replicas: procs.map((p) => cpuOf(p.child.pid!)), postgres: postgresCpu(), generator: process.cpuUsage() };
+  const t0 = performance.now();
+  loop.enable();
+  const client = async (i: number) => {
+    const a = procs[i % REPLICAS]!;
+    const b = procs[(i + 1) % REPLICAS]!;
+    let start = performance.now();
+    const tr = await send(a.base, 'POST', '/v1/rounds/current/ticket', {}, null);
+    timed.push({ kind: 'ticket', start, end: performance.now() });
+    if (tr.status !== 200) return void errors++;
+    const ticket = JSON.parse(tr.body.toString('utf8')) as { ticket: string; round: number; baseVersion: number };
+    const body = encodeUpdate({ baseVersion: ticket.baseVersion, round: ticket.round, exampleBucket: 1, ticket: ticket.ticket, update: updates[i]! });
+    start = performance.now();
+    const up = await send(b.base, 'POST', '/v1/updates', { 'content-type': 'application/octet-stream' }, body);
+    const t: Timed = { kind: 'upload', start, end: performance.now() };
+    timed.push(t);
+    if (up.status === 200) {
+      accepted++;
+      if ((JSON.parse(up.body.toString('utf8')) as { published: number | null }).published) {
+        published++;
+        closing.push(t);
+      }
+    } else if (up.status === 409) conflicts++;
+    else errors++;
+  };
+  if (rate === null) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < CLIENTS) await client(next++);
+      }),
+    );
+  } else {
+    const started: Promise<void>[] = [];
+    for (let i = 0; i < CLIENTS; i++) {
+      const due = t0 + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+      started.push(client(i));
+    }
+    await Promise.all(started);
+  }
+  loop.disable();
+  const wall = (performance.now() - t0) / 1000;
+  const gen = process.cpuUsage(cpu0.generator);
+  const m1 = machineCpu();
+  const replicasCpu = procs.reduce((sum, p, k) => sum + cpuOf(p.child.pid!) - cpu0.replicas[k]!, 0);
+  let postgresCpuS = 0;
+  for (const [pid, now] of postgresCpu()) postgresCpuS += now - (cpu0.postgres.get(pid) ?? 0);
+  const generatorCpu = (gen.user + gen.system) / 1e6;
+  const busy = m1.busy - cpu0.machine.busy;
+  const load1 = loadavg();
+  sampling = false;
+  await sampled;
+
+  const ms = (t: Timed) => t.end - t.start;
+  const of = (kind: Timed['kind'], pick: (t: Timed) => boolean = () => true) => stats(timed.filter((t) => t.kind === kind && pick(t)).map(ms));
+  const overlapsClose = (t: Timed) => closing.some((c) => c !== t && t.start < c.end && c.start < t.end);
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  const all = stats(timed.map(ms));
+  const result: PhaseResult = {
+    clients: CLIENTS,
+    arrival: rate === null ? `closed loop, ${CONCURRENCY} in flight` : `paced, ${rate} clients/s`,
+    errors,
+    p99Ms: all.p99Ms,
+    p50Ms: all.p50Ms,
+    ticket: of('ticket'),
+    upload: of('upload'),
+    accepted,
+    published,
+    roundClosed409: conflicts,
+    seconds: r1(wall),
+    breakdown: {
+      closingUploads: stats(closing.map(ms)),
+      duringClose: { ticket: of('ticket', overlapsClose), upload: of('upload', (t) => !closing.includes(t) && overlapsClose(t)) },
+      outsideClose: { ticket: of('ticket', (t) => !overlapsClose(t)), upload: of('upload', (t) => !closing.includes(t) && !overlapsClose(t)) },
+      firstSecond: { ticket: of('ticket', (t) => t.start - t0 < 1000), upload: of('upload', (t) => t.start - t0 < 1000) },
+      afterFirstSecond: { ticket: of('ticket', (t) => t.start - t0 >= 1000), upload: of('upload', (t) => t.start - t0 >= 1000) },
+      postgres: {
+        ...pgStats,
+        lockWaitBackendMs: Math.round(pgStats.lockWaitBackendMs),
+        activeBackendMs: Math.round(pgStats.activeBackendMs),
+        lockWaitByStatement: Object.fromEntries([...byStatement].sort((x, y) => y[1] - x[1]).map(([q, v]) => [q, Math.round(v)])),
+      },
+      requestMs: Math.round(timed.reduce((sum, t) => sum + ms(t), 0)),
+      cpuSeconds: {
+        replicas: r1(replicasCpu),
+        postgres: r1(postgresCpuS),
+        generator: r1(generatorCpu),
+        other: r1(Math.max(0, busy - replicasCpu - postgresCpuS - generatorCpu)),
+        wall: r1(wall),
+        cores: cpus().length,
+      },
+      generatorLoopDelay: { p50Ms: r1(loop.percentile(50) / 1e6), p99Ms: r1(loop.percentile(99) / 1e6), maxMs: r1(loop.max / 1e6) },
+      loadavgBefore: load0.map(r1),
+      loadavgAfter: load1.map(r1),
+    },
+  };
+  if (setup.serverTimes) {
+    result.serverSide = {
+      ticket: stats(serverLog.filter((l) => l.url.startsWith('/v1/rounds/current/ticket')).map((l) => l.ms)),
+      upload: stats(serverLog.filter((l) => l.url.startsWith('/v1/updates')).map((l) => l.ms)),
+    };
+  }
+  return result;
+}
+
+/** fastify's "request completed" lines carry the URL (from the request line logged before) and responseTime. */
+const pendingUrls = new Map<string, string>();
+function noteServerLine(line: string, out: { url: string; ms: number }[]): void {
+  let j: { pid?: number; reqId?: string; req?: { url?: string }; responseTime?: number };
+  try {
+    j = JSON.parse(line) as typeof j;
+  } catch {
+    return;
+  }
+  if (!j.reqId) return;
+  const id = `${j.pid}:${j.reqId}`; // request ids are per process
+  if (j.req?.url) pendingUrls.set(id, j.req.url);
+  if (typeof j.responseTime === 'number') {
+    const url = pendingUrls.get(id);
+    pendingUrls.delete(id);
+    if (url) out.push({ url, ms: j.responseTime });
+  }
+}
