@@ -20,7 +20,8 @@ import { send } from './http-fuzz.js';
 import { startServer, type ServerProcess } from './server-process.js';
 
 const CLIENTS = 1000;
-const REPLICAS = 3;
+/** Server processes; SHELF_LOAD_REPLICAS changes it for comparisons (the issue's figure is 3). */
+const REPLICAS = Number(process.env['SHELF_LOAD_REPLICAS'] ?? 3);
 const CONCURRENCY = 50;
 const LOCK_SAMPLE_MS = 20;
 
@@ -65,6 +66,13 @@ export interface PhaseResult {
       samplesWithLockWaiters: number;
       /** The lock waits by the statement that waited (its first 70 characters). */
       lockWaitByStatement: Record<string, number>;
+      /**
+       * Backend-milliseconds of the backends inside a transaction or a statement, by state and wait event:
+       * `active` = running (or runnable) in PostgreSQL, `active Lock:…` = waiting for a lock, `active IO:WALSync` =
+       * the commit's flush, `idle in transaction Client:ClientRead` = the replica's own code running mid-transaction
+       * (validation, aggregation) while the transaction holds what it locked.
+       */
+      byState: Record<string, number>;
     };
     /** Sum of all measured request latencies (client side), to set the lock waits against. */
     requestMs: number;
@@ -240,13 +248,15 @@ async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
   serverLog.length = 0;
   const pgStats = { samples: 0, lockWaitBackendMs: 0, activeBackendMs: 0, maxLockWaiters: 0, samplesWithLockWaiters: 0 };
   const byStatement = new Map<string, number>();
+  const byState = new Map<string, number>();
   let sampling = true;
   const sampled = (async () => {
     let last = performance.now();
     while (sampling) {
-      const r = await sampler.query<{ waiting: boolean; active: boolean; query: string }>(
-        `SELECT wait_event_type = 'Lock' AS waiting, state = 'active' AS active, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS query
-           FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      const r = await sampler.query<{ waiting: boolean; active: boolean; query: string; state: string }>(
+        `SELECT wait_event_type = 'Lock' AS waiting, state = 'active' AS active, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS query,
+                state || coalesce(' ' || wait_event_type || ':' || wait_event, '') AS state
+           FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')`,
         [db],
       );
       const now = performance.now();
@@ -255,6 +265,7 @@ async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
       const waiting = r.rows.filter((x) => x.waiting);
       const lock = waiting.length;
       for (const w of waiting) byStatement.set(w.query, (byStatement.get(w.query) ?? 0) + dt);
+      for (const x of r.rows) byState.set(x.state, (byState.get(x.state) ?? 0) + dt);
       pgStats.samples++;
       pgStats.lockWaitBackendMs += lock * dt;
       pgStats.activeBackendMs += r.rows.filter((x) => x.active).length * dt;
@@ -276,8 +287,8 @@ async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
   const t0 = performance.now();
   loop.enable();
   const client = async (i: number) => {
-    const a = procs[i % REPLICAS]!;
-    const b = procs[(i + 1) % REPLICAS]!;
+    const a = procs[i % procs.length]!;
+    const b = procs[(i + 1) % procs.length]!;
     let start = performance.now();
     const tr = await send(a.base, 'POST', '/v1/rounds/current/ticket', {}, null);
     timed.push({ kind: 'ticket', start, end: performance.now() });
@@ -355,6 +366,7 @@ async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
         lockWaitBackendMs: Math.round(pgStats.lockWaitBackendMs),
         activeBackendMs: Math.round(pgStats.activeBackendMs),
         lockWaitByStatement: Object.fromEntries([...byStatement].sort((x, y) => y[1] - x[1]).map(([q, v]) => [q, Math.round(v)])),
+        byState: Object.fromEntries([...byState].sort((x, y) => y[1] - x[1]).map(([q, v]) => [q, Math.round(v)])),
       },
       requestMs: Math.round(timed.reduce((sum, t) => sum + ms(t), 0)),
       cpuSeconds: {
