@@ -109,6 +109,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE updates ALTER COLUMN delta DROP NOT NULL;
     `,
   },
+  {
+    version: 5,
+    description: "index of a round's pending updates",
+    sql: `
+      -- Every ticket request counts its round's updates and every ingestion the waiting ones; without this the
+      -- count scanned every update ever stored.
+      CREATE INDEX updates_round_pending ON updates (round_id) WHERE consumed_in_version IS NULL;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's; returns the versions applied. */

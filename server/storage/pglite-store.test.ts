@@ -188,4 +188,18 @@ describe('PgliteStore group commit and stored form', () => {
     expect(results).toEqual([{ status: 'accepted', pending: 2, published: null }, { status: 'accepted', pending: 0, published: 3 }]);
     expect(await store.current(MODEL)).toMatchObject({ version: 3, lineage: { updates: 3 } });
   }, STORE_TIMEOUT_MS);
+
+  it("counts a round's pending updates through an index, not a scan of every update ever stored (migration 5)", async () => {
+    const r = await openRound();
+    await store.close();
+    const raw = await PGlite.create(`${tmp.dir}/db`);
+    try {
+      await raw.exec('SET enable_seqscan = off');
+      const plan = await raw.query<{ 'QUERY PLAN': string }>('EXPLAIN SELECT count(*) FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL', [r.id]);
+      expect(plan.rows.map((x) => x['QUERY PLAN']).join('\n')).toContain('updates_round_pending');
+    } finally {
+      await raw.close();
+    }
+    store = await PgliteStore.open(`${tmp.dir}/db`);
+  }, STORE_TIMEOUT_MS);
 });

@@ -424,7 +424,7 @@ export class PgliteStore implements Store {
     if (!isModelName(model)) return { round: null, stopped: null };
     const { rows } = await this.#db.query<{ current_version: number; stopped: string | null; id: number | null; base_version: number | null; pending: number | null }>(
       `SELECT m.current_version, m.stopped, r.id, r.base_version,
-              (SELECT count(*)::integer FROM updates u WHERE u.round_id = r.id) AS pending
+              (SELECT count(*)::integer FROM updates u WHERE u.round_id = r.id AND u.consumed_in_version IS NULL) AS pending
          FROM models m LEFT JOIN rounds r ON r.model = m.name AND r.state = 'open'
         WHERE m.name = $1`,
       [model],
@@ -450,7 +450,7 @@ export class PgliteStore implements Store {
           live = await liveRound(tx, model);
         }
         const r = live!;
-        const { rows } = await tx.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates WHERE round_id = $1', [r.id]);
+        const { rows } = await tx.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL', [r.id]);
         return { round: { id: r.id, model, baseVersion: r.base_version, state: r.state, pending: rows[0]?.n ?? 0 }, stopped: null };
       }),
     );
