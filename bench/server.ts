@@ -3,10 +3,12 @@
 // pre-issued single-use ticket, as workers/uploader.ts does), then the time to aggregate a round of 10,000
 // updates — the aggregator alone, and the whole closing ingest in the PGlite store (reading the round's 10,000
 // stored int8 updates, decoding them, DP-FedAvg, writing the version). Writes bench/results/server.json.
-// Run: npm run bench:server   (never part of npm test; SHELF_BENCH_UPDATES / SHELF_BENCH_ROUND narrow it)
+// Run: npm run bench:server   (never part of npm test; SHELF_BENCH_UPDATES / SHELF_BENCH_ROUND narrow it; with
+// SHELF_BENCH_POSTGRES_URL or SHELF_TEST_POSTGRES_URL the ingestion also runs against PostgreSQL)
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clipToNorm } from '../src/shared/federated/clip.js';
@@ -63,11 +65,47 @@ async function issueTickets(n: number): Promise<TicketResponse[]> {
   return out;
 }
 
-/** Ingestion: every request carries a fresh ticket's update; bounded by the number of bodies and DURATION_S. */
-async function ingestion() {
-  const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+/** User + system CPU milliseconds of processes so far (Linux /proc; 0 for a process that is gone). */
+function cpuMs(pids: readonly number[]): number {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {
+      // exited
+    }
+  }
+  return total;
+}
+
+/** The PostgreSQL server's processes (postmaster and backends) on this machine. */
+function postgresPids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * Ingestion: every request carries a fresh ticket's update; bounded by the number of bodies and DURATION_S.
+ * @param databaseUrl PostgreSQL database for the server (SHELF_DATABASE_URL); none: PGlite in a fresh folder
+ */
+async function ingestion(databaseUrl?: string) {
+  // SHELF_BENCH_NODE_ARGS: extra node flags for the server process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const nodeArgs = (process.env['SHELF_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
     env: {
       ...process.env,
+      ...(databaseUrl ? { SHELF_DATABASE_URL: databaseUrl } : {}),
       PORT: String(port),
       SHELF_DATA_DIR: mkdtempSync(join(tmpdir(), 'shelf-bench-server-')),
       SHELF_LOG_LEVEL: 'warn',
@@ -89,6 +127,7 @@ async function ingestion() {
     const bodies = tickets.map((t, i) => encodeFor(t, params, 1000 + i));
     log(`${bodies.length} tickets issued and updates encoded in ${round((performance.now() - t0) / 1000, 1)} s; ${bodies[0]!.length} bytes each`);
     let next = 0;
+    const cpu0 = { server: cpuMs([server.pid!]), postgres: databaseUrl ? cpuMs(postgresPids()) : 0 };
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
         {
@@ -114,6 +153,9 @@ async function ingestion() {
     const pending = TicketResponseSchema.parse(await (await fetch(`${base}/v1/rounds/current/ticket`, { method: 'POST' })).json());
     return {
       updatesPerSec: round(result['2xx'] / (result.duration || 1), 1),
+      // CPU time per accepted update (user + system, from /proc): what one update costs whatever the machine's load.
+      serverCpuMsPerUpdate: round((cpuMs([server.pid!]) - cpu0.server) / Math.max(1, result['2xx']), 3),
+      ...(databaseUrl ? { postgresCpuMsPerUpdate: round((cpuMs(postgresPids()) - cpu0.postgres) / Math.max(1, result['2xx']), 3) } : {}),
       p99Ms: result.latency.p99,
       payloadBytes: bodies[0]!.length,
       p50Ms: result.latency.p50,
@@ -200,9 +242,32 @@ async function aggregation() {
   }
 }
 
+/** The same ingestion run with the server on a fresh PostgreSQL database (the scale-out store); null without one. */
+async function ingestionOnPostgres() {
+  const url = process.env['SHELF_BENCH_POSTGRES_URL'] ?? process.env['SHELF_TEST_POSTGRES_URL'];
+  if (!url) {
+    log('no SHELF_BENCH_POSTGRES_URL / SHELF_TEST_POSTGRES_URL: the PostgreSQL ingestion run is skipped');
+    return null;
+  }
+  const name = `shelf_bench_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    return await ingestion(u.href);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
 const loadStart = loadavg()[0]!;
 const ingest = await ingestion();
 log('ingest', ingest);
+const ingestPostgres = await ingestionOnPostgres();
+log('ingest on PostgreSQL', ingestPostgres);
 const agg = await aggregation();
 log('aggregate', agg);
 const result = {
@@ -210,10 +275,11 @@ const result = {
   at: new Date().toISOString(),
   machine: { cpus: cpus().length, loadAverageAtStart: round(loadStart), loadAverageAtEnd: loadavg().map((x) => round(x)) },
   method: {
-    ingest: `autocannon, ${CONNECTIONS} connections on loopback, POST /v1/updates with one pre-issued ticket per request (${UPDATES} bodies, at most ${DURATION_S} s); a child server process (server/main.ts, PGlite, no round closing during the run)`,
+    ingest: `autocannon, ${CONNECTIONS} connections on loopback, POST /v1/updates with one pre-issued ticket per request (${UPDATES} bodies, at most ${DURATION_S} s); a child server process (server/main.ts, PGlite, no round closing during the run); ingestPostgres: the same against a fresh PostgreSQL database (SHELF_DATABASE_URL; null when none is configured)`,
     aggregate: `aggregate10kMs: decoding ${AGG_ROUND} stored int8 updates of the demo model and the server's aggregator over them (clip, sum, Gaussian noise, server step, new manifest and weights; default DP config), median of 3; storeClosingIngestMs: the whole closing ingest in the PGlite store for a round of ${ROUND} (read the round's stored int8 updates, decode, aggregate, write the version, open the next round); storeIngestBelowCohort: the round filled by ${FILL_CONCURRENCY} concurrent ingests at a time (group commit)`,
   },
   ingest,
+  ingestPostgres,
   aggregate10kMs: agg.aggregate10kMs,
   aggregation: agg,
   goals: { updatesPerSec: 1000, p99Ms: 50, aggregate10kMs: 1000 },
