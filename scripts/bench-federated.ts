@@ -17,9 +17,9 @@ import { defaultDataDir, loadAttributes, loadDataset, type DatasetName } from '.
 import { PLAN } from './quality/evaluate.js';
 import { renderPlots, markdownSection, writeJson, writeSection, type FederatedResults, type FederatedRow } from './federated/report.js';
 import { LOCAL_TRAINING } from '../workers/local-recipe.js';
-import { DEFAULT_FEDERATED } from '../server/config.js';
+import { DEFAULT_FEDERATED, SERVER_OPTIMIZER_DEFAULTS } from '../server/config.js';
 import { evaluate, initialFlat, simData, trainCentral, trainFederated } from './federated/simulate.js';
-import type { ServerOptimizerKind } from '../src/shared/federated/aggregate.js';
+import type { LearningRateSchedule, ServerOptimizer, ServerOptimizerKind } from '../src/shared/federated/aggregate.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -44,7 +44,19 @@ const { values: a } = parseArgs({
     server: { type: 'string', default: DEFAULT_FEDERATED.optimizer },
     'server-lr': { type: 'string', default: String(DEFAULT_FEDERATED.serverLearningRate) },
     /** The server's FedAdam τ (src/shared/federated/aggregate.ts serverStep's default, which the server uses). */
-    'server-tau': { type: 'string', default: '1e-3' },
+    'server-tau': { type: 'string', default: String(SERVER_OPTIMIZER_DEFAULTS.tau) },
+    /** FedAdam's β₂ (serverStep's default 0.99) and Adam's bias correction (default: the server's). */
+    'server-beta2': { type: 'string', default: String(SERVER_OPTIMIZER_DEFAULTS.beta2) },
+    'bias-correction': { type: 'boolean', default: SERVER_OPTIMIZER_DEFAULTS.biasCorrection },
+    'no-bias-correction': { type: 'boolean', default: false },
+    /** Server learning-rate schedule: linear warm-up over --warmup rounds, then cosine decay to --lr-floor × the rate over the remaining rounds (--decay, default: to the last round); constant when neither is given. */
+    warmup: { type: 'string' },
+    decay: { type: 'string' },
+    'lr-floor': { type: 'string' },
+    /** A probe: train only this many of --rounds (ε, z and the schedule stay those of the full --rounds run). */
+    'stop-after': { type: 'string' },
+    /** Validation every this many rounds (default: a tenth of the rounds). */
+    'eval-every': { type: 'string' },
     /** The trainer job's optimiser: sgd (the worker's) or adam (the earlier recipe, a fresh Adam per version). */
     'local-optimizer': { type: 'string', default: LOCAL_TRAINING.optimizer },
     /** Re-render the docs section and charts from the results file, without training anything. */
@@ -63,7 +75,16 @@ const { values: a } = parseArgs({
 });
 
 if (a.merge) {
-  const parts = a.merge.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')) as FederatedResults);
+  // `file.json@text` keeps only that file's rows whose training column contains `text` and its curves whose label does
+  // (e.g. the previous best rows of a committed results file, kept for comparison).
+  const parts = a.merge.split(',').map((spec) => {
+    const at = spec.indexOf('@');
+    const file = at < 0 ? spec : spec.slice(0, at);
+    const r = JSON.parse(readFileSync(file, 'utf8')) as FederatedResults;
+    if (at < 0) return r;
+    const text = spec.slice(at + 1);
+    return { ...r, rows: r.rows.filter((x) => (x.mode === 'central' && x.rounds === 0) || (x.config ?? '').includes(text)), curves: r.curves.filter((c) => c.run.includes(text)) };
+  });
   const [first] = parts;
   if (!first) throw new Error('--merge needs at least one file');
   const central = first.rows.filter((r) => r.mode === 'central' && r.rounds === 0);
@@ -76,7 +97,11 @@ if (a.merge) {
     // Runs of different lengths or server settings get their own curve: the label names both.
     curves: parts.flatMap((p) => {
       const last = Math.max(...p.curves.map((c) => c.round));
-      return p.curves.map((c) => ({ ...c, run: `${c.run.replace(/ \(.*\)$/, '')} · ${String(p.setup['server'] ?? '')} · ${last} rounds` }));
+      const server = String(p.setup['server'] ?? '');
+      // Runs recorded before setup.server named the schedule: take it from the rows' training column.
+      const label = `${server}${!server.includes('cosine') && p.rows.some((r) => r.config?.includes('cosine')) ? ' cosine' : ''}`;
+      // A label from an earlier merge already names its server settings and length.
+      return p.curves.map((c) => (/ \(.*\)$/.test(c.run) ? { ...c, run: `${c.run.replace(/ \(.*\)$/, '')} · ${label} · ${last} rounds` } : c));
     }),
     setup: Object.assign({}, ...parts.map((p) => p.setup)) as Record<string, unknown>,
     ...(a.notes ? { notes: readFileSync(a.notes, 'utf8').trimEnd().split('\n') } : {}),
@@ -120,9 +145,27 @@ const clients = d.clients.length;
 const sampleRate = Math.min(1, cohort / clients);
 const delta = 1 / clients;
 const clip = Number(a.clip);
-const server = { kind: a.server as ServerOptimizerKind, learningRate: Number(a['server-lr']), tau: Number(a['server-tau']) };
+const scheduled = a.warmup !== undefined || a.decay !== undefined || a['lr-floor'] !== undefined;
+const warmup = Number(a.warmup ?? 0);
+const schedule: LearningRateSchedule | undefined = scheduled
+  ? { warmupRounds: warmup, decayRounds: a.decay !== undefined ? Number(a.decay) : Math.max(0, rounds - warmup), floor: Number(a['lr-floor'] ?? 0) }
+  : undefined;
+const biasCorrection = a['bias-correction']! && !a['no-bias-correction'];
+const server: ServerOptimizer = {
+  kind: a.server as ServerOptimizerKind,
+  learningRate: Number(a['server-lr']),
+  tau: Number(a['server-tau']),
+  beta2: Number(a['server-beta2']),
+  biasCorrection,
+  ...(schedule ? { schedule } : {}),
+};
+const stopAfter = a['stop-after'] !== undefined ? Number(a['stop-after']) : undefined;
+const scheduleLabel = schedule
+  ? ` · warm-up ${schedule.warmupRounds}${schedule.decayRounds > 0 ? `, cosine to ×${schedule.floor} over ${schedule.decayRounds}` : ''}`
+  : '';
+const adamLabel = server.kind === 'fedadam' ? ` τ ${server.tau}${server.beta2 !== 0.99 ? ` β₂ ${server.beta2}` : ''}${biasCorrection ? ' bias-corr.' : ''}` : '';
 const localOptimizer = a['local-optimizer'] === 'adam' ? 'adam' : 'sgd';
-const configLabel = `${localOptimizer === 'sgd' ? "worker's SGD" : 'fresh Adam'} ×${a['local-steps']} lr ${a['local-lr']} · ${server.kind} lr ${server.learningRate}${server.kind === 'fedadam' ? ` τ ${server.tau}` : ''} · C ${a.clip}`;
+const configLabel = `${localOptimizer === 'sgd' ? "worker's SGD" : 'fresh Adam'} ×${a['local-steps']} lr ${a['local-lr']} · ${server.kind} lr ${server.learningRate}${adamLabel}${scheduleLabel} · C ${a.clip}`;
 const previous: FederatedResults | null = a.append ? (JSON.parse(readFileSync(a.out!, 'utf8')) as FederatedResults) : null;
 const params = parameterCount(weightSpecs(config));
 log(`${dataset}: ${clients} clients, ${ds.itemCount} items, ${params} parameters; q = ${sampleRate.toFixed(5)}, δ = ${delta.toExponential(2)}`);
@@ -173,7 +216,8 @@ for (const run of runs) {
     server,
     localOptimizer,
     seed,
-    evalEvery: Math.max(1, Math.round(rounds / 10)),
+    evalEvery: a['eval-every'] !== undefined ? Number(a['eval-every']) : Math.max(1, Math.round(rounds / 10)),
+    ...(stopAfter !== undefined ? { stopAfter } : {}),
     log,
   });
   const m = await evaluate(d, r.best, 'test');
@@ -183,7 +227,7 @@ for (const run of runs) {
     mode: run.z > 0 ? 'federated-dp' : 'federated',
     epsilon: run.epsilon,
     delta: run.z > 0 ? delta : null,
-    rounds,
+    rounds: Math.min(rounds, stopAfter ?? rounds),
     clientsPerRound: Math.round(r.meanCohort),
     ndcg10: m.ndcg10,
     hr10: m.hr10,
@@ -214,7 +258,7 @@ const results: FederatedResults = {
     [`config${previous ? Object.keys(previous.setup).filter((k) => k.startsWith('config')).length + 1 : 1}`]: configLabel,
     dataset, protocol, clients, evalUsers, model: `${config.blocks ?? 1} block, width ${config.hidden}, maxLen ${config.maxLen}`, params,
     itemVectors: 'attribute hashing (content only, fixed)', localSteps: Number(a['local-steps']), localLr: Number(a['local-lr']), negatives: 64,
-    clip, server: `${server.kind} lr ${server.learningRate}`, delta, sampleRate, chunk, centralEpochs, quick,
+    clip, server: `${server.kind} lr ${server.learningRate}${schedule ? ' cosine' : ''}${cohort !== 120 ? ` · cohort ${cohort}` : ''}`, delta, sampleRate, chunk, centralEpochs, quick,
   },
   curves,
   untrainedNdcg10: untrained,

@@ -6,7 +6,19 @@ import { z } from 'zod';
 import { ModelNameSchema } from '../src/shared/protocol.js';
 import { DEMO_MODEL_NAME } from '../src/shared/model/manifest.js';
 import { ROBUST_RULES, type RobustSettings } from '../src/shared/federated/robust.js';
+import type { LearningRateSchedule } from '../src/shared/federated/aggregate.js';
 import type { RateLimitConfig } from './rate-limits.js';
+
+/** Clip bound C: about the median norm of the worker's one-step update on the federated benchmark. */
+const DEFAULT_CLIP = 0.35;
+/** Server learning rate (peak rate under a schedule). */
+const DEFAULT_SERVER_LR = 0.003;
+/** FedAdam's defaults on the server (SHELF_SERVER_TAU, SHELF_SERVER_BETA2, SHELF_SERVER_BIAS_CORRECTION). */
+const DEFAULT_SERVER_TAU = 1e-8;
+const DEFAULT_SERVER_BETA2 = 0.999;
+const DEFAULT_SERVER_BIAS_CORRECTION = true;
+/** Default server learning-rate schedule (SHELF_SERVER_LR_WARMUP/_DECAY/_FLOOR); undefined: constant. */
+const DEFAULT_SERVER_SCHEDULE = undefined as LearningRateSchedule | undefined;
 
 /** Default minimum cohort K: accepted updates on the current round that publish the next version. */
 export const DEFAULT_MIN_UPDATES = 100;
@@ -44,13 +56,20 @@ const EnvSchema = z.object({
   HOST: textVar('127.0.0.1'),
   SHELF_DATA_DIR: textVar('.shelf-data'),
   SHELF_MIN_UPDATES: intVar(1, 100_000, DEFAULT_MIN_UPDATES),
-  SHELF_DP_CLIP: numVar(0, 1e6, 0.5, true),
+  SHELF_DP_CLIP: numVar(0, 1e6, DEFAULT_CLIP, true),
   SHELF_DP_NOISE_MULTIPLIER: numVar(0, 1000, 1),
   SHELF_DP_SAMPLE_RATE: numVar(0, 1, 0.01, true),
   SHELF_DP_DELTA: numVar(0, 0.1, 1e-6, true),
   SHELF_DP_EPSILON_BUDGET: numVar(0, 1e9, 8, true),
   SHELF_SERVER_OPTIMIZER: z.preprocess(unsetIfEmpty, z.enum(['fedavg', 'fedadam']).default('fedadam')),
-  SHELF_SERVER_LR: numVar(0, 1000, 0.001, true),
+  SHELF_SERVER_LR: numVar(0, 1000, DEFAULT_SERVER_LR, true),
+  // Unset: the field stays absent and the aggregator uses SERVER_OPTIMIZER_DEFAULTS (server/publish.ts serverOptimizer).
+  SHELF_SERVER_TAU: numVar(0, 1, DEFAULT_SERVER_TAU, true).optional(),
+  SHELF_SERVER_BETA2: numVar(0, 1, DEFAULT_SERVER_BETA2).optional(),
+  SHELF_SERVER_BIAS_CORRECTION: z.preprocess(unsetIfEmpty, z.enum(['on', 'off']).optional()),
+  SHELF_SERVER_LR_WARMUP: z.preprocess(unsetIfEmpty, z.string().regex(/^\d+$/, 'expected a whole number from 0 to 1000000').transform(Number).pipe(z.int().min(0).max(1_000_000)).optional()),
+  SHELF_SERVER_LR_DECAY: z.preprocess(unsetIfEmpty, z.string().regex(/^\d+$/, 'expected a whole number from 0 to 1000000').transform(Number).pipe(z.int().min(0).max(1_000_000)).optional()),
+  SHELF_SERVER_LR_FLOOR: numVar(0, 1, DEFAULT_SERVER_SCHEDULE?.floor ?? 0).optional(),
   SHELF_UPDATE_CHUNK: intVar(16, 65535, 256),
   SHELF_ROBUST_RULE: z.preprocess(unsetIfEmpty, z.enum(ROBUST_RULES).default('mean')),
   SHELF_ROBUST_TRIM: numVar(0, 0.49, 0.1),
@@ -117,7 +136,7 @@ export interface ServerConfig {
 export interface FederatedConfig {
   /**
    * L2 bound each client update is clipped to, and the sensitivity the noise is calibrated to (SHELF_DP_CLIP,
-   * default 0.5: about the median norm of the worker's local SGD update on the federated benchmark).
+   * default 0.35: about the median norm of the worker's one-step local SGD update on the federated benchmark).
    */
   readonly clip: number;
   /** z: Gaussian noise std on the sum of a round's updates is z·clip (SHELF_DP_NOISE_MULTIPLIER, default 1; 0 = no DP). */
@@ -130,10 +149,23 @@ export interface FederatedConfig {
   readonly epsilonBudget: number;
   /**
    * Server optimiser (SHELF_SERVER_OPTIMIZER fedavg|fedadam, default fedadam) and its learning rate (SHELF_SERVER_LR,
-   * default 0.001; τ 1e-3): what learns best on the federated benchmark (docs/BENCHMARKS.md, ## Federated).
+   * default 0.003; the peak rate under a schedule): what learns best on the federated benchmark (docs/BENCHMARKS.md,
+   * ## Federated). The fields below are absent unless their variable is set; SERVER_OPTIMIZER_DEFAULTS fills them in.
    */
   readonly optimizer: 'fedavg' | 'fedadam';
   readonly serverLearningRate: number;
+  /** FedAdam's τ (SHELF_SERVER_TAU, default 1e-8). */
+  readonly serverTau?: number;
+  /** FedAdam's β₂ (SHELF_SERVER_BETA2, default 0.999). */
+  readonly serverBeta2?: number;
+  /** FedAdam with Adam's bias correction (SHELF_SERVER_BIAS_CORRECTION on|off, default on). */
+  readonly serverBiasCorrection?: boolean;
+  /**
+   * Server learning-rate schedule over the published versions of a lineage (SHELF_SERVER_LR_WARMUP rounds of
+   * linear warm-up, then cosine decay over SHELF_SERVER_LR_DECAY rounds to SHELF_SERVER_LR_FLOOR × the rate).
+   * Absent: SERVER_OPTIMIZER_DEFAULTS.schedule (none: a constant rate).
+   */
+  readonly serverSchedule?: LearningRateSchedule;
   /** Values per int8 scale clients are told to use (SHELF_UPDATE_CHUNK, default 256). */
   readonly chunk: number;
   /**
@@ -144,15 +176,26 @@ export interface FederatedConfig {
   readonly robust?: RobustSettings;
 }
 
+/**
+ * FedAdam's settings and the schedule when their variables are unset (a FederatedConfig leaves them absent;
+ * server/publish.ts serverOptimizer fills them in from here): what bench:federated measured.
+ */
+export const SERVER_OPTIMIZER_DEFAULTS: Readonly<{ tau: number; beta2: number; biasCorrection: boolean; schedule: LearningRateSchedule | undefined }> = Object.freeze({
+  tau: DEFAULT_SERVER_TAU,
+  beta2: DEFAULT_SERVER_BETA2,
+  biasCorrection: DEFAULT_SERVER_BIAS_CORRECTION,
+  schedule: DEFAULT_SERVER_SCHEDULE,
+});
+
 /** Defaults for tests and tools that build an app without reading the environment. */
 export const DEFAULT_FEDERATED: FederatedConfig = Object.freeze({
-  clip: 0.5,
+  clip: DEFAULT_CLIP,
   noiseMultiplier: 1,
   sampleRate: 0.01,
   delta: 1e-6,
   epsilonBudget: 8,
   optimizer: 'fedadam',
-  serverLearningRate: 0.001,
+  serverLearningRate: DEFAULT_SERVER_LR,
   chunk: 256,
   robust: Object.freeze({ rule: 'mean', trim: 0.1 }),
 });
@@ -195,6 +238,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       epsilonBudget: e.SHELF_DP_EPSILON_BUDGET,
       optimizer: e.SHELF_SERVER_OPTIMIZER,
       serverLearningRate: e.SHELF_SERVER_LR,
+      ...(env['SHELF_SERVER_TAU']?.trim() ? { serverTau: e.SHELF_SERVER_TAU } : {}),
+      ...(env['SHELF_SERVER_BETA2']?.trim() ? { serverBeta2: e.SHELF_SERVER_BETA2 } : {}),
+      ...(e.SHELF_SERVER_BIAS_CORRECTION ? { serverBiasCorrection: e.SHELF_SERVER_BIAS_CORRECTION === 'on' } : {}),
+      ...(e.SHELF_SERVER_LR_WARMUP !== undefined || e.SHELF_SERVER_LR_DECAY !== undefined || env['SHELF_SERVER_LR_FLOOR']?.trim()
+        ? {
+            serverSchedule: Object.freeze({
+              warmupRounds: e.SHELF_SERVER_LR_WARMUP ?? DEFAULT_SERVER_SCHEDULE?.warmupRounds ?? 0,
+              decayRounds: e.SHELF_SERVER_LR_DECAY ?? DEFAULT_SERVER_SCHEDULE?.decayRounds ?? 0,
+              floor: e.SHELF_SERVER_LR_FLOOR ?? DEFAULT_SERVER_SCHEDULE?.floor ?? 0,
+            }),
+          }
+        : {}),
       chunk: e.SHELF_UPDATE_CHUNK,
       robust: Object.freeze({ rule: e.SHELF_ROBUST_RULE, trim: e.SHELF_ROBUST_TRIM }),
     }),

@@ -5,12 +5,12 @@
 // This is the Aggregator the store calls inside its ingestion transaction: synchronous, no I/O; it refuses to
 // publish past the privacy budget or with non-finite weights.
 import { randomBytes } from 'node:crypto';
-import { gaussianFrom, noisyMean, serverStep, type Gaussian, type OptimizerState } from '../src/shared/federated/aggregate.js';
+import { gaussianFrom, noisyMean, serverStep, type Gaussian, type OptimizerState, type ServerOptimizer } from '../src/shared/federated/aggregate.js';
 import { robustNoisyMean } from '../src/shared/federated/robust.js';
 import { makeManifest } from '../src/shared/model/manifest.js';
 import { parameterCount } from '../src/shared/model/weights.js';
 import { allFinite } from './aggregate.js';
-import type { FederatedConfig } from './config.js';
+import { SERVER_OPTIMIZER_DEFAULTS, type FederatedConfig } from './config.js';
 import { cumulativeEpsilon, withRound } from './federated/privacy.js';
 import { RoundFailedError } from './federated/round-state.js';
 import type { Aggregator, ModelVersion } from './storage/store.js';
@@ -32,18 +32,37 @@ export function cryptoUniform(): () => number {
 }
 
 function encodeState(s: OptimizerState | null): Uint8Array | null {
-  if (!s) return null;
+  if (!s || s.m.length === 0) return null;
   const both = new Float32Array(s.m.length * 2);
   both.set(s.m, 0);
   both.set(s.v, s.m.length);
   return floatsToBytes(both);
 }
 
-function decodeState(bytes: Uint8Array | null | undefined, n: number): OptimizerState | null {
-  if (!bytes) return null;
-  const both = bytesToFloats(bytes);
-  if (both.length !== 2 * n) return null;
-  return { m: both.subarray(0, n), v: both.subarray(n) };
+/**
+ * FedAdam's stored moments (m then v, n values each; none for FedAvg) and the step count, which is the base
+ * version's number of published steps since the seed (version 1): `version − 1`. A rollback does not rewind it,
+ * so a schedule keeps decaying by published rounds.
+ */
+export function priorState(bytes: Uint8Array | null | undefined, n: number, baseVersion: number): OptimizerState {
+  const both = bytes ? bytesToFloats(bytes) : null;
+  const step = Math.max(0, baseVersion - 1);
+  if (!both || both.length !== 2 * n) return { m: new Float32Array(0), v: new Float32Array(0), step };
+  return { m: both.subarray(0, n), v: both.subarray(n), step };
+}
+
+/** The server optimiser a configuration asks for (shared serverStep settings). */
+export function serverOptimizer(f: FederatedConfig): ServerOptimizer {
+  const d = SERVER_OPTIMIZER_DEFAULTS;
+  const schedule = f.serverSchedule ?? d.schedule;
+  return {
+    kind: f.optimizer,
+    learningRate: f.serverLearningRate,
+    tau: f.serverTau ?? d.tau,
+    beta2: f.serverBeta2 ?? d.beta2,
+    biasCorrection: f.serverBiasCorrection ?? d.biasCorrection,
+    ...(schedule ? { schedule } : {}),
+  };
 }
 
 /**
@@ -75,12 +94,7 @@ export function makeAggregator(f: FederatedConfig, minCohort: number, gaussian: 
           robustNoisyMean(clientUpdates, noise, f.robust, gaussian)
         : // The cohort is exactly K when the round closes, so dividing by K reveals nothing and matches σ = z·C/K.
           noisyMean(clientUpdates, noise, gaussian, Math.max(minCohort, updates.length));
-    const stepped = serverStep(
-      baseWeights,
-      mean,
-      { kind: f.optimizer, learningRate: f.serverLearningRate },
-      decodeState(base.optimizerState, n),
-    );
+    const stepped = serverStep(baseWeights, mean, serverOptimizer(f), priorState(base.optimizerState, n, base.manifest.version));
     if (!allFinite(stepped.weights)) {
       throw new RoundFailedError('non_finite_result', `aggregating round ${ctx.round} gave non-finite weights`, true);
     }

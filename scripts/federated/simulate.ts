@@ -130,6 +130,8 @@ export interface FederatedOptions {
   seed: number;
   /** Evaluate on validation every this many rounds (0 = only at the end). */
   evalEvery: number;
+  /** A probe: stop after this many of the `rounds` (the noise and the schedule stay those of the full run). */
+  stopAfter?: number;
   log: (line: string) => void;
 }
 
@@ -175,8 +177,9 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
   curve.push({ round: 0, valid: initialValid });
   // Like the central baseline's best epoch, the best trained round: round 0 (untrained) is never picked.
   let best = { score: -1, flat: global, round: 0 };
+  const last = Math.min(o.rounds, o.stopAfter ?? o.rounds);
   try {
-    for (let round = 1; round <= o.rounds; round++) {
+    for (let round = 1; round <= last; round++) {
       const cohort = d.clients.filter(() => rand() < o.sampleRate);
       const updates = [];
       for (const train of cohort) {
@@ -204,7 +207,7 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
         global = next.weights;
         state = next.state;
       }
-      if ((o.evalEvery > 0 && round % o.evalEvery === 0) || round === o.rounds) {
+      if ((o.evalEvery > 0 && round % o.evalEvery === 0) || round === last) {
         const valid = (await evaluate(d, global, 'valid')).ndcg10;
         curve.push({ round, valid });
         if (valid > best.score) best = { score: valid, flat: global, round };
@@ -217,7 +220,7 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
   norms.sort((x, y) => x - y);
   const q = (p: number) => (norms.length ? norms[Math.min(norms.length - 1, Math.floor(p * norms.length))]! : 0);
   return {
-    flat: global, best: best.flat, bestRound: best.round, curve, seconds: (performance.now() - started) / 1000, meanCohort: cohortSum / o.rounds,
+    flat: global, best: best.flat, bestRound: best.round, curve, seconds: (performance.now() - started) / 1000, meanCohort: cohortSum / last,
     clippedShare: seen ? clipped / seen : 0, updateNorms: { p10: q(0.1), median: q(0.5), p90: q(0.9) },
   };
 }
