@@ -64,12 +64,17 @@ export interface ShelfEvent {
 }
 
 export class Shelf {
+  /** Removes the page-hidden listener (destroy). */
+  private readonly stopWatchingVisibility: () => void;
+
   private constructor(
     private readonly host: WorkerHost | null,
     private readonly options: ResolvedOptions,
     private startStatus: EngineStatus | null,
     private startError: string | null,
-  ) {}
+  ) {
+    this.stopWatchingVisibility = host ? watchHidden(() => void host.call('pageHidden', [], 30_000).catch((err: unknown) => this.debug('upload on hide failed', err))) : () => {};
+  }
 
   /**
    * Starts Shelf: spawns the engine worker, picks a backend, loads the model.
@@ -176,6 +181,7 @@ export class Shelf {
 
   /** Stops the worker. Later reranks return the shop's order. */
   destroy(): void {
+    this.stopWatchingVisibility();
     this.host?.terminate();
   }
 
@@ -187,6 +193,20 @@ export class Shelf {
   private debug(...args: unknown[]): void {
     if (this.options.debug) console.debug('[shelf]', ...args);
   }
+}
+
+/**
+ * Calls `onHidden` each time the document becomes hidden (the last moment a page is sure to run: browsers fire it
+ * before unloading, and on mobile often nothing fires after it). No document (a worker): nothing to watch.
+ * @returns a function that stops watching
+ */
+export function watchHidden(onHidden: () => void, doc: Document | undefined = globalThis.document): () => void {
+  if (!doc || typeof doc.addEventListener !== 'function') return () => {};
+  const listener = () => {
+    if (doc.visibilityState === 'hidden') onHidden();
+  };
+  doc.addEventListener('visibilitychange', listener);
+  return () => doc.removeEventListener('visibilitychange', listener);
 }
 
 function limit<T>(items: T[], n: unknown): T[] {

@@ -277,6 +277,17 @@ export class Engine implements EngineApi {
     return this.serial(() => this.learnAndUpload(true));
   }
 
+  /** See EngineApi.pageHidden: the same path as after a burst of events, not forced, errors kept for status(). */
+  async pageHidden(): Promise<FlushResult | null> {
+    if (!this.config || !this.model || this.pendingExamples === 0) return null;
+    try {
+      return await this.serial(() => this.learnAndUpload(false));
+    } catch (err) {
+      this.note(err);
+      return null;
+    }
+  }
+
   async checkForUpdate(): Promise<EngineStatus> {
     const config = this.requireConfig();
     const manifest = await fetchLatestManifest(config.serverUrl, config.model);

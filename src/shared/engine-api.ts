@@ -176,6 +176,12 @@ export interface EngineApi {
   status(): Promise<EngineStatus>;
   /** Trains on what is pending and uploads the update now. */
   flush(): Promise<FlushResult>;
+  /**
+   * The page was hidden (tab switch, navigation away, app switched): learns from what is new and uploads the
+   * update if one is due (enough examples, the interval passed), while the page can still send its keepalive
+   * request. Resolves null when nothing is pending; never rejects.
+   */
+  pageHidden(): Promise<FlushResult | null>;
   /** Fetches the latest global version and switches to it when it is newer. */
   checkForUpdate(): Promise<EngineStatus>;
   /** Stored events, newest last (for the privacy panel and tests). */
