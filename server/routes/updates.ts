@@ -84,6 +84,8 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
     if (current) known = current;
     return current;
   };
+  // One policy object for every request, so the store's group commit puts concurrent uploads in one transaction.
+  const policy = { minUpdates: o.minUpdates, aggregate: o.aggregate };
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/updates',
@@ -116,7 +118,7 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
       // The checks above read outside the transaction; ingest re-checks version, round and ticket under the model's lock.
       const result = await o.store.ingest(
         { model: o.model, round: u.round, baseVersion: u.baseVersion, exampleCount: u.exampleBucket, quantized: u.update, ticketNonce: ticket.nonce },
-        { minUpdates: o.minUpdates, aggregate: o.aggregate },
+        policy,
       );
       switch (result.status) {
         case 'unknown_model':

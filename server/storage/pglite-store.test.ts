@@ -203,3 +203,36 @@ describe('PgliteStore group commit and stored form', () => {
     store = await PgliteStore.open(`${tmp.dir}/db`);
   }, STORE_TIMEOUT_MS);
 });
+
+describe('PgliteStore group commit', () => {
+  it('commits concurrent uploads in one transaction even when each brings its own (equal) policy object', async () => {
+    const db = await PGlite.create();
+    let transactions = 0;
+    const counting = {
+      query: db.query.bind(db),
+      exec: db.exec.bind(db),
+      close: db.close.bind(db),
+      transaction: <T>(fn: Parameters<typeof db.transaction<T>>[0]) => {
+        transactions++;
+        return db.transaction(fn);
+      },
+    };
+    const { migrate } = await import('./migrations.js');
+    await migrate(db);
+    const store = PgliteStore.over(counting as never);
+    try {
+      await store.importSeed(seed);
+      const round = (await store.openRound(MODEL)).round!;
+      const before = transactions;
+      // As the route builds them: a fresh object per request, the same cohort and aggregator.
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.ingest(update(1, round.id), { ...policy, minUpdates: 100 })));
+      expect(results.every((r) => r.status === 'accepted')).toBe(true);
+      expect(transactions - before).toBe(1);
+      // A different cohort size is a different policy: its own transaction.
+      await Promise.all([store.ingest(update(1, round.id), { ...policy, minUpdates: 100 }), store.ingest(update(1, round.id), { ...policy, minUpdates: 200 })]);
+      expect(transactions - before).toBe(3);
+    } finally {
+      await store.close();
+    }
+  }, STORE_TIMEOUT_MS);
+});

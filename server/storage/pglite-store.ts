@@ -94,6 +94,12 @@ async function spentRounds(tx: SqlRunner, model: string): Promise<SpentRounds[]>
 /** Advisory lock key taken while a seed is imported (any 64-bit key only Shelf takes). */
 const SEED_LOCK = 0x5e1f_0002;
 
+/**
+ * Two ingestions may share a transaction when their policies agree: the same cohort size and the same aggregator.
+ * (Compared by value: a caller may build the policy object per request.)
+ */
+const samePolicy = (a: IngestPolicy, b: IngestPolicy) => a === b || (a.minUpdates === b.minUpdates && a.aggregate === b.aggregate);
+
 /** Most updates committed in one transaction (the rest wait for the next). */
 export const MAX_BATCH = 64;
 
@@ -480,7 +486,7 @@ export class PgliteStore implements Store {
         // One transaction per run of updates for the same model under the same policy (in practice: all of them).
         for (let i = 0; i < taken.length; ) {
           let j = i + 1;
-          while (j < taken.length && taken[j]!.update.model === taken[i]!.update.model && taken[j]!.policy === taken[i]!.policy) j++;
+          while (j < taken.length && taken[j]!.update.model === taken[i]!.update.model && samePolicy(taken[j]!.policy, taken[i]!.policy)) j++;
           await this.#commit(taken.slice(i, j));
           i = j;
         }
