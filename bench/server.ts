@@ -4,7 +4,8 @@
 // updates — the aggregator alone, and the whole closing ingest in the PGlite store (reading the round's 10,000
 // stored int8 updates, decoding them, DP-FedAvg, writing the version). Writes bench/results/server.json.
 // Run: npm run bench:server   (never part of npm test; SHELF_BENCH_UPDATES / SHELF_BENCH_ROUND narrow it; with
-// SHELF_BENCH_POSTGRES_URL or SHELF_TEST_POSTGRES_URL the ingestion also runs against PostgreSQL)
+// SHELF_BENCH_POSTGRES_URL or SHELF_TEST_POSTGRES_URL the ingestion also runs against PostgreSQL; SHELF_BENCH_CONNECTIONS
+// sets autocannon's connections, default 16)
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { spawn } from 'node:child_process';
@@ -32,7 +33,7 @@ const AGG_ROUND = 10_000;
 const ROUND = Number(process.env['SHELF_BENCH_ROUND'] ?? 10_000);
 const FILL_CONCURRENCY = 64;
 const DURATION_S = 15;
-const CONNECTIONS = 16;
+const CONNECTIONS = Number(process.env['SHELF_BENCH_CONNECTIONS'] ?? 16);
 const MODEL = 'shelf-demo';
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const log = (...a: unknown[]) => console.error('[bench:server]', ...a);

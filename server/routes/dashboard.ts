@@ -14,8 +14,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { l2Norm } from '../../src/shared/federated/clip.js';
-import { dequantize } from '../../src/shared/federated/quantize.js';
+import { quantizedNorm } from '../../src/shared/federated/quantized-sum.js';
 import { decodeUpdate } from '../../src/shared/federated/wire.js';
 import { ErrorBodySchema } from '../../src/shared/protocol.js';
 import { HttpError } from '../http-errors.js';
@@ -123,7 +122,7 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
       const b = request.body;
       if (!Buffer.isBuffer(b)) return;
       const u = decodeUpdate(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-      const norm = l2Norm(dequantize(u.update));
+      const norm = quantizedNorm(u.update);
       const bin = Math.min(NORM_BINS - 1, Math.floor(norm / binWidth));
       let row = norms.find((r) => r.round === u.round);
       if (!row) {

@@ -6,8 +6,7 @@
 // Must never store anything from a request it rejects, and never answer 2xx before the update is durable.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { l2Norm } from '../../src/shared/federated/clip.js';
-import { dequantize } from '../../src/shared/federated/quantize.js';
+import { quantizedNorm } from '../../src/shared/federated/quantized-sum.js';
 import { KEEPALIVE_LIMIT_BYTES, MAX_TICKET_CHARS, WireFormatError, decodeUpdate, wireBytes, type WireUpdate } from '../../src/shared/federated/wire.js';
 import { parameterCount } from '../../src/shared/model/weights.js';
 import { ErrorBodySchema, UPDATE_MEDIA_TYPE, UpdateAcceptedSchema, type Manifest } from '../../src/shared/protocol.js';
@@ -63,8 +62,8 @@ function checkValues(manifest: Manifest, u: WireUpdate, clip: number): void {
   for (const [i, s] of u.update.scales.entries()) {
     if (!Number.isFinite(s) || s < 0) throw new HttpError(400, 'invalid_update', `scale ${i} is ${s}; scales must be finite and ≥ 0`);
   }
-  const values = dequantize(u.update);
-  const norm = l2Norm(values);
+  // The norm of the dequantised values, from q and the scales (no float32 copy of the update).
+  const norm = quantizedNorm(u.update);
   if (!Number.isFinite(norm)) throw new HttpError(400, 'invalid_update', 'update values are not finite');
   if (norm > clip * CLIP_SLACK) {
     throw new HttpError(400, 'over_clip_bound', `update L2 norm ${norm.toPrecision(4)} is over the clip bound ${clip} (×${CLIP_SLACK} for rounding); clip it before quantising`);
