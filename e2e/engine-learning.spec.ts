@@ -2,6 +2,7 @@
 // not timing), training runs in a second worker and survives a reload, tensor memory stays flat, and the
 // per-call adjustments reach the engine.
 import { expect, test } from '@playwright/test';
+import { LOCAL_TRAINING } from '../workers/local-recipe.js';
 import { engineWorkers, openEngine, rerank, status, track, type Result } from './engine-helpers.js';
 
 test('an event from track() is used by the very next rerank, without awaiting track', async ({ page }) => {
@@ -25,8 +26,8 @@ test('training runs in a second worker, changes the ranking, and its state survi
   await track(page, 4);
   const before = await rerank(page);
   for (const i of [5, 6, 8]) await track(page, i, 'add_to_cart');
-  // 4 positive events with trainEvery 2: two training jobs of 3 steps each.
-  await expect.poll(async () => (await status(page)).trainedSteps ?? 0).toBe(6);
+  // 4 positive events with trainEvery 2: two training jobs of the worker's recipe (LOCAL_TRAINING.steps each).
+  await expect.poll(async () => (await status(page)).trainedSteps ?? 0).toBe(2 * LOCAL_TRAINING.steps);
   const s = await status(page);
   expect(s.training).toBe('worker');
   expect(page.workers().some((w) => /trainer/.test(w.url()))).toBe(true);
