@@ -6,7 +6,7 @@
 // a scripted browse with training and uploads running, track()'s main-thread cost, memory after 10,000 events
 // and the gzip sizes of the SDK's files. Writes bench/results/browser.json; `--svg` also renders the chart.
 // Run: npm run build && npm run bench:browser   (never part of npm test)
-import { chromium, type Browser, type BrowserContext, type Page, type Worker } from '@playwright/test';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Worker } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -25,6 +25,11 @@ const BLOCKS = 3;
 const PER_BLOCK = Number(process.env['SHELF_BENCH_CALLS'] ?? 150);
 /** SHELF_BENCH_ONLY=rerank measures only re-rank latency and its breakdown, prints them and writes nothing (for iterating). */
 const ONLY_RERANK = process.env['SHELF_BENCH_ONLY'] === 'rerank';
+/**
+ * SHELF_BENCH_ONLY=memory measures only the memory after 10,000 events (wasm) and writes it into the existing
+ * bench/results/browser.json (heapMbAfter10k, memoryAfter10k, marked with when and how it was measured).
+ */
+const ONLY_MEMORY = process.env['SHELF_BENCH_ONLY'] === 'memory';
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const pct = (xs: readonly number[], p: number) => {
@@ -284,6 +289,49 @@ async function trackCost(page: Page) {
 }
 
 /** Memory after 10,000 events: the engine's live tensors and the JS heap of the page and of the engine worker. */
+/**
+ * A dedicated worker's used JS heap after a garbage collection, through the DevTools protocol: workers have no
+ * performance.memory, so the page's CDP session attaches to the worker's target (unflattened: Playwright's
+ * CDPSession cannot address a child session) and asks it. Null when no worker target has that URL.
+ */
+async function workerHeapUsed(cdp: CDPSession, url: string): Promise<number | null> {
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
+  const target = targetInfos.find((t) => t.type === 'worker' && t.url === url);
+  if (!target) return null;
+  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
+  let next = 0;
+  const call = (method: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const id = ++next;
+      const onMessage = (e: { sessionId: string; message: string }) => {
+        const m = JSON.parse(e.message) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
+        if (e.sessionId !== sessionId || m.id !== id) return;
+        cdp.off('Target.receivedMessageFromTarget', onMessage);
+        if (m.error) reject(new Error(`${method}: ${m.error.message}`));
+        else resolve(m.result ?? {});
+      };
+      cdp.on('Target.receivedMessageFromTarget', onMessage);
+      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) });
+    });
+  try {
+    await call('HeapProfiler.collectGarbage');
+    return Number((await call('Runtime.getHeapUsage'))['usedSize']);
+  } finally {
+    await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
+  }
+}
+
+/** The page's and the engine worker's used JS heap (MB) after a garbage collection in each. */
+function heapReader(page: Page, cdp: CDPSession): () => Promise<{ pageMb: number; workerMb: number | null }> {
+  return async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const pageHeap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+    const worker = await engineWorker(page);
+    const workerUsed = worker ? await workerHeapUsed(cdp, worker.url()) : null;
+    return { pageMb: round(pageHeap.usedSize / 2 ** 20, 2), workerMb: workerUsed === null ? null : round(workerUsed / 2 ** 20, 2) };
+  };
+}
+
 async function memoryAfterEvents(page: Page, cdpHeap: () => Promise<{ pageMb: number; workerMb: number | null }>) {
   const before = (await page.evaluate(() => (window as unknown as BenchWindow).shelf.status())).engine!;
   const heapBefore = await cdpHeap();
@@ -349,6 +397,18 @@ try {
     }
     await seedVisitor(page);
     log(backend, 'ready:', status.backendReason);
+    if (ONLY_MEMORY) {
+      const cdp = await context.newCDPSession(page);
+      const only = await memoryAfterEvents(page, heapReader(page, cdp));
+      const saved = JSON.parse(readFileSync('bench/results/browser.json', 'utf8')) as Record<string, unknown>;
+      saved['heapMbAfter10k'] = round(only.heapAfter.pageMb + (only.heapAfter.workerMb ?? 0), 2);
+      saved['memoryAfter10k'] = { ...only, backend, measuredBy: 'SHELF_BENCH_ONLY=memory npm run bench:browser', measuredAt: new Date().toISOString(), loadAverageAtStart: round(loadStart, 2) };
+      writeFileSync('bench/results/browser.json', JSON.stringify(saved, null, 2) + '\n');
+      log('memory', only);
+      await browser.close();
+      server.kill('SIGTERM');
+      process.exit(0);
+    }
     const eventTimes = await eventToRerank(page, backend === 'webgpu' || backend === 'webgl' ? 10 : 30);
     await seedVisitor(page);
     const lat = await rerankLatency(page);
@@ -368,14 +428,7 @@ try {
       log('http baseline', SIZES.map((n) => `${n}: p50 ${stats(baseline!.out[n]!).p50Ms}`).join(' | '));
       track = await trackCost(page);
       const cdp = await context.newCDPSession(page);
-      const cdpHeap = async () => {
-        await cdp.send('HeapProfiler.collectGarbage');
-        const pageHeap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
-        const worker = await engineWorker(page);
-        const workerUsed = worker ? await worker.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null) : null;
-        return { pageMb: round(pageHeap.usedSize / 2 ** 20, 2), workerMb: workerUsed === null ? null : round(workerUsed / 2 ** 20, 2) };
-      };
-      memory = await memoryAfterEvents(page, cdpHeap);
+      memory = await memoryAfterEvents(page, heapReader(page, cdp));
       log('memory', memory);
     }
     await context.close();
