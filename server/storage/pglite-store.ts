@@ -91,6 +91,12 @@ async function spentRounds(tx: SqlRunner, model: string): Promise<SpentRounds[]>
   return rows.map((r) => ({ sampleRate: r.sample_rate, noiseMultiplier: r.noise_multiplier, rounds: r.rounds }));
 }
 
+/** A write refused by the unique index on updates' ticket nonces (PostgreSQL's unique_violation). */
+function isTicketConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && e.constraint === 'updates_ticket';
+}
+
 /** Advisory lock key taken while a seed is imported (any 64-bit key only Shelf takes). */
 const SEED_LOCK = 0x5e1f_0002;
 
@@ -331,6 +337,90 @@ async function ingestBatch(tx: SqlRunner, batch: readonly NewUpdate[], policy: I
   return results;
 }
 
+/**
+ * ingestBatch for a database shared by several server processes (PostgreSQL): the same results, but the rows are
+ * written *before* the model's row lock is taken, so a replica holds the lock only for the checks and the commit —
+ * not while its uploads' bytes travel to the database (the lock holder was mostly waiting between statements).
+ * Rows are written only for updates that can still be accepted (a new ticket, the round and version that were live
+ * when read); after the lock every update is checked in order exactly as ingestBatch does, and the rows of those
+ * refused (stale, wrong round, or past the cohort that closed) are deleted in the same transaction, so no other
+ * transaction ever sees them. A ticket written concurrently by another replica fails this batch on the unique index;
+ * the store then redoes its updates one by one, and the duplicate is refused as used.
+ */
+async function ingestBatchShared(tx: SqlRunner, batch: readonly NewUpdate[], policy: IngestPolicy): Promise<IngestResult[]> {
+  const model = batch[0]!.model;
+  const { rows: seenRows } = await tx.query<{ current_version: number; live: number | null }>(
+    "SELECT current_version, (SELECT id FROM rounds WHERE model = $1 AND state = 'open' AND base_version = models.current_version) AS live FROM models WHERE name = $1",
+    [model],
+  );
+  const seen = seenRows[0];
+  if (!seen) return batch.map(() => ({ status: 'unknown_model' }));
+  const used = await tx.query<{ ticket_nonce: string }>('SELECT ticket_nonce FROM updates WHERE ticket_nonce = ANY($1::text[])', [batch.map((u) => u.ticketNonce)]);
+  const spent = new Set(used.rows.map((r) => r.ticket_nonce));
+  const results: (IngestResult | null)[] = batch.map(() => null);
+  const written = new Set<number>();
+  for (const [i, u] of batch.entries()) {
+    if (spent.has(u.ticketNonce)) {
+      results[i] = { status: 'ticket_used' };
+      continue;
+    }
+    spent.add(u.ticketNonce);
+    if (seen.live !== null && u.round === seen.live && u.baseVersion === seen.current_version) written.add(i);
+  }
+  if (seen.live !== null && written.size > 0) await insertUpdates(tx, seen.live, [...written].map((i) => batch[i]!), false);
+
+  // The lock, then the checks in arrival order against what the previous holder committed.
+  const head = await tx.query<{ current_version: number }>('SELECT current_version FROM models WHERE name = $1 FOR UPDATE', [model]);
+  let current = head.rows[0]!.current_version;
+  let round = await liveRound(tx, model);
+  const refused: string[] = [];
+  const refuse = (i: number, r: IngestResult) => {
+    results[i] = r;
+    if (written.has(i)) refused.push(batch[i]!.ticketNonce);
+  };
+  let waiting: number | null = null;
+  for (const [i, u] of batch.entries()) {
+    if (results[i]) continue;
+    if (current !== u.baseVersion) {
+      refuse(i, { status: 'stale', current });
+      continue;
+    }
+    if (!round || round.id !== u.round || round.state !== 'open' || round.base_version !== current) {
+      refuse(i, { status: 'wrong_round', current: round?.state === 'open' ? round.id : null });
+      continue;
+    }
+    if (!written.has(i)) {
+      // Live now but not when first read (cannot happen while rounds only move forward); write it under the lock.
+      await insertUpdates(tx, round.id, [u], false);
+      written.add(i);
+    }
+    if (waiting === null) {
+      // Committed updates of the round, plus this batch's rows already accepted (none yet: this is the first).
+      const counted = await tx.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL AND (ticket_nonce IS NULL OR NOT (ticket_nonce = ANY($2::text[])))', [
+        round.id,
+        [...written].map((k) => batch[k]!.ticketNonce),
+      ]);
+      waiting = counted.rows[0]?.n ?? 0;
+    }
+    waiting += 1;
+    if (waiting < policy.minUpdates) {
+      results[i] = { status: 'accepted', pending: waiting, published: null };
+      continue;
+    }
+    // The cohort is complete with this update: the batch's rows after it must not join the aggregate.
+    const later = [...written].filter((k) => k > i && results[k] === null).map((k) => batch[k]!.ticketNonce);
+    if (later.length > 0) await tx.query('DELETE FROM updates WHERE ticket_nonce = ANY($1::text[])', [later]);
+    for (const k of written) if (k > i && results[k] === null) written.delete(k);
+    const closed = await closeRound(tx, model, current, round, policy, false);
+    results[i] = closed;
+    if (closed.status === 'accepted' && closed.published !== null) current = closed.published;
+    round = await liveRound(tx, model);
+    waiting = null;
+  }
+  if (refused.length > 0) await tx.query('DELETE FROM updates WHERE ticket_nonce = ANY($1::text[])', [refused]);
+  return results.map((r) => r!);
+}
+
 /** What the store needs of a database: PGlite has it, and so does the `pg` adapter (pg-store.ts). */
 export interface SqlDatabase {
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
@@ -498,8 +588,23 @@ export class PgliteStore implements Store {
 
   async #commit(batch: readonly Waiting[]): Promise<void> {
     const policy = batch[0]!.policy;
-    const run = (items: readonly Waiting[]) =>
-      this.#serial(() => this.#db.transaction((tx) => ingestBatch(tx, items.map((w) => w.update), policy, this.#copy)));
+    const once = (items: readonly Waiting[]) =>
+      this.#serial(() =>
+        this.#db.transaction((tx) =>
+          // PGlite has one connection: nothing waits on its lock, so the plain path (with its binary COPY) serves it.
+          this.#copy ? ingestBatch(tx, items.map((w) => w.update), policy, true) : ingestBatchShared(tx, items.map((w) => w.update), policy),
+        ),
+      );
+    // Another replica stored one of these tickets between our check and our write: the transaction failed on the
+    // ticket's unique index, and once more sees that ticket as used.
+    const run = async (items: readonly Waiting[]) => {
+      try {
+        return await once(items);
+      } catch (err) {
+        if (!isTicketConflict(err)) throw err;
+        return once(items);
+      }
+    };
     let results: IngestResult[];
     try {
       results = await run(batch);
