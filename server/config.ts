@@ -17,7 +17,7 @@ const DEFAULT_SERVER_LR = 0.003;
 const DEFAULT_SERVER_TAU = 1e-8;
 const DEFAULT_SERVER_BETA2 = 0.999;
 const DEFAULT_SERVER_BIAS_CORRECTION = true;
-/** Default server learning-rate schedule (SHELF_SERVER_LR_WARMUP/_DECAY/_FLOOR); undefined: constant. */
+/** Default server learning-rate schedule (SHELF_SERVER_LR_WARMUP/_DECAY/_FLOOR); undefined: by the ε budget (publish.ts). */
 const DEFAULT_SERVER_SCHEDULE = undefined as LearningRateSchedule | undefined;
 
 /** Default minimum cohort K: accepted updates on the current round that publish the next version. */
@@ -163,7 +163,8 @@ export interface FederatedConfig {
   /**
    * Server learning-rate schedule over the published versions of a lineage (SHELF_SERVER_LR_WARMUP rounds of
    * linear warm-up, then cosine decay over SHELF_SERVER_LR_DECAY rounds to SHELF_SERVER_LR_FLOOR × the rate).
-   * Absent: SERVER_OPTIMIZER_DEFAULTS.schedule (none: a constant rate).
+   * Absent: with noise, a cosine to 0.1 × the rate over the rounds the ε budget allows; without noise, constant
+   * (server/publish.ts serverOptimizer).
    */
   readonly serverSchedule?: LearningRateSchedule;
   /** Values per int8 scale clients are told to use (SHELF_UPDATE_CHUNK, default 256). */
@@ -180,11 +181,13 @@ export interface FederatedConfig {
  * FedAdam's settings and the schedule when their variables are unset (a FederatedConfig leaves them absent;
  * server/publish.ts serverOptimizer fills them in from here): what bench:federated measured.
  */
-export const SERVER_OPTIMIZER_DEFAULTS: Readonly<{ tau: number; beta2: number; biasCorrection: boolean; schedule: LearningRateSchedule | undefined }> = Object.freeze({
+export const SERVER_OPTIMIZER_DEFAULTS: Readonly<{ tau: number; beta2: number; biasCorrection: boolean; schedule: LearningRateSchedule | undefined; budgetFloor: number }> = Object.freeze({
   tau: DEFAULT_SERVER_TAU,
   beta2: DEFAULT_SERVER_BETA2,
   biasCorrection: DEFAULT_SERVER_BIAS_CORRECTION,
+  /** undefined: with noise, cosine to budgetFloor × the rate over the rounds the ε budget allows; without, constant. */
   schedule: DEFAULT_SERVER_SCHEDULE,
+  budgetFloor: 0.1,
 });
 
 /** Defaults for tests and tools that build an app without reading the environment. */

@@ -2,8 +2,9 @@
 // with them (the same serverStep the simulation benchmark runs), counting its steps by version number.
 import { describe, expect, it } from 'vitest';
 import { scheduledLearningRate } from '../src/shared/federated/aggregate.js';
+import { dpFedAvgEpsilon, noiseForEpsilon } from '../src/shared/federated/accountant.js';
 import { DEFAULT_FEDERATED, SERVER_OPTIMIZER_DEFAULTS as D, loadConfig } from './config.js';
-import { makeAggregator, priorState, serverOptimizer } from './publish.js';
+import { makeAggregator, priorState, roundsWithinBudget, serverOptimizer } from './publish.js';
 import { makeVersion } from './testing.js';
 import { bytesToFloats } from './weights-codec.js';
 
@@ -12,10 +13,14 @@ describe('server optimiser configuration', () => {
     // Unset: absent from the config, and the aggregator uses the defaults.
     const d = loadConfig({}).federated;
     expect(d.serverTau ?? d.serverBeta2 ?? d.serverBiasCorrection ?? d.serverSchedule).toBeUndefined();
+    // With noise and no schedule set: a cosine to budgetFloor over the rounds the ε budget allows.
+    const budgetRounds = roundsWithinBudget(d.sampleRate, d.noiseMultiplier, d.delta, d.epsilonBudget);
     expect(serverOptimizer(d)).toEqual({
       kind: DEFAULT_FEDERATED.optimizer, learningRate: DEFAULT_FEDERATED.serverLearningRate, tau: D.tau, beta2: D.beta2, biasCorrection: D.biasCorrection,
-      ...(D.schedule ? { schedule: D.schedule } : {}),
+      schedule: D.schedule ?? { warmupRounds: 0, decayRounds: budgetRounds, floor: D.budgetFloor },
     });
+    // Without noise: a constant rate.
+    expect(serverOptimizer({ ...d, noiseMultiplier: 0 }).schedule).toEqual(D.schedule);
     const f = loadConfig({
       SHELF_SERVER_TAU: '1e-6', SHELF_SERVER_BETA2: '0.999', SHELF_SERVER_BIAS_CORRECTION: 'on',
       SHELF_SERVER_LR_WARMUP: '10', SHELF_SERVER_LR_DECAY: '500', SHELF_SERVER_LR_FLOOR: '0.1',
@@ -33,6 +38,18 @@ describe('server optimiser configuration', () => {
     expect(() => loadConfig({ SHELF_SERVER_LR_WARMUP: '-1' })).toThrow(/SHELF_SERVER_LR_WARMUP/);
     expect(() => loadConfig({ SHELF_SERVER_LR_FLOOR: '2' })).toThrow(/SHELF_SERVER_LR_FLOOR/);
     expect(serverOptimizer(f)).toEqual({ kind: 'fedadam', learningRate: f.serverLearningRate, tau: 1e-6, beta2: 0.999, biasCorrection: true, schedule: f.serverSchedule });
+  });
+
+  it('finds the rounds an ε budget allows: the benchmark\'s z for 550 rounds at ε 8 allows exactly 550', () => {
+    const q = 120 / 22363;
+    const delta = 1 / 22363;
+    const z = noiseForEpsilon(q, 550, 8, delta);
+    expect(roundsWithinBudget(q, z, delta, 8)).toBe(550);
+    const t = roundsWithinBudget(0.01, 1, 1e-6, 8);
+    expect(dpFedAvgEpsilon(0.01, 1, t, 1e-6)).toBeLessThanOrEqual(8);
+    expect(dpFedAvgEpsilon(0.01, 1, t + 1, 1e-6)).toBeGreaterThan(8);
+    expect(roundsWithinBudget(0.01, 0, 1e-6, 8)).toBe(Infinity);
+    expect(roundsWithinBudget(1, 0.1, 1e-6, 0.01)).toBe(0);
   });
 
   it('counts the steps of a lineage by version number, and reads the stored moments', () => {

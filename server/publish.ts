@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { gaussianFrom, noisyMean, serverStep, type Gaussian, type OptimizerState, type ServerOptimizer } from '../src/shared/federated/aggregate.js';
 import { robustNoisyMean } from '../src/shared/federated/robust.js';
+import { dpFedAvgEpsilon } from '../src/shared/federated/accountant.js';
 import { makeManifest } from '../src/shared/model/manifest.js';
 import { parameterCount } from '../src/shared/model/weights.js';
 import { allFinite } from './aggregate.js';
@@ -51,10 +52,37 @@ export function priorState(bytes: Uint8Array | null | undefined, n: number, base
   return { m: both.subarray(0, n), v: both.subarray(n), step };
 }
 
-/** The server optimiser a configuration asks for (shared serverStep settings). */
+/**
+ * The most rounds that DP-FedAvg with sampling rate q and noise multiplier z can publish before ε at δ would pass
+ * the budget (RDP accountant; bisection over rounds). Infinity without noise.
+ */
+export function roundsWithinBudget(q: number, z: number, delta: number, budget: number): number {
+  if (!(z > 0)) return Infinity;
+  const within = (t: number) => dpFedAvgEpsilon(q, z, t, delta) <= budget;
+  if (!within(1)) return 0;
+  let lo = 1;
+  let hi = 2;
+  while (hi < 1e7 && within(hi)) [lo, hi] = [hi, hi * 2];
+  if (hi >= 1e7) return lo;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (within(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The server optimiser a configuration asks for (shared serverStep settings). Without a schedule configured:
+ * with noise, a cosine from the rate down to SERVER_OPTIMIZER_DEFAULTS.budgetFloor × the rate over the rounds the
+ * ε budget allows (what bench:federated's DP runs measured: their z is chosen so that the budget lasts exactly
+ * their rounds); without noise, a constant rate (as good as the cosine there).
+ */
 export function serverOptimizer(f: FederatedConfig): ServerOptimizer {
   const d = SERVER_OPTIMIZER_DEFAULTS;
-  const schedule = f.serverSchedule ?? d.schedule;
+  const rounds = roundsWithinBudget(f.sampleRate, f.noiseMultiplier, f.delta, f.epsilonBudget);
+  const schedule =
+    f.serverSchedule ?? d.schedule ?? (Number.isFinite(rounds) && rounds > 0 ? { warmupRounds: 0, decayRounds: rounds, floor: d.budgetFloor } : undefined);
   return {
     kind: f.optimizer,
     learningRate: f.serverLearningRate,
@@ -72,6 +100,7 @@ export function serverOptimizer(f: FederatedConfig): ServerOptimizer {
  *   round opens again), RoundFailedError('non_finite_result') when the result is not finite.
  */
 export function makeAggregator(f: FederatedConfig, minCohort: number, gaussian: Gaussian = gaussianFrom(cryptoUniform())): Aggregator {
+  const opt = serverOptimizer(f);
   return (base: ModelVersion, updates, ctx) => {
     const baseWeights = bytesToFloats(base.weights);
     const n = parameterCount(base.manifest.weights);
@@ -94,7 +123,7 @@ export function makeAggregator(f: FederatedConfig, minCohort: number, gaussian: 
           robustNoisyMean(clientUpdates, noise, f.robust, gaussian)
         : // The cohort is exactly K when the round closes, so dividing by K reveals nothing and matches σ = z·C/K.
           noisyMean(clientUpdates, noise, gaussian, Math.max(minCohort, updates.length));
-    const stepped = serverStep(baseWeights, mean, serverOptimizer(f), priorState(base.optimizerState, n, base.manifest.version));
+    const stepped = serverStep(baseWeights, mean, opt, priorState(base.optimizerState, n, base.manifest.version));
     if (!allFinite(stepped.weights)) {
       throw new RoundFailedError('non_finite_result', `aggregating round ${ctx.round} gave non-finite weights`, true);
     }
