@@ -75,15 +75,16 @@ const { values: a } = parseArgs({
 });
 
 if (a.merge) {
-  // `file.json@text` keeps only that file's rows whose training column contains `text` and its curves whose label does
-  // (e.g. the previous best rows of a committed results file, kept for comparison).
+  // `file.json@text|text2` keeps only that file's rows whose training column contains one of the texts and its curves
+  // whose label does (e.g. the previous best rows of a committed results file, kept for comparison).
   const parts = a.merge.split(',').map((spec) => {
     const at = spec.indexOf('@');
     const file = at < 0 ? spec : spec.slice(0, at);
     const r = JSON.parse(readFileSync(file, 'utf8')) as FederatedResults;
     if (at < 0) return r;
-    const text = spec.slice(at + 1);
-    return { ...r, rows: r.rows.filter((x) => (x.mode === 'central' && x.rounds === 0) || (x.config ?? '').includes(text)), curves: r.curves.filter((c) => c.run.includes(text)) };
+    const texts = spec.slice(at + 1).split('|');
+    const keep = (label: string) => texts.some((t) => label.includes(t));
+    return { ...r, rows: r.rows.filter((x) => (x.mode === 'central' && x.rounds === 0) || keep(x.config ?? '')), curves: r.curves.filter((c) => keep(c.run)) };
   });
   const [first] = parts;
   if (!first) throw new Error('--merge needs at least one file');
@@ -103,7 +104,8 @@ if (a.merge) {
       // A label from an earlier merge already names its server settings and length.
       return p.curves.map((c) => (/ \(.*\)$/.test(c.run) ? { ...c, run: `${c.run.replace(/ \(.*\)$/, '')} · ${label} · ${last} rounds` } : c));
     }),
-    setup: Object.assign({}, ...parts.map((p) => p.setup)) as Record<string, unknown>,
+    // Where the parts differ, the first part's setup wins (as its central row does).
+    setup: Object.assign({}, ...parts.map((p) => p.setup).reverse()) as Record<string, unknown>,
     ...(a.notes ? { notes: readFileSync(a.notes, 'utf8').trimEnd().split('\n') } : {}),
   };
   writeJson(a.out!, merged);
