@@ -369,8 +369,11 @@ async function ingestBatchShared(tx: SqlRunner, batch: readonly NewUpdate[], pol
   }
   if (seen.live !== null && written.size > 0) await insertUpdates(tx, seen.live, [...written].map((i) => batch[i]!), false);
 
-  // The lock, then the checks in arrival order against what the previous holder committed.
-  const head = await tx.query<{ current_version: number }>('SELECT current_version FROM models WHERE name = $1 FOR UPDATE', [model]);
+  // The lock, then the checks in arrival order against what the previous holder committed. FOR NO KEY UPDATE
+  // excludes every other ingestion, ticket-path round opening and admin change (they take FOR UPDATE or this) but
+  // not the foreign-key checks of other replicas' row writes above (KEY SHARE): with FOR UPDATE those waited for
+  // the holder's commit too.
+  const head = await tx.query<{ current_version: number }>('SELECT current_version FROM models WHERE name = $1 FOR NO KEY UPDATE', [model]);
   let current = head.rows[0]!.current_version;
   let round = await liveRound(tx, model);
   const refused: string[] = [];
