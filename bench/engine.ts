@@ -120,7 +120,8 @@ try {
   }
   const browser = await chromium.launch({ ...(CHROMIUM_PATH ? { executablePath: CHROMIUM_PATH } : {}), args: CHROMIUM_FLAGS });
   const page = await browser.newPage();
-  await page.goto(new URL(`?trainEvery=100000&debug=1&db=bench-engine-${Date.now()}`, base).href);
+  // The lab page (the old demo: window.shelf and window.shelfDemo.candidates); the storefront is at /.
+  await page.goto(new URL(`lab.html?trainEvery=100000&debug=1&db=bench-engine-${Date.now()}`, base).href);
   await page.waitForSelector('body[data-ready="true"]');
   const status = await page.evaluate(() => (window as unknown as W).shelf.status());
 
