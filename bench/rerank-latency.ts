@@ -20,7 +20,8 @@ try {
   }
   const browser = await chromium.launch({ ...(CHROMIUM_PATH ? { executablePath: CHROMIUM_PATH } : {}), args: CHROMIUM_FLAGS });
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/?trainEvery=100000&db=bench`);
+  // The lab page (window.shelfDemo.candidates); the storefront is at /.
+  await page.goto(`http://127.0.0.1:${port}/lab.html?trainEvery=100000&db=bench`);
   await page.waitForSelector('body[data-ready="true"]');
   const result = await page.evaluate(async () => {
     type Shelf = { rerank(c: unknown[]): Promise<{ source: string; backend: string }>; track(e: unknown): Promise<boolean> };
