@@ -295,143 +295,118 @@ async function closeRound(tx: SqlRunner, model: string, current: number, round: 
   return { status: 'accepted', pending: 0, published: version };
 }
 
+/** Why an update cannot join the model's live round (stale base version, or not that round), or null when it can. */
+function refusal(u: NewUpdate, current: number, round: RoundRow | null): IngestResult | null {
+  if (current !== u.baseVersion) return { status: 'stale', current };
+  if (!round || round.id !== u.round || round.state !== 'open' || round.base_version !== current) {
+    return { status: 'wrong_round', current: round?.state === 'open' ? round.id : null };
+  }
+  return null;
+}
+
+/** Tickets of `nonces` already stored. */
+async function storedTickets(tx: SqlRunner, nonces: readonly string[]): Promise<Set<string>> {
+  const { rows } = await tx.query<{ ticket_nonce: string }>('SELECT ticket_nonce FROM updates WHERE ticket_nonce = ANY($1::text[])', [nonces]);
+  return new Set(rows.map((r) => r.ticket_nonce));
+}
+
+/** Updates waiting in a round, not counting the rows of `exceptNonces` (this batch's, written before the lock). */
+async function waitingIn(tx: SqlRunner, roundId: number, exceptNonces: readonly string[]): Promise<number> {
+  const { rows } =
+    exceptNonces.length === 0
+      ? await tx.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL', [roundId])
+      : await tx.query<{ n: number }>(
+          'SELECT count(*)::integer AS n FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL AND (ticket_nonce IS NULL OR NOT (ticket_nonce = ANY($2::text[])))',
+          [roundId, exceptNonces],
+        );
+  return rows[0]?.n ?? 0;
+}
+
+const deleteByTicket = (tx: SqlRunner, nonces: readonly string[]) =>
+  nonces.length > 0 ? tx.query('DELETE FROM updates WHERE ticket_nonce = ANY($1::text[])', [nonces]) : Promise.resolve();
+
 /**
  * Checks and stores a batch of updates for one model in one transaction, in order, each with the result it would
- * get alone: the model's row is locked once; a ticket seen earlier (stored, or earlier in the batch) is refused;
- * the update that completes the cohort closes the round here, and those after it meet the new version.
+ * get alone: the model's row is locked once; an update is refused when its base version is stale or its round not
+ * the live one, then when its ticket was seen before (stored, or earlier in the batch); the update that completes the
+ * cohort closes the round here, and those after it meet the new version (a later ticket cannot be for a round this
+ * transaction opened).
+ *
+ * On a database shared by several server processes (`copy` false: PostgreSQL) the rows that can still be accepted
+ * are written *before* the lock, so a replica holds it only for the checks and the commit, not while its uploads'
+ * bytes travel to the database; the rows of those refused after the lock (or past the cohort that closed) are deleted
+ * in the same transaction, so no other transaction ever sees them. A ticket written meanwhile by another replica
+ * fails the batch on the unique index (the store retries it, and then refuses the ticket as used). PGlite has one
+ * connection, nothing waits on its lock, and its rows are written after the checks with one binary COPY.
  */
 async function ingestBatch(tx: SqlRunner, batch: readonly NewUpdate[], policy: IngestPolicy, copy: boolean): Promise<IngestResult[]> {
   const model = batch[0]!.model;
-  const head = await tx.query<{ current_version: number }>('SELECT current_version FROM models WHERE name = $1 FOR UPDATE', [model]);
-  let current = head.rows[0]?.current_version;
-  if (current === undefined) return batch.map(() => ({ status: 'unknown_model' }));
-  let round = await liveRound(tx, model);
-  const used = await tx.query<{ ticket_nonce: string }>('SELECT ticket_nonce FROM updates WHERE ticket_nonce = ANY($1::text[])', [batch.map((u) => u.ticketNonce)]);
-  const spent = new Set(used.rows.map((r) => r.ticket_nonce));
-  const results: IngestResult[] = [];
-  let toStore: NewUpdate[] = [];
-  let waiting: number | null = null;
-  for (const u of batch) {
-    if (current !== u.baseVersion) {
-      results.push({ status: 'stale', current });
-      continue;
-    }
-    if (!round || round.id !== u.round || round.state !== 'open' || round.base_version !== current) {
-      results.push({ status: 'wrong_round', current: round?.state === 'open' ? round.id : null });
-      continue;
-    }
-    if (spent.has(u.ticketNonce)) {
-      results.push({ status: 'ticket_used' });
-      continue;
-    }
-    spent.add(u.ticketNonce);
-    if (waiting === null) {
-      const counted = await tx.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL', [round.id]);
-      waiting = counted.rows[0]?.n ?? 0;
-    }
-    toStore.push(u);
-    waiting += 1;
-    if (waiting < policy.minUpdates) {
-      results.push({ status: 'accepted', pending: waiting, published: null });
-      continue;
-    }
-    // The cohort is complete: store what is waiting, then aggregate and publish (or fail) in this transaction.
-    await insertUpdates(tx, round.id, toStore, copy);
-    toStore = [];
-    const closed = await closeRound(tx, model, current, round, policy, copy);
-    results.push(closed);
-    if (closed.status === 'accepted' && closed.published !== null) current = closed.published;
-    round = await liveRound(tx, model);
-    waiting = null;
-  }
-  if (round) await insertUpdates(tx, round.id, toStore, copy);
-  return results;
-}
-
-/**
- * ingestBatch for a database shared by several server processes (PostgreSQL): the same results, but the rows are
- * written *before* the model's row lock is taken, so a replica holds the lock only for the checks and the commit —
- * not while its uploads' bytes travel to the database (the lock holder was mostly waiting between statements).
- * Rows are written only for updates that can still be accepted (a new ticket, the round and version that were live
- * when read); after the lock every update is checked in order exactly as ingestBatch does, and the rows of those
- * refused (stale, wrong round, or past the cohort that closed) are deleted in the same transaction, so no other
- * transaction ever sees them. A ticket written concurrently by another replica fails this batch on the unique index;
- * the store then redoes its updates one by one, and the duplicate is refused as used.
- */
-async function ingestBatchShared(tx: SqlRunner, batch: readonly NewUpdate[], policy: IngestPolicy): Promise<IngestResult[]> {
-  const model = batch[0]!.model;
-  const { rows: seenRows } = await tx.query<{ current_version: number; live: number | null }>(
-    "SELECT current_version, (SELECT id FROM rounds WHERE model = $1 AND state = 'open' AND base_version = models.current_version) AS live FROM models WHERE name = $1",
-    [model],
-  );
-  const seen = seenRows[0];
-  if (!seen) return batch.map(() => ({ status: 'unknown_model' }));
-  const used = await tx.query<{ ticket_nonce: string }>('SELECT ticket_nonce FROM updates WHERE ticket_nonce = ANY($1::text[])', [batch.map((u) => u.ticketNonce)]);
-  const spent = new Set(used.rows.map((r) => r.ticket_nonce));
-  const results: (IngestResult | null)[] = batch.map(() => null);
+  const unknown = () => batch.map((): IngestResult => ({ status: 'unknown_model' }));
+  const nonces = batch.map((u) => u.ticketNonce);
   const written = new Set<number>();
+  let stored: Set<string> | null = null;
+  if (!copy) {
+    const { rows } = await tx.query<{ current_version: number; live: number | null }>(
+      "SELECT current_version, (SELECT id FROM rounds WHERE model = $1 AND state = 'open' AND base_version = models.current_version) AS live FROM models WHERE name = $1",
+      [model],
+    );
+    const seen = rows[0];
+    if (!seen) return unknown();
+    stored = await storedTickets(tx, nonces);
+    const first = new Set<string>();
+    batch.forEach((u, i) => {
+      if (stored!.has(u.ticketNonce) || first.has(u.ticketNonce)) return;
+      first.add(u.ticketNonce);
+      if (seen.live !== null && u.round === seen.live && u.baseVersion === seen.current_version) written.add(i);
+    });
+    if (seen.live !== null && written.size > 0) await insertUpdates(tx, seen.live, [...written].map((i) => batch[i]!), false);
+  }
+
+  // FOR NO KEY UPDATE excludes every other ingestion, round opening and admin change (they take it or FOR UPDATE),
+  // but not the foreign-key checks (KEY SHARE) of the rows other replicas write before their lock.
+  const head = await tx.query<{ current_version: number }>('SELECT current_version FROM models WHERE name = $1 FOR NO KEY UPDATE', [model]);
+  let current = head.rows[0]?.current_version;
+  if (current === undefined) return unknown();
+  const round = await liveRound(tx, model);
+  const seenTickets = stored ?? (await storedTickets(tx, nonces));
+  const results: (IngestResult | null)[] = batch.map(() => null);
+  const accepted: number[] = [];
+  let waiting: number | null = null;
+  let closesAt = -1;
   for (const [i, u] of batch.entries()) {
-    if (spent.has(u.ticketNonce)) {
+    const refused = refusal(u, current, round);
+    if (refused) {
+      results[i] = refused;
+      continue;
+    }
+    if (seenTickets.has(u.ticketNonce)) {
       results[i] = { status: 'ticket_used' };
       continue;
     }
-    spent.add(u.ticketNonce);
-    if (seen.live !== null && u.round === seen.live && u.baseVersion === seen.current_version) written.add(i);
-  }
-  if (seen.live !== null && written.size > 0) await insertUpdates(tx, seen.live, [...written].map((i) => batch[i]!), false);
-
-  // The lock, then the checks in arrival order against what the previous holder committed. FOR NO KEY UPDATE
-  // excludes every other ingestion, ticket-path round opening and admin change (they take FOR UPDATE or this) but
-  // not the foreign-key checks of other replicas' row writes above (KEY SHARE): with FOR UPDATE those waited for
-  // the holder's commit too.
-  const head = await tx.query<{ current_version: number }>('SELECT current_version FROM models WHERE name = $1 FOR NO KEY UPDATE', [model]);
-  let current = head.rows[0]!.current_version;
-  let round = await liveRound(tx, model);
-  const refused: string[] = [];
-  const refuse = (i: number, r: IngestResult) => {
-    results[i] = r;
-    if (written.has(i)) refused.push(batch[i]!.ticketNonce);
-  };
-  let waiting: number | null = null;
-  for (const [i, u] of batch.entries()) {
-    if (results[i]) continue;
-    if (current !== u.baseVersion) {
-      refuse(i, { status: 'stale', current });
-      continue;
-    }
-    if (!round || round.id !== u.round || round.state !== 'open' || round.base_version !== current) {
-      refuse(i, { status: 'wrong_round', current: round?.state === 'open' ? round.id : null });
-      continue;
-    }
-    if (!written.has(i)) {
-      // Live now but not when first read (cannot happen while rounds only move forward); write it under the lock.
-      await insertUpdates(tx, round.id, [u], false);
-      written.add(i);
-    }
-    if (waiting === null) {
-      // Committed updates of the round, plus this batch's rows already accepted (none yet: this is the first).
-      const counted = await tx.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL AND (ticket_nonce IS NULL OR NOT (ticket_nonce = ANY($2::text[])))', [
-        round.id,
-        [...written].map((k) => batch[k]!.ticketNonce),
-      ]);
-      waiting = counted.rows[0]?.n ?? 0;
-    }
+    seenTickets.add(u.ticketNonce);
+    waiting ??= await waitingIn(tx, round!.id, [...written].map((k) => nonces[k]!));
     waiting += 1;
-    if (waiting < policy.minUpdates) {
-      results[i] = { status: 'accepted', pending: waiting, published: null };
-      continue;
+    accepted.push(i);
+    if (waiting >= policy.minUpdates) {
+      closesAt = i;
+      break;
     }
-    // The cohort is complete with this update: the batch's rows after it must not join the aggregate.
-    const later = [...written].filter((k) => k > i && results[k] === null).map((k) => batch[k]!.ticketNonce);
-    if (later.length > 0) await tx.query('DELETE FROM updates WHERE ticket_nonce = ANY($1::text[])', [later]);
-    for (const k of written) if (k > i && results[k] === null) written.delete(k);
-    const closed = await closeRound(tx, model, current, round, policy, false);
-    results[i] = closed;
-    if (closed.status === 'accepted' && closed.published !== null) current = closed.published;
-    round = await liveRound(tx, model);
-    waiting = null;
+    results[i] = { status: 'accepted', pending: waiting, published: null };
   }
-  if (refused.length > 0) await tx.query('DELETE FROM updates WHERE ticket_nonce = ANY($1::text[])', [refused]);
+
+  // The rows of exactly the accepted updates, then (the cohort complete) the aggregate and the next round.
+  const keep = new Set(accepted);
+  await deleteByTicket(tx, [...written].filter((i) => !keep.has(i)).map((i) => nonces[i]!));
+  const unwritten = accepted.filter((i) => !written.has(i));
+  if (unwritten.length > 0) await insertUpdates(tx, round!.id, unwritten.map((i) => batch[i]!), copy);
+  if (closesAt < 0) return results.map((r) => r!);
+  const closed = await closeRound(tx, model, current, round!, policy, copy);
+  results[closesAt] = closed;
+  if (closed.status === 'accepted' && closed.published !== null) current = closed.published;
+  const next = await liveRound(tx, model);
+  for (let k = closesAt + 1; k < batch.length; k++) {
+    results[k] = refusal(batch[k]!, current, next) ?? { status: 'wrong_round', current: next?.id ?? null };
+  }
   return results.map((r) => r!);
 }
 
@@ -607,8 +582,7 @@ export class PgliteStore implements Store {
     const once = (items: readonly Waiting[]) =>
       this.#serial(() =>
         this.#db.transaction((tx) =>
-          // PGlite has one connection: nothing waits on its lock, so the plain path (with its binary COPY) serves it.
-          this.#copy ? ingestBatch(tx, items.map((w) => w.update), policy, true) : ingestBatchShared(tx, items.map((w) => w.update), policy),
+          ingestBatch(tx, items.map((w) => w.update), policy, this.#copy),
         ),
       );
     // Another replica stored one of these tickets between our check and our write: the transaction failed on the
