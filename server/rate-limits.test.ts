@@ -4,36 +4,25 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TicketResponseSchema } from '../src/shared/protocol.js';
-import { buildApp } from './app.js';
-import { ensureSeeded } from './seed.js';
-import { PgliteStore } from './storage/pglite-store.js';
 import { ticketOf } from './rate-limits.js';
-import { STORE_TIMEOUT_MS, makeVersion, tempDir, testConfig, wireUpdate, writeSeed } from './testing.js';
+import { STORE_TIMEOUT_MS, makeVersion, seededApp, testConfig, wireUpdate } from './testing.js';
 
 const MODEL = 'limits';
 const seed = makeVersion(MODEL, 1);
 const params = seed.weights.byteLength / 4;
 
 describe('rate limits', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  let store: PgliteStore;
+  let t: Awaited<ReturnType<typeof seededApp>>;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    tmp = await tempDir();
-    store = await PgliteStore.open(path.join(tmp.dir, 'db'));
-    await writeSeed(path.join(tmp.dir, 'seeds'), seed);
-    await ensureSeeded(store, { model: MODEL, seedDir: path.join(tmp.dir, 'seeds') });
-    app = await buildApp(
-      { ...testConfig({ model: MODEL, minUpdates: 100, staticDir: path.join(tmp.dir, 'no-site') }), rateLimit: { perAddressPerMinute: 3, perTicket: 2, exemptLoopback: true } },
-      store,
-    );
+    t = await seededApp(seed, (dir) => ({
+      ...testConfig({ model: MODEL, minUpdates: 100, staticDir: path.join(dir, 'no-site') }),
+      rateLimit: { perAddressPerMinute: 3, perTicket: 2, exemptLoopback: true },
+    }));
+    app = t.app;
   }, STORE_TIMEOUT_MS);
-  afterAll(async () => {
-    await app?.close();
-    await store?.close();
-    await tmp?.remove();
-  });
+  afterAll(() => t?.close());
 
   const ticketFrom = (remoteAddress: string) => app.inject({ method: 'POST', url: '/v1/rounds/current/ticket', remoteAddress });
 

@@ -3,32 +3,21 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-import { ensureSeeded } from './seed.js';
-import { PgliteStore } from './storage/pglite-store.js';
-import { STORE_TIMEOUT_MS, makeVersion, tempDir, testConfig, writeSeed } from './testing.js';
+import { STORE_TIMEOUT_MS, makeVersion, seededApp, testConfig } from './testing.js';
 
 const MODEL = 'sitekeys';
 const KEY = 'pk_shop_demo_123';
 
 describe('site keys', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  let store: PgliteStore;
+  let t: Awaited<ReturnType<typeof seededApp>>;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    tmp = await tempDir();
-    store = await PgliteStore.open(path.join(tmp.dir, 'db'));
-    await writeSeed(path.join(tmp.dir, 'seeds'), makeVersion(MODEL, 1));
-    await ensureSeeded(store, { model: MODEL, seedDir: path.join(tmp.dir, 'seeds') });
-    app = await buildApp({ ...testConfig({ model: MODEL, staticDir: path.join(tmp.dir, 'no-site') }), siteKeys: [KEY, 'pk_other_shop_9'] }, store);
+    t = await seededApp(makeVersion(MODEL, 1), (dir) => ({ ...testConfig({ model: MODEL, staticDir: path.join(dir, 'no-site') }), siteKeys: [KEY, 'pk_other_shop_9'] }));
+    app = t.app;
   }, STORE_TIMEOUT_MS);
-  afterAll(async () => {
-    await app?.close();
-    await store?.close();
-    await tmp?.remove();
-  });
+  afterAll(() => t?.close());
 
   it('issues tickets only with a known key, in the header or the query', async () => {
     const none = await app.inject({ method: 'POST', url: '/v1/rounds/current/ticket' });

@@ -11,6 +11,10 @@ import { quantizeInt8 } from '../src/shared/federated/quantize.js';
 import { encodeUpdate } from '../src/shared/federated/wire.js';
 import { mulberry32 } from '../src/shared/model/weights.js';
 import { DEFAULT_FEDERATED, type FederatedConfig, type ServerConfig } from './config.js';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppOptions } from './app.js';
+import { ensureSeeded } from './seed.js';
+import { PgliteStore } from './storage/pglite-store.js';
 import type { ModelVersion } from './storage/store.js';
 import { floatsToBytes, sha256Hex } from './weights-codec.js';
 
@@ -81,4 +85,32 @@ export function wireUpdate(
   const clipped = o.clip ? clipToNorm(v, o.clip).values : v;
   const update = quantizeInt8(clipped, o.chunk ?? 256, mulberry32(5));
   return Buffer.from(encodeUpdate({ baseVersion: o.baseVersion, round: o.round, exampleBucket: o.exampleBucket ?? 1, ticket: o.ticket, update }));
+}
+
+/**
+ * A PGlite store on a temp folder, seeded with `seed` (written as a seed folder and imported as the server does),
+ * and an app over it: what most route tests start from. `config` gets the temp folder (for a static dir that does
+ * not exist, say). `close` closes the app and the store and removes the folder.
+ */
+export async function seededApp(
+  seed: ModelVersion,
+  config: (dir: string) => Parameters<typeof buildApp>[0],
+  options: AppOptions = {},
+): Promise<{ app: FastifyInstance; store: PgliteStore; dir: string; close(): Promise<void> }> {
+  const tmp = await tempDir();
+  const store = await PgliteStore.open(path.join(tmp.dir, 'db'));
+  const seedDir = path.join(tmp.dir, 'seeds');
+  await writeSeed(seedDir, seed);
+  await ensureSeeded(store, { model: seed.manifest.name, seedDir });
+  const app = await buildApp(config(tmp.dir), store, options);
+  return {
+    app,
+    store,
+    dir: tmp.dir,
+    async close() {
+      await app.close();
+      await store.close();
+      await tmp.remove();
+    },
+  };
 }

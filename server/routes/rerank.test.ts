@@ -8,10 +8,7 @@ import { DEMO_MODEL_CONFIG } from '../../src/shared/model/manifest.js';
 import { ShelfModel } from '../../src/shared/model/model.js';
 import { buildSequence } from '../../src/shared/model/sequence.js';
 import { flatten, initialWeights, weightSpecs } from '../../src/shared/model/weights.js';
-import { buildApp } from '../app.js';
-import { ensureSeeded } from '../seed.js';
-import { PgliteStore } from '../storage/pglite-store.js';
-import { STORE_TIMEOUT_MS, makeVersion, tempDir, testConfig, writeSeed } from '../testing.js';
+import { STORE_TIMEOUT_MS, makeVersion, seededApp, testConfig } from '../testing.js';
 
 const MODEL = 'rerank-test';
 const c = DEMO_MODEL_CONFIG;
@@ -19,22 +16,13 @@ const flat = flatten(weightSpecs(c), initialWeights(c, 11));
 const vec = (s: number) => Array.from({ length: c.itemDim }, (_, i) => Math.sin(s * 3.7 + i * 0.41));
 
 describe('POST /v1/rerank', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  let store: PgliteStore;
+  let t: Awaited<ReturnType<typeof seededApp>>;
   let app: FastifyInstance;
   beforeAll(async () => {
-    tmp = await tempDir();
-    store = await PgliteStore.open(path.join(tmp.dir, 'db'));
-    const seedDir = path.join(tmp.dir, 'seeds');
-    await writeSeed(seedDir, makeVersion(MODEL, 1, c, (i) => flat[i]!));
-    await ensureSeeded(store, { model: MODEL, seedDir });
-    app = await buildApp(testConfig({ model: MODEL, staticDir: path.join(tmp.dir, 'no-site') }), store);
+    t = await seededApp(makeVersion(MODEL, 1, c, (i) => flat[i]!), (dir) => testConfig({ model: MODEL, staticDir: path.join(dir, 'no-site') }));
+    app = t.app;
   }, STORE_TIMEOUT_MS);
-  afterAll(async () => {
-    await app?.close();
-    await store?.close();
-    await tmp?.remove();
-  });
+  afterAll(() => t?.close());
 
   it("scores like the model code on the same weights, in the model's order", async () => {
     const events = [1, 2, 3].map((s) => ({ type: 'view_item' as const, vector: vec(s) }));
