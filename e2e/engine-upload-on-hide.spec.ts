@@ -2,12 +2,9 @@
 // a fresh PGlite data folder, no round closing) browses with automatic training off, so nothing would upload; when
 // the document becomes hidden (tab switch, navigation away) the engine learns from what is new and uploads the
 // update once, and hiding again with nothing new sends nothing.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect, test, type Request } from '@playwright/test';
-import { startServer, type ServerProcess } from '../bench/reliability/server-process.js';
 import type { CandidateItem } from '../src/shared/protocol.js';
+import { ownServer } from './own-server.js';
 import { openShop, products } from './sdk-shop.js';
 
 const PORT = 4441;
@@ -20,26 +17,8 @@ type Win = {
   products: CandidateItem[];
 };
 
-let server: ServerProcess;
-let dataDir: string;
-
-test.beforeAll(async () => {
-  test.setTimeout(90_000);
-  dataDir = mkdtempSync(path.join(tmpdir(), 'shelf-e2e-hide-'));
-  server = await startServer(
-    { SHELF_DATA_DIR: dataDir, SHELF_MIN_UPDATES: '1000', SHELF_DP_EPSILON_BUDGET: '1000000' },
-    { port: PORT, timeoutMs: 60_000 },
-  );
-});
-
-test.afterAll(async () => {
-  await server?.kill('SIGTERM');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function pending(): Promise<number> {
-  return ((await (await fetch(`${server.base}/healthz`)).json()) as { pending: number }).pending;
-}
+const server = ownServer(PORT);
+const pending = () => server.pending();
 
 test('hiding the page uploads the pending update once; hiding again with nothing new sends nothing', async ({ page }) => {
   const shelf = server.base;

@@ -3,12 +3,9 @@
 // worker's ticket request and upload carry it and the update is stored; with a wrong key or none, the server
 // answers 401 once, the page keeps ranking with the model, nothing throws, the uploader stops (status says why,
 // no further request) and the server stored nothing.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect, test, type Page, type Request } from '@playwright/test';
-import { startServer, type ServerProcess } from '../bench/reliability/server-process.js';
 import type { CandidateItem } from '../src/shared/protocol.js';
+import { ownServer } from './own-server.js';
 import { openShop, products } from './sdk-shop.js';
 
 const PORT = 4431;
@@ -29,32 +26,8 @@ type Win = {
   products: CandidateItem[];
 };
 
-let server: ServerProcess;
-let dataDir: string;
-
-test.beforeAll(async () => {
-  test.setTimeout(90_000);
-  dataDir = mkdtempSync(path.join(tmpdir(), 'shelf-e2e-site-key-'));
-  server = await startServer(
-    {
-      SHELF_DATA_DIR: dataDir,
-      SHELF_SITE_KEYS: `${OTHER_KEY},${KEY}`,
-      // No round closes during the spec: `pending` on /healthz counts every update the server stored.
-      SHELF_MIN_UPDATES: '1000',
-      SHELF_DP_EPSILON_BUDGET: '1000000',
-    },
-    { port: PORT, timeoutMs: 60_000 },
-  );
-});
-
-test.afterAll(async () => {
-  await server?.kill('SIGTERM');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function pending(): Promise<number> {
-  return ((await (await fetch(`${server.base}/healthz`)).json()) as { pending: number }).pending;
-}
+const server = ownServer(PORT, { SHELF_SITE_KEYS: `${OTHER_KEY},${KEY}` });
+const pending = () => server.pending();
 
 /** Opens a shop page with the SDK configured with `siteKey` (or none), ranks, browses, and flushes once. */
 async function browseAndFlush(page: Page, siteKey: string | null, db: string) {
