@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../e2e/settings.js';
 import { renderRerankChart } from './perf-charts.js';
+import { trackCost } from './track-cost.js';
 
 const port = Number(process.env['SHELF_BENCH_PORT'] ?? 4479);
 const base = `http://127.0.0.1:${port}`;
@@ -269,23 +270,6 @@ async function browse(browser: Browser) {
   const tasks = await page.evaluate((start) => (window as unknown as BenchWindow).bench.longTasks.filter((t) => t.start >= start), result.start);
   await context.close();
   return { ...result, longTasks: tasks.length, longTaskMs: tasks.map((t) => round(t.ms, 1)), longTasksBeforeBrowse: before };
-}
-
-/** track(): synchronous main-thread cost, per-call mean over batches of 50 (performance.now() is coarse). */
-async function trackCost(page: Page) {
-  return page.evaluate(async () => {
-    const { shelf, bench } = window as unknown as BenchWindow;
-    const c = bench.items;
-    const perCall: number[] = [];
-    for (let b = 0; b < 200; b++) {
-      const pending: Promise<boolean>[] = [];
-      const t0 = performance.now();
-      for (let i = 0; i < 50; i++) pending.push(shelf.track({ type: 'view_item', itemId: c[(b + i) % c.length]!.id, vector: c[(b + i) % c.length]!.vector }));
-      perCall.push((performance.now() - t0) / 50);
-      await Promise.all(pending);
-    }
-    return perCall;
-  });
 }
 
 /** Memory after 10,000 events: the engine's live tensors and the JS heap of the page and of the engine worker. */

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../e2e/settings.js';
+import { trackCost } from './track-cost.js';
 
 const port = 4478;
 let server: ChildProcess | null = null;
@@ -29,23 +30,6 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 const summary = (xs: number[]) => ({ runs: xs.length, p50Ms: round(pct(xs, 0.5)), p95Ms: round(pct(xs, 0.95)), maxMs: round(Math.max(...xs)) });
 
 type W = { shelf: { track(e: unknown): Promise<boolean>; rerank(c: unknown[], ctx?: unknown): Promise<{ source: string; items: { score: number | null }[] }>; status(): Promise<{ backend: string; training?: string }> }; shelfDemo: { candidates: { id: string; vector: number[] }[] } };
-
-/** track(): synchronous main-thread cost, timed over batches of 50 calls (performance.now() is coarse here). */
-async function trackCost(page: Page) {
-  return page.evaluate(async () => {
-    const { shelf, shelfDemo } = window as unknown as W;
-    const c = shelfDemo.candidates;
-    const perCall: number[] = [];
-    for (let b = 0; b < 200; b++) {
-      const pending: Promise<boolean>[] = [];
-      const t0 = performance.now();
-      for (let i = 0; i < 50; i++) pending.push(shelf.track({ type: 'view_item', itemId: c[(b + i) % c.length]!.id, vector: c[(b + i) % c.length]!.vector }));
-      perCall.push((performance.now() - t0) / 50);
-      await Promise.all(pending);
-    }
-    return perCall;
-  });
-}
 
 /** track() → the first rerank that reflects it (a fresh visitor each time: cold start, then the event is used). */
 async function trackToReflected(page: Page, runs: number) {
