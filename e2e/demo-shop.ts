@@ -3,15 +3,10 @@
 import { expect, type Page } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ListOutcome } from '../src/demo/shop/lists.js';
 
-export interface ShopList {
-  listId: string;
-  source: string;
-  reason: string | null;
-  modelVersion: number | null;
-  serverOrder: string[];
-  shelfOrder: string[];
-}
+/** What the storefront's last list render did, as the page reports it. */
+export type ShopList = ListOutcome;
 
 export const renders = (page: Page) => page.evaluate(() => (window as unknown as { shelfShop: { renders(): number } }).shelfShop.renders());
 export const lastList = (page: Page) => page.evaluate(() => (window as unknown as { shelfShop: { last(): ShopList | null } }).shelfShop.last());
