@@ -69,10 +69,9 @@ export async function buildApp(
   const params = manifest ? parameterCount(manifest.weights) : FALLBACK_PARAMS;
   const tickets = options.tickets ?? ticketSigner(config.ticketSecret);
 
-  // The dashboard's norm hook must be in place before the update route is registered.
-  if (config.adminToken) {
-    registerDashboardRoutes(app, { store, token: config.adminToken, model: config.model, clip: config.federated.clip, dataDir: config.dataDir ?? null });
-  }
+  const dashboard = config.adminToken
+    ? registerDashboardRoutes(app, { store, token: config.adminToken, model: config.model, clip: config.federated.clip, dataDir: config.dataDir ?? null })
+    : null;
   registerModelRoutes(app, store);
   registerRerankRoute(app, { store, model: config.model });
   registerRoundRoutes(app, { store, model: config.model, tickets, federated: config.federated });
@@ -85,6 +84,7 @@ export async function buildApp(
       aggregate: options.aggregate ?? makeAggregator(config.federated, config.minUpdates),
       tickets,
       federated: config.federated,
+      ...(dashboard ? { onAccepted: dashboard.recordNorm } : {}),
     },
     updateBodyLimit(params),
   );

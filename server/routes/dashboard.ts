@@ -3,8 +3,8 @@
 //                                   a histogram of accepted updates' norms per round, and quality per version
 //   POST /v1/admin/quality          records a quality figure for a version (the shopper simulation, or an
 //                                   operator's own evaluation set); kept in <dataDir>/quality.json
-// Rounds are read from the published versions' manifests (lineage and privacy); update norms are measured by an
-// onResponse hook on accepted POST /v1/updates (the same dequantised values the server stored) and kept only as
+// Rounds are read from the published versions' manifests (lineage and privacy); update norms are the ones the upload
+// route measured on each accepted POST /v1/updates (recordNorm: the norm of the int8 values the server stored) and kept only as
 // counts per round and norm bin (NORM_BINS bins from 0 to 1.1 × clip) in <dataDir>/update-norms.json: no time, no
 // value of any single update. Must never change a model, a round or an update, and never record anything from an
 // update the server rejected.
@@ -14,8 +14,6 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { quantizedNorm } from '../../src/shared/federated/quantized-sum.js';
-import { decodeUpdate } from '../../src/shared/federated/wire.js';
 import { ErrorBodySchema } from '../../src/shared/protocol.js';
 import { HttpError } from '../http-errors.js';
 import type { Store } from '../storage/store.js';
@@ -85,8 +83,11 @@ export interface DashboardOptions {
   readonly dataDir: string | null;
 }
 
-/** Registers the dashboard routes and the norm hook. Call before the update routes are registered. */
-export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOptions): void {
+/**
+ * Registers the dashboard routes.
+ * @returns recordNorm, for the upload route to call with each accepted update's round and norm
+ */
+export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOptions): { recordNorm(round: number, norm: number): void } {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const auth = requireBearer(o.token);
   const qualityFile = o.dataDir ? path.join(o.dataDir, 'quality.json') : null;
@@ -116,26 +117,17 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
     save(normsFile, norms);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.method !== 'POST' || request.routeOptions.url !== '/v1/updates' || reply.statusCode >= 300) return;
-    try {
-      const b = request.body;
-      if (!Buffer.isBuffer(b)) return;
-      const u = decodeUpdate(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-      const norm = quantizedNorm(u.update);
-      const bin = Math.min(NORM_BINS - 1, Math.floor(norm / binWidth));
-      let row = norms.find((r) => r.round === u.round);
-      if (!row) {
-        row = { round: u.round, counts: new Array<number>(NORM_BINS).fill(0) };
-        norms.push(row);
-        if (norms.length > MAX_NORM_ROUNDS) norms.splice(0, norms.length - MAX_NORM_ROUNDS);
-      }
-      row.counts[bin]! += 1;
-      saveNormsSoon();
-    } catch (err) {
-      request.log.warn({ err }, 'dashboard: could not measure an accepted update');
+  const recordNorm = (round: number, norm: number) => {
+    const bin = Math.min(NORM_BINS - 1, Math.floor(norm / binWidth));
+    let row = norms.find((x) => x.round === round);
+    if (!row) {
+      row = { round, counts: new Array<number>(NORM_BINS).fill(0) };
+      norms.push(row);
+      if (norms.length > MAX_NORM_ROUNDS) norms.splice(0, norms.length - MAX_NORM_ROUNDS);
     }
-  });
+    row.counts[bin]! += 1;
+    saveNormsSoon();
+  };
 
   r.get(
     '/v1/admin/dashboard',
@@ -187,6 +179,7 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
       return { stored: request.body.points.length };
     },
   );
+  return { recordNorm };
 }
 
 /**

@@ -32,6 +32,8 @@ export interface UpdateRouteOptions {
   readonly aggregate: Aggregator;
   readonly tickets: TicketSigner;
   readonly federated: FederatedConfig;
+  /** Called with each accepted update's round and L2 norm (the dashboard's histogram). */
+  readonly onAccepted?: (round: number, norm: number) => void;
 }
 
 /** Largest body an update for `params` values can be: header, longest ticket, smallest chunk; never over 64 KiB. */
@@ -52,8 +54,8 @@ function wrongRound(round: number, current: number | null): HttpError {
   return new HttpError(409, 'wrong_round', `round ${round} is not open${current ? `; the open round is ${current}: ask for a new ticket` : ''}`);
 }
 
-/** Shape, scales and norm (of the dequantised values). */
-function checkValues(manifest: Manifest, u: WireUpdate, clip: number): void {
+/** Shape, scales and norm (of the dequantised values); returns the norm. */
+function checkValues(manifest: Manifest, u: WireUpdate, clip: number): number {
   const params = parameterCount(manifest.weights);
   if (u.update.q.length !== params) {
     throw new HttpError(400, 'invalid_update', `update has ${u.update.q.length} values; ${manifest.name} v${manifest.version} has ${params} parameters`);
@@ -68,6 +70,7 @@ function checkValues(manifest: Manifest, u: WireUpdate, clip: number): void {
   if (norm > clip * CLIP_SLACK) {
     throw new HttpError(400, 'over_clip_bound', `update L2 norm ${norm.toPrecision(4)} is over the clip bound ${clip} (×${CLIP_SLACK} for rounding); clip it before quantising`);
   }
+  return norm;
 }
 
 export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions, bodyLimit: number): void {
@@ -112,7 +115,7 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
       const manifest = await manifestFor(u.baseVersion);
       if (!manifest) throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
       if (u.baseVersion !== manifest.version) throw staleError(o.model, u.baseVersion, manifest.version);
-      checkValues(manifest, u, o.federated.clip);
+      const norm = checkValues(manifest, u, o.federated.clip);
 
       // The checks above read outside the transaction; ingest re-checks version, round and ticket under the model's lock.
       const result = await o.store.ingest(
@@ -129,6 +132,7 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
         case 'ticket_used':
           throw new HttpError(409, 'ticket_used', 'this ticket has already been used; each ticket carries one update');
         case 'accepted':
+          o.onAccepted?.(u.round, norm);
           if (result.published !== null) request.log.info({ model: o.model, version: result.published, round: u.round }, 'published a new model version');
           if (result.failed) request.log.warn({ model: o.model, round: u.round, reason: result.failed }, 'round failed; nothing published');
           return { accepted: true as const, pending: result.pending, published: result.published };
