@@ -535,8 +535,7 @@ export class PgliteStore implements Store {
           live = await liveRound(tx, model);
         }
         const r = live!;
-        const { rows } = await tx.query<{ n: number }>('SELECT count(*)::integer AS n FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL', [r.id]);
-        return { round: { id: r.id, model, baseVersion: r.base_version, state: r.state, pending: rows[0]?.n ?? 0 }, stopped: null };
+        return { round: { id: r.id, model, baseVersion: r.base_version, state: r.state, pending: await waitingIn(tx, r.id, []) }, stopped: null };
       }),
     );
   }

@@ -2,7 +2,7 @@
 // value; ~11.3 KB for the demo model) rather than the expanded float32 (45 KB), decoded only when its round is
 // aggregated. Layout, little-endian: chunk u16 · reserved u16 (0) · value count n u32 · scales float32 ×
 // ceil(n / chunk) · q int8 × n. Must decode exactly to what dequantize() gives for the same update.
-import type { Quantized } from '../../src/shared/federated/quantize.js';
+import { dequantize, type Quantized } from '../../src/shared/federated/quantize.js';
 
 const HEADER = 8;
 
@@ -42,12 +42,5 @@ export function storedQuantized(bytes: Uint8Array): Quantized {
  * @throws RangeError when the bytes are not a stored update.
  */
 export function decodeStoredUpdate(bytes: Uint8Array): Float32Array {
-  const { chunk, scales, q } = storedQuantized(bytes);
-  const out = new Float32Array(q.length);
-  for (let c = 0, lo = 0; c < scales.length; c++, lo += chunk) {
-    const s = scales[c]!;
-    const hi = Math.min(q.length, lo + chunk);
-    for (let i = lo; i < hi; i++) out[i] = q[i]! * s;
-  }
-  return out;
+  return dequantize(storedQuantized(bytes));
 }
