@@ -52,7 +52,12 @@ export function quantizeInt8(values: Float32Array, chunk: number, random: () => 
 
 /** The decoded update: q · scale per chunk. */
 export function dequantize(qz: Quantized): Float32Array {
-  const out = new Float32Array(qz.q.length);
-  for (let i = 0; i < out.length; i++) out[i] = qz.q[i]! * qz.scales[Math.floor(i / qz.chunk)]!;
+  const { q, scales, chunk } = qz;
+  const out = new Float32Array(q.length);
+  for (let c = 0, lo = 0; lo < q.length; c++, lo += chunk) {
+    const scale = scales[c]!;
+    const hi = Math.min(q.length, lo + chunk);
+    for (let i = lo; i < hi; i++) out[i] = q[i]! * scale;
+  }
   return out;
 }
