@@ -3,8 +3,8 @@
 // (a kill at a random moment of a round, restart, no accepted update lost, same version as uninterrupted);
 // (3) the poisoning benchmark's rows when `scripts/federated/poisoning.ts` wrote them. Merges into
 // bench/results/reliability.json, keeping parts not run this time.
-// (4) 1,000 clients against 3 replicas on PostgreSQL (SHELF_TEST_POSTGRES_URL): errors, ticket and upload latencies
-// and where the time goes (bench/reliability/load.ts).
+// (4) 1,000 clients against 3 replicas on PostgreSQL (SHELF_TEST_POSTGRES_URL), in a closed loop and at a sweep of
+// paced rates (SHELF_LOAD_RATES): errors, ticket and upload latencies and where the time goes (bench/reliability/load.ts).
 // Run: npm run bench:reliability [-- fuzz sigkill poisoning load]   (never part of npm test; SHELF_FUZZ_REQUESTS,
 // SHELF_SIGKILL_TRIALS; SHELF_LOAD_SERVER_TIMES=1 adds the replicas' own request times, from their logs)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -4,8 +4,11 @@
 // requests that overlapped a closing round (the upload that completes a cohort aggregates and publishes inside
 // the model's row lock) against the rest, PostgreSQL backends waiting on locks (pg_stat_activity sampled), CPU used
 // by the replicas, PostgreSQL, the generator and everything else on the machine, and the generator's own
-// event-loop delay (a busy generator inflates every latency it measures). Must never leave a replica running or
-// its database behind.
+// event-loop delay (a busy generator inflates every latency it measures). Phases: one closed loop (the replicas'
+// saturated throughput) and a sweep of paced (open-loop) arrival rates; the issue's latency target is read at the
+// highest swept rate that meets it (a latency goal is defined under an offered load below saturation; a closed loop
+// measures throughput, and its latency is queueing by Little's law). Must never leave a replica running or its
+// database behind.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -24,6 +27,25 @@ const CLIENTS = 1000;
 const REPLICAS = Number(process.env['SHELF_LOAD_REPLICAS'] ?? 3);
 const CONCURRENCY = 50;
 const LOCK_SAMPLE_MS = 20;
+/** The ingestion goal: p99 ≤ 50 ms (ticket and upload latencies together, the figure `p99Ms` has always meant). */
+const GOAL_P99_MS = 50;
+/** K of the replicas (SHELF_MIN_UPDATES): a round closes at this many accepted updates. */
+const MIN_UPDATES = 100;
+
+/**
+ * The paced arrival rates to sweep, clients per second: SHELF_LOAD_RATES (comma-separated), else SHELF_LOAD_RATE (one
+ * rate, as before), else 25, 50, 100, 200, 300. 0 or an empty list skips the sweep.
+ */
+export function sweepRates(env: Record<string, string | undefined> = process.env): number[] {
+  const raw = env['SHELF_LOAD_RATES'] ?? env['SHELF_LOAD_RATE'] ?? '25,50,100,200,300';
+  const rates = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map(Number);
+  for (const r of rates) if (!Number.isFinite(r) || r < 0) throw new Error(`SHELF_LOAD_RATES: ${raw} is not a list of rates ≥ 0`);
+  return [...new Set(rates.filter((r) => r > 0))].sort((a, b) => a - b);
+}
 
 export interface Latencies {
   requests: number;
@@ -48,6 +70,19 @@ export interface PhaseResult {
   /** Uploads answered 409: their round closed between ticket and upload (a real client drops the update). */
   roundClosed409: number;
   seconds: number;
+  /** Clients completed per second (clients / seconds): the closed loop's throughput; a paced phase's achieved rate. */
+  clientsPerSecond: number;
+  /**
+   * Paced phases: how well the generator kept its schedule (client i due at i / rate s). `issuedPerSecond` is the
+   * rate clients actually started at (first to last start); `lateMs` how far behind its due time a client started
+   * (a busy generator starts late, and a late client is a lower offered rate than the one stated).
+   */
+  issue?: { issuedPerSecond: number; lateMs: { p50Ms: number; p99Ms: number; maxMs: number } };
+  /**
+   * Untimed clients sent one at a time before the phase until the open round was empty, so every phase starts at a
+   * fresh round (its rounds close after the same counts of accepted updates); `pendingBefore` what the round held.
+   */
+  fill: { pendingBefore: number; clients: number; errors: number };
   breakdown: {
     /** Uploads that completed a cohort (aggregation and publication inside the row lock) and their latency. */
     closingUploads: Latencies;
@@ -87,10 +122,33 @@ export interface PhaseResult {
   serverSide?: { ticket: Latencies; upload: Latencies };
 }
 
-/** The closed-loop phase's figures (the issue's `load` fields first), and the paced phase on the same replicas. */
-export interface LoadResult extends PhaseResult {
+/**
+ * The issue's `load` fields first (clients, replicas, errors, p99Ms), read at one stated arrival rate: the highest
+ * swept paced rate whose p99 (ticket and upload together) is within the goal with 0 errors; when none is, the lowest
+ * swept rate (and `maxRateWithinGoal` null); with no sweep, the closed loop. Then the closed loop and the sweep, all
+ * on the same replicas and database.
+ */
+export interface LoadResult {
+  clients: number;
   replicas: number;
-  paced: PhaseResult | null;
+  /** Errors at the stated rate; `totalErrors` counts every phase (closed loop, sweep, and the untimed fill clients). */
+  errors: number;
+  p99Ms: number;
+  /** The stated rate: 'paced, n clients/s' (or the closed loop's arrival when there was no sweep). */
+  arrival: string;
+  /** Highest swept rate (clients/s) with p99Ms ≤ goalP99Ms and 0 errors; null when none. */
+  maxRateWithinGoal: number | null;
+  /** The same for uploads' own p99 (stricter: uploads are the slower request). */
+  maxRateUploadP99WithinGoal: number | null;
+  goalP99Ms: number;
+  totalErrors: number;
+  /** Ticket and upload p99 at the stated rate. */
+  ticketP99Ms: number;
+  uploadP99Ms: number;
+  /** 50 clients always in flight: the replicas' saturated throughput (clientsPerSecond), and the queueing it causes. */
+  closedLoop: PhaseResult | null;
+  /** One paced phase per rate, ascending, after the closed loop. */
+  sweep: PhaseResult[];
   /** The code measured: HEAD, and files of server/ and src/shared/ changed in the working tree but not committed. */
   code: { head: string; uncommitted: string[] };
   measuredAt: string;
@@ -166,11 +224,11 @@ interface Setup {
 
 /**
  * Runs the load: a closed-loop phase (50 clients in flight, each starting the next as soon as it finishes: the
- * replicas' saturated throughput) and then, on the same replicas and database, a paced phase (open loop: client i
- * starts at i / rate s, SHELF_LOAD_RATE per second, default 25; 0 skips it). Needs SHELF_TEST_POSTGRES_URL (the
- * database is made and dropped here); null without it. Updates are clipped and quantised before the timed phases (a
- * real client does that on its own device, not on the server's machine); the timed phases only frame each body
- * with its ticket.
+ * replicas' saturated throughput) and then, on the same replicas and database, one paced phase per swept rate (open
+ * loop: client i starts at i / rate s; `sweepRates`). Before each phase, untimed clients fill the open round so that
+ * every phase starts at an empty one. Needs SHELF_TEST_POSTGRES_URL (the database is made and dropped here); null
+ * without it. Updates are clipped and quantised before the timed phases (a real client does that on its own device,
+ * not on the server's machine); the timed phases only frame each body with its ticket.
  */
 export async function runLoad(): Promise<LoadResult | null> {
   const url = process.env['SHELF_TEST_POSTGRES_URL'];
@@ -178,7 +236,7 @@ export async function runLoad(): Promise<LoadResult | null> {
     log('load: SHELF_TEST_POSTGRES_URL not set; skipped');
     return null;
   }
-  const rate = Number(process.env['SHELF_LOAD_RATE'] ?? 25);
+  const rates = sweepRates();
   const serverTimes = process.env['SHELF_LOAD_SERVER_TIMES'] === '1';
   const pg = (await import('pg')).default;
   const admin = new pg.Client({ connectionString: url });
@@ -202,7 +260,7 @@ export async function runLoad(): Promise<LoadResult | null> {
           {
             SHELF_DATA_DIR: dir,
             SHELF_DATABASE_URL: u.href,
-            SHELF_MIN_UPDATES: '100',
+            SHELF_MIN_UPDATES: String(MIN_UPDATES),
             SHELF_DP_NOISE_MULTIPLIER: '1',
             SHELF_DP_EPSILON_BUDGET: '1000000000',
             SHELF_TICKET_SECRET: 'load-ticket-secret-0123456789abcdef',
@@ -226,13 +284,22 @@ export async function runLoad(): Promise<LoadResult | null> {
     sampler = new pg.Client({ connectionString: u.href });
     await sampler.connect();
     const setup: Setup = { procs, updates, db, sampler, serverLog, serverTimes };
-    const closed = await phase(setup, null);
-    log(`load: closed loop: ticket p99 ${closed.ticket.p99Ms} ms, upload p99 ${closed.upload.p99Ms} ms, ${closed.errors} errors`);
-    const paced = rate > 0 ? await phase(setup, rate) : null;
-    if (paced) log(`load: paced ${rate}/s: ticket p99 ${paced.ticket.p99Ms} ms, upload p99 ${paced.upload.p99Ms} ms, ${paced.errors} errors`);
+    const note = (p: PhaseResult) =>
+      log(
+        `load: ${p.arrival} (load avg ${p.breakdown.loadavgBefore.join(' ')}): ${p.clientsPerSecond} clients/s, ticket p99 ${p.ticket.p99Ms} ms, ` +
+          `upload p99 ${p.upload.p99Ms} ms, both p99 ${p.p99Ms} ms, ${p.errors} errors` +
+          (p.issue ? `; issued at ${p.issue.issuedPerSecond}/s, start lateness p99 ${p.issue.lateMs.p99Ms} ms` : ''),
+      );
+    const closedLoop = await phase(setup, null);
+    note(closedLoop);
+    const sweep: PhaseResult[] = [];
+    for (const rate of rates) {
+      sweep.push(await phase(setup, rate));
+      note(sweep.at(-1)!);
+    }
     // The issue's fields first: clients, replicas, errors, p99Ms.
-    const { clients, errors, p99Ms, ...rest } = closed;
-    return { clients, replicas: procs.length, errors, p99Ms, ...rest, paced, code: codeState(), measuredAt: new Date().toISOString() };
+    const { clients, ...rest } = summarise(closedLoop, sweep);
+    return { clients, replicas: procs.length, ...rest, code: codeState(), measuredAt: new Date().toISOString() };
   } finally {
     await sampler?.end().catch(() => undefined);
     for (const p of procs) await p.kill('SIGTERM');
@@ -242,9 +309,81 @@ export async function runLoad(): Promise<LoadResult | null> {
   }
 }
 
+const rateOf = (p: PhaseResult) => Number(/^paced, ([\d.]+) clients\/s$/.exec(p.arrival)?.[1] ?? NaN);
+
+/** The issue's fields from the phases: the stated rate (see LoadResult), and errors over every phase. */
+export function summarise(closedLoop: PhaseResult | null, sweep: readonly PhaseResult[]): Omit<LoadResult, 'replicas' | 'code' | 'measuredAt'> {
+  const within = (p: PhaseResult, p99: number) => p.errors === 0 && p99 <= GOAL_P99_MS;
+  const highest = (pick: (p: PhaseResult) => number) => {
+    const ok = sweep.filter((p) => within(p, pick(p))).map(rateOf);
+    return ok.length ? Math.max(...ok) : null;
+  };
+  const maxRateWithinGoal = highest((p) => p.p99Ms);
+  const stated =
+    maxRateWithinGoal !== null
+      ? sweep.find((p) => rateOf(p) === maxRateWithinGoal)!
+      : [...sweep].sort((a, b) => rateOf(a) - rateOf(b))[0] ?? closedLoop;
+  if (!stated) throw new Error('load: no phase ran');
+  const phases = [...(closedLoop ? [closedLoop] : []), ...sweep];
+  return {
+    clients: stated.clients,
+    errors: stated.errors,
+    p99Ms: stated.p99Ms,
+    arrival: stated.arrival,
+    maxRateWithinGoal,
+    maxRateUploadP99WithinGoal: highest((p) => p.upload.p99Ms),
+    goalP99Ms: GOAL_P99_MS,
+    totalErrors: phases.reduce((sum, p) => sum + p.errors + p.fill.errors, 0),
+    ticketP99Ms: stated.ticket.p99Ms,
+    uploadP99Ms: stated.upload.p99Ms,
+    closedLoop,
+    sweep: [...sweep],
+  };
+}
+
+/** A ticket from `a`, its update to `b`: the HTTP statuses, and the upload's answer when it was accepted. */
+async function ticketAndUpload(a: ServerProcess, b: ServerProcess, update: Quantized, at?: { ticket(start: number): void; upload(start: number): void }) {
+  let start = performance.now();
+  const tr = await send(a.base, 'POST', '/v1/rounds/current/ticket', {}, null);
+  at?.ticket(start);
+  if (tr.status !== 200) return { ticket: tr.status, upload: null, answer: null };
+  const ticket = JSON.parse(tr.body.toString('utf8')) as { ticket: string; round: number; baseVersion: number };
+  const body = encodeUpdate({ baseVersion: ticket.baseVersion, round: ticket.round, exampleBucket: 1, ticket: ticket.ticket, update });
+  start = performance.now();
+  const up = await send(b.base, 'POST', '/v1/updates', { 'content-type': 'application/octet-stream' }, body);
+  at?.upload(start);
+  const answer = up.status === 200 ? (JSON.parse(up.body.toString('utf8')) as { pending: number; published: number | null }) : null;
+  return { ticket: tr.status, upload: up.status, answer };
+}
+
+/**
+ * Untimed clients, one at a time, until the open round holds no update (at most K of them), so that the next phase
+ * starts at a fresh round as the first one does.
+ */
+async function fillRound(setup: Setup): Promise<PhaseResult['fill']> {
+  const { procs, updates, sampler } = setup;
+  const { rows } = await sampler.query<{ n: string }>(
+    `SELECT count(*) AS n FROM updates u JOIN rounds r ON r.id = u.round_id WHERE r.state = 'open' AND u.consumed_in_version IS NULL`,
+    [],
+  );
+  const pendingBefore = Number(rows[0]!.n);
+  let clients = 0;
+  let errors = 0;
+  let pending = pendingBefore;
+  while (pending > 0 && clients < 2 * MIN_UPDATES) {
+    const r = await ticketAndUpload(procs[clients % procs.length]!, procs[(clients + 1) % procs.length]!, updates[clients % updates.length]!);
+    clients++;
+    if (r.ticket !== 200 || (r.upload !== 200 && r.upload !== 409)) errors++;
+    if (r.answer) pending = r.answer.published ? 0 : r.answer.pending;
+  }
+  if (pending > 0) throw new Error(`load: the open round still holds ${pending} updates after ${clients} fill clients`);
+  return { pendingBefore, clients, errors };
+}
+
 /** One timed phase of CLIENTS clients: closed loop (rate null) or paced at `rate` clients per second. */
 async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
   const { procs, updates, db, sampler, serverLog } = setup;
+  const fill = await fillRound(setup);
   serverLog.length = 0;
   const pgStats = { samples: 0, lockWaitBackendMs: 0, activeBackendMs: 0, maxLockWaiters: 0, samplesWithLockWaiters: 0 };
   const byStatement = new Map<string, number>();
@@ -278,6 +417,8 @@ async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   const timed: Timed[] = [];
   const closing: Timed[] = [];
+  const starts: number[] = [];
+  const late: number[] = [];
   let errors = 0;
   let accepted = 0;
   let published = 0;
@@ -287,25 +428,19 @@ async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
   const t0 = performance.now();
   loop.enable();
   const client = async (i: number) => {
-    const a = procs[i % procs.length]!;
-    const b = procs[(i + 1) % procs.length]!;
-    let start = performance.now();
-    const tr = await send(a.base, 'POST', '/v1/rounds/current/ticket', {}, null);
-    timed.push({ kind: 'ticket', start, end: performance.now() });
-    if (tr.status !== 200) return void errors++;
-    const ticket = JSON.parse(tr.body.toString('utf8')) as { ticket: string; round: number; baseVersion: number };
-    const body = encodeUpdate({ baseVersion: ticket.baseVersion, round: ticket.round, exampleBucket: 1, ticket: ticket.ticket, update: updates[i]! });
-    start = performance.now();
-    const up = await send(b.base, 'POST', '/v1/updates', { 'content-type': 'application/octet-stream' }, body);
-    const t: Timed = { kind: 'upload', start, end: performance.now() };
-    timed.push(t);
-    if (up.status === 200) {
+    const uploaded: { t?: Timed } = {};
+    const r = await ticketAndUpload(procs[i % procs.length]!, procs[(i + 1) % procs.length]!, updates[i]!, {
+      ticket: (start) => void timed.push({ kind: 'ticket', start, end: performance.now() }),
+      upload: (start) => void timed.push((uploaded.t = { kind: 'upload', start, end: performance.now() })),
+    });
+    if (r.ticket !== 200) return void errors++;
+    if (r.upload === 200) {
       accepted++;
-      if ((JSON.parse(up.body.toString('utf8')) as { published: number | null }).published) {
+      if (r.answer?.published) {
         published++;
-        closing.push(t);
+        closing.push(uploaded.t!);
       }
-    } else if (up.status === 409) conflicts++;
+    } else if (r.upload === 409) conflicts++;
     else errors++;
   };
   if (rate === null) {
@@ -321,6 +456,9 @@ async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
       const due = t0 + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+      const now = performance.now();
+      starts.push(now);
+      late.push(Math.max(0, now - due));
       started.push(client(i));
     }
     await Promise.all(started);
@@ -355,6 +493,16 @@ async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
     published,
     roundClosed409: conflicts,
     seconds: r1(wall),
+    clientsPerSecond: r1(CLIENTS / wall),
+    ...(rate === null
+      ? {}
+      : {
+          issue: {
+            issuedPerSecond: r1(((starts.length - 1) * 1000) / Math.max(1e-9, starts.at(-1)! - starts[0]!)),
+            lateMs: (({ p50Ms, p99Ms, maxMs }) => ({ p50Ms, p99Ms, maxMs }))(stats(late)),
+          },
+        }),
+    fill,
     breakdown: {
       closingUploads: stats(closing.map(ms)),
       duringClose: { ticket: of('ticket', overlapsClose), upload: of('upload', (t) => !closing.includes(t) && overlapsClose(t)) },
