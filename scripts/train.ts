@@ -27,8 +27,16 @@ const { values: a, positionals } = parseArgs({
     patience: { type: 'string', default: '5' },
     batch: { type: 'string', default: '128' },
     negatives: { type: 'string', default: '1024' },
+    /** uniform, or mixed: half uniform, half by training count^0.75, with the log q correction. */
+    'negative-sampler': { type: 'string', default: 'uniform' },
     lr: { type: 'string', default: '0.003' },
+    /** Decoupled weight decay of the learned item table per unit of learning rate (AdamW's), 0 = none. */
+    'item-decay': { type: 'string', default: '0' },
+    /** Cosine-anneal the learning rate to 0 over this many epochs, then stop (0 = constant rate). */
+    'decay-epochs': { type: 'string', default: '0' },
     dropout: { type: 'string', default: '0.5' },
+    /** position: every target position weighs the same; batch: the mean within each length-bucketed batch. */
+    'loss-weighting': { type: 'string', default: 'position' },
     seed: { type: 'string', default: '42' },
     dim: { type: 'string', default: '64' },
     hidden: { type: 'string', default: '64' },
@@ -88,8 +96,18 @@ console.log(`train ${name} v${version} on ${dataset}: ${ds.sequences.length} use
 
 const hyper = {
   epochs: num('epochs'), minutes: num('minutes'), batchSize: num('batch'), negatives: num('negatives'),
-  learningRate: num('lr'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
+  learningRate: num('lr'), decayEpochs: num('decay-epochs'), itemDecay: num('item-decay'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
+  lossWeighting: lossWeighting(a['loss-weighting']!),
+  negativeSampler: negativeSamplerKind(a['negative-sampler']!),
 };
+function negativeSamplerKind(v: string): 'uniform' | 'mixed' {
+  if (v !== 'uniform' && v !== 'mixed') throw new Error(`--negative-sampler must be uniform or mixed, got ${v}`);
+  return v;
+}
+function lossWeighting(v: string): 'position' | 'batch' {
+  if (v !== 'position' && v !== 'batch') throw new Error(`--loss-weighting must be position or batch, got ${v}`);
+  return v;
+}
 const seed = num('seed');
 const paths = modelPaths(name, version, a['device-root'], a['server-root']);
 let trained: { device: Float32Array; itemVectors: Float32Array; record: Omit<TrainingRecord, 'itemVectorsSha256'> };

@@ -12,7 +12,8 @@ import { attributeVectors, parseItemVectorsJson } from './content-vectors.js';
 import { DataFormatError, defaultDataDir, loadAttributes, loadDataset, parseInteractions } from './data.js';
 import { assertTrainedOn, modelPaths, readModel, writeModel } from './device-model-files.js';
 import { evaluateDataset } from './evaluate.js';
-import { trainModel } from './trainer.js';
+import { negativeSampler, trainModel } from './trainer.js';
+import { seeded } from './rng.js';
 
 const dataDir = defaultDataDir();
 const haveData = existsSync(join(dataDir, 'amazon-s3rec/Beauty.txt'));
@@ -81,5 +82,30 @@ describe.runIf(haveData)('trainer and harness on a slice of Beauty', () => {
     // The same model on another slice (or data set) is refused.
     expect(() => assertTrainedOn(m.record, loadDataset('beauty', dataDir, 100).fingerprint)).toThrow(/refusing to evaluate/);
     expect(() => assertTrainedOn(m.record, loadDataset('sports', dataDir, 120).fingerprint)).toThrow(/trained on beauty/);
+  });
+});
+
+describe('negative samplers', () => {
+  const ex = [{ seq: Int32Array.from([1, 1, 1, 2]) }, { seq: Int32Array.from([1, 3]) }];
+
+  it('mixed: half uniform, half by count^0.75, with a log q that is a distribution over the items', () => {
+    const s = negativeSampler('mixed', ex, 4, 4000, seeded(5));
+    const q = Array.from(s.logQ!.subarray(1), Math.exp);
+    expect(q.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    // Item 1 (4 times) is more likely than item 2 (once), which beats item 4 (never seen: uniform half only).
+    expect(q[0]!).toBeGreaterThan(q[1]!);
+    expect(q[1]!).toBeGreaterThan(q[3]!);
+    expect(q[3]!).toBeCloseTo(0.5 / 4, 6);
+    const draws = s.draw();
+    const share = (id: number) => draws.filter((d) => d === id).length / draws.length;
+    expect(draws.every((d) => d >= 1 && d <= 4)).toBe(true);
+    for (const id of [1, 2, 3, 4]) expect(Math.abs(share(id) - q[id - 1]!)).toBeLessThan(0.03);
+  });
+
+  it('uniform: distinct ids, no correction', () => {
+    const s = negativeSampler('uniform', ex, 10, 5, seeded(5));
+    expect(s.logQ).toBeNull();
+    const draws = s.draw();
+    expect(new Set(draws).size).toBe(5);
   });
 });

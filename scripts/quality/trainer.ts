@@ -20,9 +20,18 @@ export interface TrainOptions {
   epochs: number;
   minutes: number;
   batchSize: number;
-  /** Shared uniform negatives per step. */
+  /** Shared negatives per step. */
   negatives: number;
+  /**
+   * How negatives are drawn: `uniform` over all items, or `mixed` (half uniform, half in proportion to training
+   * count^0.75, with replacement), whose logits are corrected by −log q(item) as in sampled softmax (Jean et al., 2015).
+   */
+  negativeSampler?: 'uniform' | 'mixed';
   learningRate: number;
+  /** Decoupled weight decay of the learned item table (AdamW's: rows shrink by lr·decay each step); 0 = none. */
+  itemDecay?: number;
+  /** Anneal the learning rate to 0 by a cosine over this many epochs (and stop there); 0 keeps it constant. */
+  decayEpochs?: number;
   dropout: number;
   seed: number;
   /** Learn the item table jointly (null), or fixed item vectors [(itemCount+1)·itemDim] (row 0 unused). */
@@ -32,6 +41,12 @@ export interface TrainOptions {
   log: (line: string) => void;
   /** Stop after this many epochs without a better validation NDCG@10 (0 = never stop early). */
   patience?: number;
+  /**
+   * How the loss weighs target positions: `position` = every position of the epoch alike (the step's loss is
+   * its sum over the mean number of positions per batch); `batch` = the mean within each batch, so a position
+   * in a batch of short sequences weighs as much as a whole long sequence.
+   */
+  lossWeighting?: 'position' | 'batch';
   /** Keep tfjs's own BatchMatMul gradient (slow on wasm); only for measuring what the fast one saves. */
   plainMatMulGradient?: boolean;
 }
@@ -40,7 +55,10 @@ export interface EpochLog {
   epoch: number;
   loss: number;
   seconds: number;
+  /** Sampled-100 metrics on the validation users (what picks the best epoch). */
   valid: Metrics;
+  /** The same users' validation targets ranked among all items, history excluded (reported, not used to pick). */
+  validAllItems: Metrics;
 }
 
 export interface TrainResult {
@@ -53,7 +71,7 @@ export interface TrainResult {
   history: EpochLog[];
 }
 
-interface Example {
+export interface Example {
   /** Training prefix of one user (everything but the last two items), at most maxLen+1 long. */
   seq: Int32Array;
 }
@@ -93,28 +111,40 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   const optimizer = tf.train.adam(o.learningRate, 0.9, 0.999, 1e-7);
 
   const ex = examples(ds, c.maxLen);
+  const positionsPerBatch = ex.reduce((n, e) => n + e.seq.length - 1, 0) / Math.ceil(ex.length / o.batchSize);
+  const reduce = (perPosition: tf.Tensor1D): tf.Scalar =>
+    (o.lossWeighting === 'batch' ? tf.mean(perPosition) : tf.div(tf.sum(perPosition), positionsPerBatch)) as tf.Scalar;
+  const sampler = negativeSampler(o.negativeSampler ?? 'uniform', ex, ds.itemCount, o.negatives, rand);
   const valid = validationSet(ds, o.validUsers, o.seed);
   const history: EpochLog[] = [];
   let best: { score: number; device: Float32Array; items: Float32Array; epoch: number } | null = null;
   const started = performance.now();
   const outOfTime = () => (performance.now() - started) / 60000 > o.minutes;
 
-  for (let epoch = 1; epoch <= o.epochs && !outOfTime(); epoch++) {
+  const lastEpoch = o.decayEpochs ? Math.min(o.epochs, o.decayEpochs) : o.epochs;
+  const batchesPerEpoch = Math.ceil(ex.length / o.batchSize);
+  let totalSteps = 0;
+  for (let epoch = 1; epoch <= lastEpoch && !outOfTime(); epoch++) {
     let lossSum = 0;
     let steps = 0;
     for (const batch of makeBatches(ex, o.batchSize, rand)) {
-      const negIds = sampleNegatives(rand, ds.itemCount, Math.min(o.negatives, ds.itemCount - 1), new Set());
-      const loss = step(batch, negIds);
+      if (o.decayEpochs) setLearningRate(optimizer, (o.learningRate * (1 + Math.cos((Math.PI * totalSteps) / (o.decayEpochs * batchesPerEpoch)))) / 2);
+      totalSteps++;
+      const loss = step(batch, sampler.draw());
+      if (o.itemDecay && !o.fixedItemVectors) {
+        const rate = (optimizer as unknown as { learningRate: number }).learningRate;
+        tf.tidy(() => (table as tf.Variable).assign(tf.mul(table, 1 - rate * o.itemDecay!)));
+      }
       lossSum += (await loss.data())[0]!;
       loss.dispose();
       steps++;
       if (outOfTime()) break;
     }
     const snapshot = await snapshotWeights();
-    const metrics = await validate(snapshot.device, snapshot.items);
+    const { sampled: metrics, allItems } = await validate(snapshot.device, snapshot.items);
     const seconds = (performance.now() - started) / 1000;
-    history.push({ epoch, loss: lossSum / steps, seconds, valid: metrics });
-    o.log(`epoch ${epoch} loss ${(lossSum / steps).toFixed(4)} valid NDCG@10 ${metrics.ndcg10.toFixed(4)} HR@10 ${metrics.hr10.toFixed(4)} (${seconds.toFixed(0)} s)`);
+    history.push({ epoch, loss: lossSum / steps, seconds, valid: metrics, validAllItems: allItems });
+    o.log(`epoch ${epoch} loss ${(lossSum / steps).toFixed(4)} valid NDCG@10 ${metrics.ndcg10.toFixed(4)} HR@10 ${metrics.hr10.toFixed(4)}, all items NDCG@10 ${allItems.ndcg10.toFixed(4)} (${seconds.toFixed(0)} s)`);
     if (!best || metrics.ndcg10 > best.score) best = { score: metrics.ndcg10, device: snapshot.device, items: snapshot.items, epoch };
     if (o.patience && epoch - best.epoch >= o.patience) {
       o.log(`no better validation score for ${o.patience} epochs: stopping (best epoch ${best.epoch})`);
@@ -123,11 +153,12 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   }
   const trainSeconds = (performance.now() - started) / 1000;
   for (const v of trainable) v.dispose();
-  if (!o.fixedItemVectors) table.dispose(); else table.dispose();
+  table.dispose();
   optimizer.dispose();
   if (!best) throw new Error('training ran no epoch (time budget too small?)');
   return { device: best.device, itemVectors: best.items, trainSeconds, bestEpoch: best.epoch, history };
 
+  /** One optimiser step: a sampled softmax of each target against the shared negatives `negIds`. */
   function step(batch: Example[], negIds: Int32Array): tf.Scalar {
     const b = batch.length;
     const len = Math.max(...batch.map((e) => e.seq.length - 1));
@@ -148,13 +179,13 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
         targets.push(e.seq[i + 1]!);
       }
     });
-    const negCol = new Map<number, number>();
-    negIds.forEach((id, k) => negCol.set(id, k));
-    const hits = new Float32Array(targets.length * (negIds.length + 1));
-    targets.forEach((t, i) => {
-      const k = negCol.get(t);
-      if (k !== undefined) hits[i * (negIds.length + 1) + 1 + k] = -1e9;
-    });
+    const hits = targetHits(targets, negIds);
+    // −log q per column ([target, negatives…] per row), when the proposal is not uniform.
+    const logQ = sampler.logQ;
+    const correction = logQ ? Float32Array.from({ length: targets.length * (negIds.length + 1) }, (_, k) => {
+      const col = k % (negIds.length + 1);
+      return -(col === 0 ? logQ[targets[(k - col) / (negIds.length + 1)]!]! : logQ[negIds[col - 1]!]!);
+    }) : null;
     return tf.tidy(() => {
       const idsT = tf.tensor1d(ids, 'int32');
       const maskT = tf.tensor2d(mask, [b, len]);
@@ -162,18 +193,20 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
       const validT = tf.tensor1d(Int32Array.from(validIdx), 'int32');
       const targetT = tf.tensor1d(Int32Array.from(targets), 'int32');
       const negT = tf.tensor1d(negIds, 'int32');
-      const hitT = tf.tensor2d(hits, [targets.length, negIds.length + 1]);
+      const shape: [number, number] = [targets.length, negIds.length + 1];
+      const hitT = tf.tensor2d(hits, shape);
+      const adjustT = correction ? tf.add(hitT, tf.tensor2d(correction, shape)) : hitT;
       const f = () => {
         const items = tf.reshape(gatherRows(table, idsT), [b, len, d]) as tf.Tensor3D;
         const pe = vars['position_embedding']!;
         const w = { ...vars, position_embedding: tf.slice(pe, [c.maxLen - len, 0], [len, c.hidden]) };
         const states = encode(w, c, { items, types: typesT, mask: maskT }, { dropout: o.dropout });
         const sv = gatherRows(tf.reshape(states, [b * len, d]) as tf.Tensor2D, validT);
-        const pos = tf.sum(tf.mul(sv, gatherRows(table, targetT)), 1, true);
-        const neg = tf.matMul(sv, tf.transpose(gatherRows(table, negT)));
         const scale = tf.slice(vars['blend']!, [0], [1]);
-        const logits = tf.add(tf.mul(tf.concat([pos, neg], 1), scale), hitT);
-        return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.reshape(tf.slice(logits, [0, 0], [-1, 1]), [-1]))) as tf.Scalar;
+        const pos = tf.mul(tf.sum(tf.mul(sv, gatherRows(table, targetT)), 1), scale);
+        const neg = tf.matMul(sv, tf.transpose(gatherRows(table, negT)));
+        const logits = tf.add(tf.concat([tf.reshape(pos, [-1, 1]), tf.mul(neg, scale)], 1), adjustT);
+        return reduce(tf.sub(tf.logSumExp(logits, 1), tf.reshape(tf.slice(logits, [0, 0], [-1, 1]), [-1])));
       };
       return optimizer.minimize(f, true, trainable) as tf.Scalar;
     });
@@ -186,8 +219,10 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   }
 
   /** Sampled-100 NDCG@10 on the validation targets of a fixed user subset (model selection only). */
-  async function validate(device: Float32Array, items: Float32Array): Promise<Metrics> {
+  async function validate(device: Float32Array, items: Float32Array): Promise<{ sampled: Metrics; allItems: Metrics }> {
     const totals = emptyTotals();
+    const allTotals = emptyTotals();
+    const itemsT = tf.transpose(tf.tensor2d(items, [n, d])); // [d, n]: an untransposed product
     const { users } = valid;
     const w: Record<string, tf.Tensor> = {};
     let offset = 0;
@@ -200,7 +235,10 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
       const chunk = users.slice(i, i + 256);
       const st = tf.tidy(() => currentState(w, c, sequenceBatch(chunk.map((u) => u.history), items, c)));
       const states = (await st.data()) as Float32Array;
+      const all = tf.matMul(st, itemsT);
+      const scores = (await all.data()) as Float32Array;
       st.dispose();
+      all.dispose();
       chunk.forEach((u, r) => {
         const dot = (id: number) => {
           let s = 0;
@@ -209,11 +247,71 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
         };
         const target = dot(u.target);
         accumulate(totals, rankOf(target, Array.from(u.negatives, dot)));
+        // All items, the history excluded (as the all-items protocol ranks).
+        const row = scores.subarray(r * n, r * n + n);
+        const t = row[u.target]!;
+        let rank = 0;
+        for (let i = 1; i < n; i++) if (!(row[i]! < t)) rank++;
+        for (const h of new Set(u.history)) if (h !== u.target && !(row[h]! < t)) rank--;
+        accumulate(allTotals, rank);
       });
     }
     for (const t of Object.values(w)) t.dispose();
-    return finish(totals);
+    itemsT.dispose();
+    return { sampled: finish(totals), allItems: finish(allTotals) };
   }
+}
+
+export interface NegativeSampler {
+  draw(): Int32Array;
+  /** log q(item) of the proposal, indexed by item id; null for the uniform one (a constant that cancels). */
+  logQ: Float32Array | null;
+}
+
+export function negativeSampler(kind: 'uniform' | 'mixed', ex: readonly Example[], itemCount: number, count: number, rand: () => number): NegativeSampler {
+  if (kind === 'uniform') {
+    const distinct = Math.min(count, itemCount - 1);
+    return { draw: () => sampleNegatives(rand, itemCount, distinct, new Set()), logQ: null };
+  }
+  const weight = new Float64Array(itemCount + 1);
+  for (const e of ex) for (const id of e.seq) weight[id]!++;
+  let total = 0;
+  for (let i = 1; i <= itemCount; i++) total += weight[i] = weight[i]! ** 0.75;
+  const cumulative = new Float64Array(itemCount + 1);
+  const logQ = new Float32Array(itemCount + 1);
+  for (let i = 1; i <= itemCount; i++) {
+    cumulative[i] = cumulative[i - 1]! + weight[i]! / total;
+    logQ[i] = Math.log(0.5 / itemCount + (0.5 * weight[i]!) / total);
+  }
+  const byCount = (): number => {
+    const u = rand();
+    let lo = 1;
+    let hi = itemCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return { draw: () => Int32Array.from({ length: count }, () => (rand() < 0.5 ? 1 + Math.floor(rand() * itemCount) : byCount())), logQ };
+}
+
+/** tfjs's Adam reads its rate from this field at every step. */
+function setLearningRate(optimizer: tf.AdamOptimizer, rate: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = rate;
+}
+
+/** [targets, 1 + negatives] additive mask: −1e9 where a shared negative is that row's own target. */
+function targetHits(targets: readonly number[], negIds: Int32Array): Float32Array {
+  const negCol = new Map<number, number>();
+  negIds.forEach((id, k) => negCol.set(id, k));
+  const hits = new Float32Array(targets.length * (negIds.length + 1));
+  targets.forEach((t, i) => {
+    const k = negCol.get(t);
+    if (k !== undefined) hits[i * (negIds.length + 1) + 1 + k] = -1e9;
+  });
+  return hits;
 }
 
 interface ValidUser {
