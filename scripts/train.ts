@@ -1,7 +1,7 @@
 // Trains Shelf's model on a benchmark data set from the shared data folder and exports it: the device part
 // in the worker's format (public/models/<name>/<version>/) and the server's item vectors separately
 // (bench/models/<name>/<version>/). Never writes data into the repository.
-// Run: npm run train -- <games|beauty|sports> [--minutes 25 --epochs 200 --item-vectors learned|content ...]
+// Run: npm run train -- <games|beauty|sports> [--minutes 29 --decay-epochs 24 --item-vectors learned|content ...]
 import { parseArgs } from 'node:util';
 import type { ModelConfig } from '../src/shared/protocol.js';
 import { weightSpecs } from '../src/shared/model/weights.js';
@@ -23,17 +23,17 @@ const { values: a, positionals } = parseArgs({
     version: { type: 'string', default: '1' },
     'item-vectors': { type: 'string', default: 'learned' },
     epochs: { type: 'string', default: '200' },
-    minutes: { type: 'string', default: '25' },
-    patience: { type: 'string', default: '5' },
+    minutes: { type: 'string', default: '29' },
+    patience: { type: 'string', default: '0' },
     batch: { type: 'string', default: '128' },
     negatives: { type: 'string', default: '1024' },
     /** uniform, or mixed: half uniform, half by training count^0.75, with the log q correction. */
-    'negative-sampler': { type: 'string', default: 'uniform' },
+    'negative-sampler': { type: 'string', default: 'mixed' },
     lr: { type: 'string', default: '0.003' },
     /** Decoupled weight decay of the learned item table per unit of learning rate (AdamW's), 0 = none. */
     'item-decay': { type: 'string', default: '0' },
     /** Cosine-anneal the learning rate to 0 over this many epochs, then stop (0 = constant rate). */
-    'decay-epochs': { type: 'string', default: '0' },
+    'decay-epochs': { type: 'string', default: '24' },
     dropout: { type: 'string', default: '0.5' },
     /** position: every target position weighs the same; batch: the mean within each length-bucketed batch. */
     'loss-weighting': { type: 'string', default: 'position' },
