@@ -30,8 +30,6 @@ const { values: a, positionals } = parseArgs({
     /** uniform, or mixed: half uniform, half by training count^0.75, with the log q correction. */
     'negative-sampler': { type: 'string', default: 'mixed' },
     lr: { type: 'string', default: '0.003' },
-    /** Decoupled weight decay of the learned item table per unit of learning rate (AdamW's), 0 = none. */
-    'item-decay': { type: 'string', default: '0' },
     /** Cosine-anneal the learning rate to 0 over this many epochs, then stop (0 = constant rate). */
     'decay-epochs': { type: 'string', default: '24' },
     dropout: { type: 'string', default: '0.5' },
@@ -96,7 +94,7 @@ console.log(`train ${name} v${version} on ${dataset}: ${ds.sequences.length} use
 
 const hyper = {
   epochs: num('epochs'), minutes: num('minutes'), batchSize: num('batch'), negatives: num('negatives'),
-  learningRate: num('lr'), decayEpochs: num('decay-epochs'), itemDecay: num('item-decay'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
+  learningRate: num('lr'), decayEpochs: num('decay-epochs'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
   lossWeighting: lossWeighting(a['loss-weighting']!),
   negativeSampler: negativeSamplerKind(a['negative-sampler']!),
 };

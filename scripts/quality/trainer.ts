@@ -1,6 +1,7 @@
 // Trains Shelf's on-device encoder on a leave-one-out training split, jointly with the server's item-vector
-// table (or against fixed content vectors), with a sampled softmax over many shared uniform negatives.
-// Batches group users of similar length and trim padding; only positions with a target reach the loss.
+// table (or against fixed content vectors), with a sampled softmax over many shared negatives (uniform, or mixed
+// with popular ones and corrected by log q). Batches group users of similar length and trim padding; only positions
+// with a target reach the loss, each with the same weight whatever its batch.
 // Must never read validation or test targets except the validation target used to pick the best epoch.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../src/shared/protocol.js';
@@ -28,8 +29,6 @@ export interface TrainOptions {
    */
   negativeSampler?: 'uniform' | 'mixed';
   learningRate: number;
-  /** Decoupled weight decay of the learned item table (AdamW's: rows shrink by lr·decay each step); 0 = none. */
-  itemDecay?: number;
   /** Anneal the learning rate to 0 by a cosine over this many epochs (and stop there); 0 keeps it constant. */
   decayEpochs?: number;
   dropout: number;
@@ -131,10 +130,6 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
       if (o.decayEpochs) setLearningRate(optimizer, (o.learningRate * (1 + Math.cos((Math.PI * totalSteps) / (o.decayEpochs * batchesPerEpoch)))) / 2);
       totalSteps++;
       const loss = step(batch, sampler.draw());
-      if (o.itemDecay && !o.fixedItemVectors) {
-        const rate = (optimizer as unknown as { learningRate: number }).learningRate;
-        tf.tidy(() => (table as tf.Variable).assign(tf.mul(table, 1 - rate * o.itemDecay!)));
-      }
       lossSum += (await loss.data())[0]!;
       loss.dispose();
       steps++;
