@@ -213,7 +213,10 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
     return { device: flatten(specs, arrays), items: Float32Array.from(await table.data()) };
   }
 
-  /** Sampled-100 NDCG@10 on the validation targets of a fixed user subset (model selection only). */
+  /**
+   * Metrics on the validation targets of a fixed user subset: sampled (100 negatives outside the sequence; picks
+   * the best epoch) and all items with the history excluded (reported only).
+   */
   async function validate(device: Float32Array, items: Float32Array): Promise<{ sampled: Metrics; allItems: Metrics }> {
     const totals = emptyTotals();
     const allTotals = emptyTotals();
