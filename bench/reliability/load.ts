@@ -27,7 +27,7 @@ const CLIENTS = 1000;
 const REPLICAS = Number(process.env['SHELF_LOAD_REPLICAS'] ?? 3);
 const CONCURRENCY = 50;
 const LOCK_SAMPLE_MS = 20;
-/** The ingestion goal: p99 ≤ 50 ms (ticket and upload latencies together, the figure `p99Ms` has always meant). */
+/** The ingestion goal: p99 ≤ 50 ms, for tickets and for uploads each (see `summarise`). */
 const GOAL_P99_MS = 50;
 /** K of the replicas (SHELF_MIN_UPDATES): a round closes at this many accepted updates. */
 const MIN_UPDATES = 100;
@@ -345,23 +345,23 @@ export function summarise(closedLoop: PhaseResult | null, sweep: readonly PhaseR
     uploadP99Ms: stated.upload.p99Ms,
     bothP99Ms: stated.p99Ms,
     closedLoop,
-    sweep: [...sweep],
+    sweep: ascending,
   };
 }
 
-/** A ticket from `a`, its update to `b`: the HTTP statuses, and the upload's answer when it was accepted. */
-async function ticketAndUpload(a: ServerProcess, b: ServerProcess, update: Quantized, at?: { ticket(start: number): void; upload(start: number): void }) {
+/** A ticket from `a`, its update to `b`: the HTTP statuses and times of both, and the upload's answer when accepted. */
+async function ticketAndUpload(a: ServerProcess, b: ServerProcess, update: Quantized) {
   let start = performance.now();
   const tr = await send(a.base, 'POST', '/v1/rounds/current/ticket', {}, null);
-  at?.ticket(start);
-  if (tr.status !== 200) return { ticket: tr.status, upload: null, answer: null };
+  const ticketTime: Timed = { kind: 'ticket', start, end: performance.now() };
+  if (tr.status !== 200) return { ticket: tr.status, upload: null, answer: null, ticketTime, uploadTime: null };
   const ticket = JSON.parse(tr.body.toString('utf8')) as { ticket: string; round: number; baseVersion: number };
   const body = encodeUpdate({ baseVersion: ticket.baseVersion, round: ticket.round, exampleBucket: 1, ticket: ticket.ticket, update });
   start = performance.now();
   const up = await send(b.base, 'POST', '/v1/updates', { 'content-type': 'application/octet-stream' }, body);
-  at?.upload(start);
+  const uploadTime: Timed = { kind: 'upload', start, end: performance.now() };
   const answer = up.status === 200 ? (JSON.parse(up.body.toString('utf8')) as { pending: number; published: number | null }) : null;
-  return { ticket: tr.status, upload: up.status, answer };
+  return { ticket: tr.status, upload: up.status, answer, ticketTime, uploadTime };
 }
 
 /**
@@ -436,17 +436,15 @@ async function phase(setup: Setup, rate: number | null): Promise<PhaseResult> {
   const t0 = performance.now();
   loop.enable();
   const client = async (i: number) => {
-    const uploaded: { t?: Timed } = {};
-    const r = await ticketAndUpload(procs[i % procs.length]!, procs[(i + 1) % procs.length]!, updates[i]!, {
-      ticket: (start) => void timed.push({ kind: 'ticket', start, end: performance.now() }),
-      upload: (start) => void timed.push((uploaded.t = { kind: 'upload', start, end: performance.now() })),
-    });
-    if (r.ticket !== 200) return void errors++;
+    const r = await ticketAndUpload(procs[i % procs.length]!, procs[(i + 1) % procs.length]!, updates[i]!);
+    timed.push(r.ticketTime);
+    if (!r.uploadTime) return void errors++;
+    timed.push(r.uploadTime);
     if (r.upload === 200) {
       accepted++;
       if (r.answer?.published) {
         published++;
-        closing.push(uploaded.t!);
+        closing.push(r.uploadTime);
       }
     } else if (r.upload === 409) conflicts++;
     else errors++;
