@@ -95,16 +95,13 @@ console.log(`train ${name} v${version} on ${dataset}: ${ds.sequences.length} use
 const hyper = {
   epochs: num('epochs'), minutes: num('minutes'), batchSize: num('batch'), negatives: num('negatives'),
   learningRate: num('lr'), decayEpochs: num('decay-epochs'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
-  lossWeighting: lossWeighting(a['loss-weighting']!),
-  negativeSampler: negativeSamplerKind(a['negative-sampler']!),
+  lossWeighting: oneOf('loss-weighting', ['position', 'batch'] as const),
+  negativeSampler: oneOf('negative-sampler', ['uniform', 'mixed'] as const),
 };
-function negativeSamplerKind(v: string): 'uniform' | 'mixed' {
-  if (v !== 'uniform' && v !== 'mixed') throw new Error(`--negative-sampler must be uniform or mixed, got ${v}`);
-  return v;
-}
-function lossWeighting(v: string): 'position' | 'batch' {
-  if (v !== 'position' && v !== 'batch') throw new Error(`--loss-weighting must be position or batch, got ${v}`);
-  return v;
+function oneOf<T extends string>(k: keyof typeof a, choices: readonly T[]): T {
+  const v = String(a[k]);
+  if (!(choices as readonly string[]).includes(v)) throw new Error(`--${k} must be ${choices.join(' or ')}, got ${v}`);
+  return v as T;
 }
 const seed = num('seed');
 const paths = modelPaths(name, version, a['device-root'], a['server-root']);

@@ -82,6 +82,19 @@ export function sampled(r: Ranker, users: readonly EvalUser[], negatives: readon
   return { metrics: finish(t), checks };
 }
 
+/**
+ * 1-based rank of `target` among items 1..scores.length-1 by score, the history excluded (the target itself stays);
+ * ties rank the target last.
+ */
+export function rankAmongAllItems(scores: ArrayLike<number>, target: number, history: Iterable<number>): number {
+  const t = scores[target]!;
+  // Count every item scoring at least the target's (itself included), then take back the history's items.
+  let rank = 0;
+  for (let i = 1; i < scores.length; i++) if (!(scores[i]! < t)) rank++;
+  for (const h of new Set(history)) if (h !== target && !(scores[h]! < t)) rank--;
+  return rank;
+}
+
 /** Rank of each user's target among all items, the user's history excluded (the target itself stays). */
 export async function allItems(r: Ranker, users: readonly EvalUser[], itemCount: number, checkEvery = 0): Promise<ProtocolResult> {
   const t = emptyTotals();
@@ -94,12 +107,7 @@ export async function allItems(r: Ranker, users: readonly EvalUser[], itemCount:
     for (let k = 0; k < rows; k++) {
       const u = users[start + k]!;
       const s = scores ? scores.subarray(k * n, k * n + n) : r.kind === 'popularity' ? r.counts : new Float32Array(n);
-      const target = s[u.target]!;
-      // Count every other item scoring at least the target's, then take back the history's (excluded) items.
-      let rank = 0;
-      for (let i = 1; i < n; i++) if (!(s[i]! < target)) rank++;
-      for (const h of new Set(u.history)) if (h !== u.target && !(s[h]! < target)) rank--;
-      accumulate(t, rank);
+      accumulate(t, rankAmongAllItems(s, u.target, u.history));
       if (scores && checkEvery > 0 && (start + k) % checkEvery === 0) {
         const candidates = Int32Array.from({ length: 200 }, (_, i) => i + 1);
         candidates[0] = u.target;

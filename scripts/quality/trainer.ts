@@ -10,6 +10,7 @@ import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../../s
 import { splitLeaveOneOut, type Dataset } from './data.js';
 import { gatherRows, installFastMatMulGradient, uninstallFastMatMulGradient } from './fast-grads.js';
 import { accumulate, emptyTotals, finish, rankOf, type Metrics } from './metrics.js';
+import { rankAmongAllItems } from './protocols.js';
 import { sampleNegatives, seeded, shuffle } from './rng.js';
 
 /** Every sequence event of these data sets is a review, i.e. a purchase (row 3 of SEQUENCE_TYPES). */
@@ -114,6 +115,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   const reduce = (perPosition: tf.Tensor1D): tf.Scalar =>
     (o.lossWeighting === 'batch' ? tf.mean(perPosition) : tf.div(tf.sum(perPosition), positionsPerBatch)) as tf.Scalar;
   const sampler = negativeSampler(o.negativeSampler ?? 'uniform', ex, ds.itemCount, o.negatives, rand);
+  const logQT = sampler.logQ ? tf.tensor1d(sampler.logQ) : null;
   const valid = validationSet(ds, o.validUsers, o.seed);
   const history: EpochLog[] = [];
   let best: { score: number; device: Float32Array; items: Float32Array; epoch: number } | null = null;
@@ -149,6 +151,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   const trainSeconds = (performance.now() - started) / 1000;
   for (const v of trainable) v.dispose();
   table.dispose();
+  logQT?.dispose();
   optimizer.dispose();
   if (!best) throw new Error('training ran no epoch (time budget too small?)');
   return { device: best.device, itemVectors: best.items, trainSeconds, bestEpoch: best.epoch, history };
@@ -175,12 +178,6 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
       }
     });
     const hits = targetHits(targets, negIds);
-    // −log q per column ([target, negatives…] per row), when the proposal is not uniform.
-    const logQ = sampler.logQ;
-    const correction = logQ ? Float32Array.from({ length: targets.length * (negIds.length + 1) }, (_, k) => {
-      const col = k % (negIds.length + 1);
-      return -(col === 0 ? logQ[targets[(k - col) / (negIds.length + 1)]!]! : logQ[negIds[col - 1]!]!);
-    }) : null;
     return tf.tidy(() => {
       const idsT = tf.tensor1d(ids, 'int32');
       const maskT = tf.tensor2d(mask, [b, len]);
@@ -188,9 +185,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
       const validT = tf.tensor1d(Int32Array.from(validIdx), 'int32');
       const targetT = tf.tensor1d(Int32Array.from(targets), 'int32');
       const negT = tf.tensor1d(negIds, 'int32');
-      const shape: [number, number] = [targets.length, negIds.length + 1];
-      const hitT = tf.tensor2d(hits, shape);
-      const adjustT = correction ? tf.add(hitT, tf.tensor2d(correction, shape)) : hitT;
+      const hitT = tf.tensor2d(hits, [targets.length, negIds.length + 1]);
       const f = () => {
         const items = tf.reshape(gatherRows(table, idsT), [b, len, d]) as tf.Tensor3D;
         const pe = vars['position_embedding']!;
@@ -198,9 +193,14 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
         const states = encode(w, c, { items, types: typesT, mask: maskT }, { dropout: o.dropout });
         const sv = gatherRows(tf.reshape(states, [b * len, d]) as tf.Tensor2D, validT);
         const scale = tf.slice(vars['blend']!, [0], [1]);
-        const pos = tf.mul(tf.sum(tf.mul(sv, gatherRows(table, targetT)), 1), scale);
-        const neg = tf.matMul(sv, tf.transpose(gatherRows(table, negT)));
-        const logits = tf.add(tf.concat([tf.reshape(pos, [-1, 1]), tf.mul(neg, scale)], 1), adjustT);
+        let pos = tf.mul(tf.sum(tf.mul(sv, gatherRows(table, targetT)), 1), scale);
+        let neg = tf.mul(tf.matMul(sv, tf.transpose(gatherRows(table, negT))), scale);
+        if (logQT) {
+          // Sampled softmax's correction for a non-uniform proposal: every logit less log q of its item.
+          pos = tf.sub(pos, tf.gather(logQT, targetT));
+          neg = tf.sub(neg, tf.reshape(tf.gather(logQT, negT), [1, -1]));
+        }
+        const logits = tf.add(tf.concat([tf.reshape(pos, [-1, 1]), neg], 1), hitT);
         return reduce(tf.sub(tf.logSumExp(logits, 1), tf.reshape(tf.slice(logits, [0, 0], [-1, 1]), [-1])));
       };
       return optimizer.minimize(f, true, trainable) as tf.Scalar;
@@ -245,13 +245,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
         };
         const target = dot(u.target);
         accumulate(totals, rankOf(target, Array.from(u.negatives, dot)));
-        // All items, the history excluded (as the all-items protocol ranks).
-        const row = scores.subarray(r * n, r * n + n);
-        const t = row[u.target]!;
-        let rank = 0;
-        for (let i = 1; i < n; i++) if (!(row[i]! < t)) rank++;
-        for (const h of new Set(u.history)) if (h !== u.target && !(row[h]! < t)) rank--;
-        accumulate(allTotals, rank);
+        accumulate(allTotals, rankAmongAllItems(scores.subarray(r * n, r * n + n), u.target, u.history));
       });
     }
     for (const t of Object.values(w)) t.dispose();
