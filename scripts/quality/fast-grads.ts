@@ -67,3 +67,25 @@ export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   }));
   return f(table) as tf.Tensor2D;
 }
+
+/**
+ * log Σ exp over each row of [rows, n] → [rows]; its gradient is the row's softmax times dy. tfjs's own
+ * logSumExp differentiates through its max (an Equal mask over the whole logit matrix, a quarter of a training
+ * step on wasm) although that part of the gradient cancels exactly.
+ */
+export function logSumExpRows(x: tf.Tensor2D): tf.Tensor1D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor2D;
+    const save = args[1] as tf.GradSaveFunc;
+    const value = tf.logSumExp(input, 1);
+    save([input, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, lse] = saved as [tf.Tensor2D, tf.Tensor1D];
+        return tf.mul(tf.exp(tf.sub(xs, tf.reshape(lse, [-1, 1]))), tf.reshape(dy, [-1, 1]));
+      },
+    };
+  });
+  return f(x) as tf.Tensor1D;
+}

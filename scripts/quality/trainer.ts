@@ -8,7 +8,7 @@ import type { ModelConfig } from '../../src/shared/protocol.js';
 import { currentState, encode } from '../../src/shared/model/encoder.js';
 import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../../src/shared/model/weights.js';
 import { splitLeaveOneOut, type Dataset } from './data.js';
-import { gatherRows, installFastMatMulGradient, uninstallFastMatMulGradient } from './fast-grads.js';
+import { gatherRows, installFastMatMulGradient, logSumExpRows, uninstallFastMatMulGradient } from './fast-grads.js';
 import { accumulate, emptyTotals, finish, rankOf, type Metrics } from './metrics.js';
 import { rankAmongAllItems } from './protocols.js';
 import { sampleNegatives, seeded, shuffle } from './rng.js';
@@ -201,7 +201,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
           neg = tf.sub(neg, tf.reshape(tf.gather(logQT, negT), [1, -1]));
         }
         const logits = tf.add(tf.concat([tf.reshape(pos, [-1, 1]), neg], 1), hitT);
-        return reduce(tf.sub(tf.logSumExp(logits, 1), tf.reshape(tf.slice(logits, [0, 0], [-1, 1]), [-1])));
+        return reduce(tf.sub(logSumExpRows(logits), tf.reshape(tf.slice(logits, [0, 0], [-1, 1]), [-1])));
       };
       return optimizer.minimize(f, true, trainable) as tf.Scalar;
     });
