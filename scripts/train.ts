@@ -27,6 +27,8 @@ const { values: a, positionals } = parseArgs({
     patience: { type: 'string', default: '0' },
     batch: { type: 'string', default: '128' },
     negatives: { type: 'string', default: '1024' },
+    /** sampled: a softmax over the target and shared negatives; full: over every item. */
+    loss: { type: 'string', default: 'sampled' },
     /** uniform, or mixed: half uniform, half by training count^0.75, with the log q correction. */
     'negative-sampler': { type: 'string', default: 'mixed' },
     lr: { type: 'string', default: '0.003' },
@@ -97,6 +99,7 @@ const hyper = {
   learningRate: num('lr'), decayEpochs: num('decay-epochs'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
   lossWeighting: oneOf('loss-weighting', ['position', 'batch'] as const),
   negativeSampler: oneOf('negative-sampler', ['uniform', 'mixed'] as const),
+  loss: oneOf('loss', ['sampled', 'full'] as const),
 };
 function oneOf<T extends string>(k: keyof typeof a, choices: readonly T[]): T {
   const v = String(a[k]);

@@ -59,3 +59,24 @@ describe('fast gradients', () => {
     }
   });
 });
+
+describe('full softmax cross-entropy', () => {
+  it('value and gradients equal the composed tfjs expression', async () => {
+    await useNodeBackend('wasm');
+    const { fullSoftmaxCrossEntropy } = await import('./full-softmax.js');
+    const s = tf.randomNormal([9, 4], 0, 1, 'float32', 11) as tf.Tensor2D;
+    const w = tf.randomNormal([4, 13], 0, 1, 'float32', 12) as tf.Tensor2D;
+    const sc = tf.tensor1d([2.5]);
+    const t = tf.tensor1d([0, 3, 12, 5, 5, 1, 7, 9, 2], 'int32');
+    const dy = tf.randomUniform([9], 0.1, 1, 'float32', 13);
+    const reference = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+      const logits = tf.mul(tf.matMul(a, b), c);
+      return tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, tf.cast(tf.oneHot(t, 13), 'float32')), 1));
+    };
+    const mine = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => fullSoftmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D, t, c as tf.Tensor1D);
+    expect(maxAbsDiff(mine(s, w, sc), reference(s, w, sc))).toBeLessThan(1e-4);
+    const g1 = tf.grads(mine)([s, w, sc], dy);
+    const g2 = tf.grads(reference)([s, w, sc], dy);
+    g1.forEach((g, i) => expect(maxAbsDiff(g, g2[i]!)).toBeLessThan(1e-4));
+  });
+});

@@ -61,10 +61,14 @@ export function installFastMatMulGradient(): void {
 
 /** Rows `ids` of a 2-D table ([n, d] → [ids.length, d]); its gradient sums duplicate ids with ScatterNd. */
 export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.gather(args[0] as tf.Tensor, ids),
-    gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.reshape(ids, [-1, 1]), dy, (table.shape as number[]).slice()),
-  }));
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    // Saved, not captured: the ids may be created inside the gradient scope and disposed before the backward pass.
+    (args[1] as tf.GradSaveFunc)([ids]);
+    return {
+      value: tf.gather(args[0] as tf.Tensor, ids),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(tf.reshape(saved[0]!, [-1, 1]), dy, (table.shape as number[]).slice()),
+    };
+  });
   return f(table) as tf.Tensor2D;
 }
 

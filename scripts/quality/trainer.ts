@@ -8,6 +8,7 @@ import type { ModelConfig } from '../../src/shared/protocol.js';
 import { currentState, encode } from '../../src/shared/model/encoder.js';
 import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../../src/shared/model/weights.js';
 import { splitLeaveOneOut, type Dataset } from './data.js';
+import { fullSoftmaxCrossEntropy } from './full-softmax.js';
 import { gatherRows, installFastMatMulGradient, logSumExpRows, uninstallFastMatMulGradient } from './fast-grads.js';
 import { accumulate, emptyTotals, finish, rankOf, type Metrics } from './metrics.js';
 import { rankAmongAllItems } from './protocols.js';
@@ -15,6 +16,9 @@ import { sampleNegatives, seeded, shuffle } from './rng.js';
 
 /** Every sequence event of these data sets is a review, i.e. a purchase (row 3 of SEQUENCE_TYPES). */
 export const PURCHASE_TYPE = 3;
+
+/** Largest logit matrix (positions × items) of one full-softmax part: 128 MB of float32. */
+const fullSoftmaxCells = 2 ** 25;
 
 export interface TrainOptions {
   config: ModelConfig;
@@ -47,6 +51,11 @@ export interface TrainOptions {
    * in a batch of short sequences weighs as much as a whole long sequence.
    */
   lossWeighting?: 'position' | 'batch';
+  /**
+   * `sampled`: a softmax over the target and the shared negatives; `full`: over every item (no negatives drawn;
+   * `negatives` and `negativeSampler` are unused).
+   */
+  loss?: 'sampled' | 'full';
   /** Keep tfjs's own BatchMatMul gradient (slow on wasm); only for measuring what the fast one saves. */
   plainMatMulGradient?: boolean;
 }
@@ -156,8 +165,49 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   if (!best) throw new Error('training ran no epoch (time budget too small?)');
   return { device: best.device, itemVectors: best.items, trainSeconds, bestEpoch: best.epoch, history };
 
-  /** One optimiser step: a sampled softmax of each target against the shared negatives `negIds`. */
+  /** One optimiser step: the sampled softmax against shared negatives, or the full softmax (see fullStep). */
   function step(batch: Example[], negIds: Int32Array): tf.Scalar {
+    if (o.loss === 'full') return fullStep(batch);
+    return tf.tidy(() => optimizer.minimize(() => batchLoss(batch, negIds), true, trainable) as tf.Scalar);
+  }
+
+  /**
+   * The full softmax over every item: the batch is cut into parts of at most `fullSoftmaxCells` logits
+   * (positions × items) so that one logit matrix fits in wasm memory, and their gradients are summed before one
+   * Adam step, so the step is the same as for the whole batch.
+   */
+  function fullStep(batch: Example[]): tf.Scalar {
+    const len = Math.max(...batch.map((e) => e.seq.length - 1));
+    const usersPerPart = Math.max(1, Math.floor(fullSoftmaxCells / (len * ds.itemCount)));
+    let sum: Record<string, tf.Tensor> | null = null;
+    let loss = tf.scalar(0);
+    for (let i = 0; i < batch.length; i += usersPerPart) {
+      const part = batch.slice(i, i + usersPerPart);
+      const { value, grads } = tf.variableGrads(() => batchLoss(part, null), trainable);
+      const next = tf.add(loss, value) as tf.Scalar;
+      loss.dispose();
+      value.dispose();
+      loss = next;
+      if (!sum) sum = grads;
+      else {
+        for (const [k, g] of Object.entries(grads)) {
+          const added = tf.add(sum[k]!, g);
+          sum[k]!.dispose();
+          g.dispose();
+          sum[k] = added;
+        }
+      }
+    }
+    optimizer.applyGradients(sum!);
+    for (const g of Object.values(sum!)) g.dispose();
+    return loss;
+  }
+
+  /**
+   * The loss of a batch (before the optimiser): each target position's softmax cross-entropy against the shared
+   * negatives `negIds` (sampled), or against every item when `negIds` is null (full), reduced as lossWeighting says.
+   */
+  function batchLoss(batch: Example[], negIds: Int32Array | null): tf.Scalar {
     const b = batch.length;
     const len = Math.max(...batch.map((e) => e.seq.length - 1));
     const ids = new Int32Array(b * len);
@@ -177,34 +227,34 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
         targets.push(e.seq[i + 1]!);
       }
     });
-    const hits = targetHits(targets, negIds);
-    return tf.tidy(() => {
-      const idsT = tf.tensor1d(ids, 'int32');
-      const maskT = tf.tensor2d(mask, [b, len]);
-      const typesT = tf.tensor3d(types, [b, len, c.eventTypes]);
-      const validT = tf.tensor1d(Int32Array.from(validIdx), 'int32');
-      const targetT = tf.tensor1d(Int32Array.from(targets), 'int32');
-      const negT = tf.tensor1d(negIds, 'int32');
-      const hitT = tf.tensor2d(hits, [targets.length, negIds.length + 1]);
-      const f = () => {
-        const items = tf.reshape(gatherRows(table, idsT), [b, len, d]) as tf.Tensor3D;
-        const pe = vars['position_embedding']!;
-        const w = { ...vars, position_embedding: tf.slice(pe, [c.maxLen - len, 0], [len, c.hidden]) };
-        const states = encode(w, c, { items, types: typesT, mask: maskT }, { dropout: o.dropout });
-        const sv = gatherRows(tf.reshape(states, [b * len, d]) as tf.Tensor2D, validT);
-        const scale = tf.slice(vars['blend']!, [0], [1]);
-        let pos = tf.mul(tf.sum(tf.mul(sv, gatherRows(table, targetT)), 1), scale);
-        let neg = tf.mul(tf.matMul(sv, tf.transpose(gatherRows(table, negT))), scale);
-        if (logQT) {
-          // Sampled softmax's correction for a non-uniform proposal: every logit less log q of its item.
-          pos = tf.sub(pos, tf.gather(logQT, targetT));
-          neg = tf.sub(neg, tf.reshape(tf.gather(logQT, negT), [1, -1]));
-        }
-        const logits = tf.add(tf.concat([tf.reshape(pos, [-1, 1]), neg], 1), hitT);
-        return reduce(tf.sub(logSumExpRows(logits), tf.reshape(tf.slice(logits, [0, 0], [-1, 1]), [-1])));
-      };
-      return optimizer.minimize(f, true, trainable) as tf.Scalar;
-    });
+    const idsT = tf.tensor1d(ids, 'int32');
+    const maskT = tf.tensor2d(mask, [b, len]);
+    const typesT = tf.tensor3d(types, [b, len, c.eventTypes]);
+    const validT = tf.tensor1d(Int32Array.from(validIdx), 'int32');
+    const items = tf.reshape(gatherRows(table, idsT), [b, len, d]) as tf.Tensor3D;
+    const pe = vars['position_embedding']!;
+    const w = { ...vars, position_embedding: tf.slice(pe, [c.maxLen - len, 0], [len, c.hidden]) };
+    const states = encode(w, c, { items, types: typesT, mask: maskT }, { dropout: o.dropout });
+    const sv = gatherRows(tf.reshape(states, [b * len, d]) as tf.Tensor2D, validT);
+    const scale = tf.slice(vars['blend']!, [0], [1]) as tf.Tensor1D;
+    if (!negIds) {
+      // Every item but the padding row 0: column j is item j + 1.
+      const itemsT = tf.transpose(tf.slice(table, [1, 0], [n - 1, d])) as tf.Tensor2D;
+      const column = tf.tensor1d(Int32Array.from(targets, (t) => t - 1), 'int32');
+      return reduce(fullSoftmaxCrossEntropy(sv, itemsT, column, scale));
+    }
+    const targetT = tf.tensor1d(Int32Array.from(targets), 'int32');
+    const negT = tf.tensor1d(negIds, 'int32');
+    const hitT = tf.tensor2d(targetHits(targets, negIds), [targets.length, negIds.length + 1]);
+    let pos = tf.mul(tf.sum(tf.mul(sv, gatherRows(table, targetT)), 1), scale);
+    let neg = tf.mul(tf.matMul(sv, tf.transpose(gatherRows(table, negT))), scale);
+    if (logQT) {
+      // Sampled softmax's correction for a non-uniform proposal: every logit less log q of its item.
+      pos = tf.sub(pos, tf.gather(logQT, targetT));
+      neg = tf.sub(neg, tf.reshape(tf.gather(logQT, negT), [1, -1]));
+    }
+    const logits = tf.add(tf.concat([tf.reshape(pos, [-1, 1]), neg], 1), hitT);
+    return reduce(tf.sub(logSumExpRows(logits), tf.reshape(tf.slice(logits, [0, 0], [-1, 1]), [-1])));
   }
 
   async function snapshotWeights(): Promise<{ device: Float32Array; items: Float32Array }> {
