@@ -198,7 +198,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
         }
       }
     }
-    optimizer.applyGradients(sum!);
+    optimizer.applyGradients(sum! as unknown as Parameters<typeof optimizer.applyGradients>[0]);
     for (const g of Object.values(sum!)) g.dispose();
     return loss;
   }
@@ -253,7 +253,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
       pos = tf.sub(pos, tf.gather(logQT, targetT));
       neg = tf.sub(neg, tf.reshape(tf.gather(logQT, negT), [1, -1]));
     }
-    const logits = tf.add(tf.concat([tf.reshape(pos, [-1, 1]), neg], 1), hitT);
+    const logits: tf.Tensor2D = tf.add(tf.concat([tf.reshape(pos, [-1, 1]), neg], 1), hitT) as tf.Tensor2D;
     return reduce(tf.sub(logSumExpRows(logits), tf.reshape(tf.slice(logits, [0, 0], [-1, 1]), [-1])));
   }
 
