@@ -81,6 +81,21 @@ describe('uploader', () => {
     expect(updates[1]!.init.body).toBe(updates[0]!.init.body);
   });
 
+  it('a backoff timer that fires before the clock reaches the retry time re-arms instead of leaving the queue', async () => {
+    vi.useFakeTimers();
+    let offline = true;
+    const sent = fakeServer({ offline: () => offline });
+    configureUploader({ backoffMs: 1000 });
+    await uploadUpdate(SERVER, 'm', 7, 5, new Float32Array(100).fill(0.01));
+    offline = false;
+    // the wall clock steps back (as timers and Date.now() may disagree by a millisecond or more)
+    vi.setSystemTime(Date.now() - 50);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sent.filter((s) => s.url.endsWith('/v1/updates'))).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(60);
+    expect(sent.filter((s) => s.url.endsWith('/v1/updates'))).toHaveLength(2);
+  });
+
   it('keeps a queued update in the event store across a reload and sends it from the next worker', async () => {
     let offline = true;
     const sent = fakeServer({ offline: () => offline });

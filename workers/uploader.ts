@@ -193,12 +193,16 @@ function noteFailure(): void {
   state.failures++;
   const delay = Math.min(state.settings.maxBackoffMs, state.settings.backoffMs * 2 ** (state.failures - 1));
   state.retryAt = Date.now() + delay;
-  if (state.timer === null) {
-    state.timer = setTimeout(() => {
-      state.timer = null;
-      void retryQueued();
-    }, delay);
-  }
+  armRetryTimer(delay);
+}
+
+/** One timer at a time retries the queue when the backoff ends. */
+function armRetryTimer(delay: number): void {
+  if (state.timer !== null) return;
+  state.timer = setTimeout(() => {
+    state.timer = null;
+    void retryQueued();
+  }, Math.max(0, delay));
 }
 
 /** Sends queued bodies (oldest first) unless in backoff. Returns the outcome of the last one sent. */
@@ -206,7 +210,11 @@ export async function retryQueued(): Promise<UploadOutcome | null> {
   let last: UploadOutcome | null = null;
   if (state.stopped !== null) return stoppedOutcome();
   for (const { item, remove } of await queued()) {
-    if (Date.now() < state.retryAt) return last ?? fail('offline: queued updates wait for the backoff');
+    if (Date.now() < state.retryAt) {
+      // A timer may fire a millisecond before Date.now() reaches retryAt: re-arm it rather than give up on the queue.
+      armRetryTimer(state.retryAt - Date.now());
+      return last ?? fail('offline: queued updates wait for the backoff');
+    }
     let res: Response;
     try {
       res = await send(item.url, item.body);
