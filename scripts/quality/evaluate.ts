@@ -24,6 +24,11 @@ export interface ResultRow {
   seed: number | null;
   trainSeconds: number | null;
   deviceModelBytes: number | null;
+  /** The best epoch's NDCG@10 on the trainer's validation targets (sampled-100 or all items), for the val → test gap. */
+  validNdcg10?: number;
+  /** The trainer's loss (`sampled` or `full` softmax) and the epoch kept. */
+  trainLoss?: string;
+  bestEpoch?: number;
   /** Largest relative difference between the harness's scores and ShelfModel.score on sampled visitors. */
   workerPathMaxRelDiff?: number;
   source?: string;
@@ -74,8 +79,16 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
   const sampledProtocol: Protocol = plan.sampled === 100 ? 'sampled-100' : 'sampled-99';
   const negatives = sampledNegatives(test, ds.itemCount, plan.sampled, o.seed);
   const pop = { kind: 'popularity' as const, counts: popularity(test, ds.itemCount) };
-  rows.push(row(ds.name, sampledProtocol, 'popularity', sampled(pop, test, negatives).metrics, o.seed));
-  if (plan.allItems) rows.push(row(ds.name, 'all-items', 'popularity', (await allItems(pop, test, ds.itemCount)).metrics, o.seed));
+  // Popularity on the validation targets too (every user, counts without the validation items): how much of the
+  // validation → test fall is the data's, not the model's.
+  const valid = evalUsers(ds, 'valid');
+  const validPop = { kind: 'popularity' as const, counts: popularity(valid, ds.itemCount) };
+  const validNegatives = sampledNegatives(valid, ds.itemCount, plan.sampled, o.seed);
+  rows.push(row(ds.name, sampledProtocol, 'popularity', sampled(pop, test, negatives).metrics, o.seed, { validNdcg10: sampled(validPop, valid, validNegatives).metrics.ndcg10 }));
+  if (plan.allItems) {
+    const validAll = (await allItems(validPop, valid, ds.itemCount)).metrics.ndcg10;
+    rows.push(row(ds.name, 'all-items', 'popularity', (await allItems(pop, test, ds.itemCount)).metrics, o.seed, { validNdcg10: validAll }));
+  }
 
   const models: [string, string][] = [[`shelf-${ds.name}`, 'shelf']];
   if (plan.content) models.push([`shelf-${ds.name}-content`, 'shelf-content']);
@@ -85,15 +98,16 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
     assertTrainedOn(m.record, ds.fingerprint);
     const config: ModelConfig = m.manifest.config;
     const scorer = new DeviceScorer(config, m.manifest.weights, m.device, m.itemVectors);
-    const extra = { trainSeconds: Math.round(m.record.trainSeconds), deviceModelBytes: m.deviceBytes };
+    const extra = { trainSeconds: Math.round(m.record.trainSeconds), deviceModelBytes: m.deviceBytes, trainLoss: String(m.record.hyper['loss'] ?? 'sampled'), bestEpoch: m.record.bestEpoch };
+    const kept = m.record.history.find((h) => h.epoch === m.record.bestEpoch);
     try {
       const ranker = await deviceRanker(scorer, test);
       const s = sampled(ranker, test, negatives, o.checkEvery);
-      rows.push(row(ds.name, sampledProtocol, label, s.metrics, o.seed, { ...extra, workerPathMaxRelDiff: await checked(scorer, s.checks, `${name} ${sampledProtocol}`) }));
+      rows.push(row(ds.name, sampledProtocol, label, s.metrics, o.seed, { ...extra, validNdcg10: kept?.valid.ndcg10, workerPathMaxRelDiff: await checked(scorer, s.checks, `${name} ${sampledProtocol}`) }));
       o.log(`${ds.name} ${sampledProtocol} ${label}: NDCG@10 ${s.metrics.ndcg10.toFixed(4)} HR@10 ${s.metrics.hr10.toFixed(4)}`);
       if (plan.allItems) {
         const a = await allItems(ranker, test, ds.itemCount, o.checkEvery);
-        rows.push(row(ds.name, 'all-items', label, a.metrics, o.seed, { ...extra, workerPathMaxRelDiff: await checked(scorer, a.checks, `${name} all-items`) }));
+        rows.push(row(ds.name, 'all-items', label, a.metrics, o.seed, { ...extra, validNdcg10: kept?.validAllItems.ndcg10, workerPathMaxRelDiff: await checked(scorer, a.checks, `${name} all-items`) }));
         o.log(`${ds.name} all-items ${label}: NDCG@10 ${a.metrics.ndcg10.toFixed(4)} HR@10 ${a.metrics.hr10.toFixed(4)}`);
       }
       if (plan.rerank && label === 'shelf') {

@@ -85,6 +85,22 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
       out.push(`| ${c.dataset} | ${c.protocol} | ${f4(l?.ndcg10)} | ${f4(c.ndcg10)} | ${kept} | ${f4(p?.ndcg10)} |`);
     }
   }
+  const validated = rows.filter((x) => x.validNdcg10 !== undefined);
+  if (validated.length > 0) {
+    out.push(
+      '',
+      '### Validation targets against test targets',
+      '',
+      'Shelf keeps the epoch with the best validation NDCG@10: the second-last item of 3,000 users, ranked by the trainer',
+      'among 100 negatives outside the sequence (the figure here) and among all items (reported). Popularity\'s validation',
+      'figure ranks every user\'s second-last item by the protocol itself, with counts that leave the validation items out.',
+      'The test rows above rank the last item, after a history that now ends with the validation item.',
+      '',
+      '| data set | protocol | model | training loss | epoch kept | validation NDCG@10 | test NDCG@10 |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const x of validated) out.push(`| ${x.dataset} | ${x.protocol} | ${x.model} | ${x.trainLoss ? `${x.trainLoss} softmax` : '—'} | ${x.bestEpoch ?? '—'} | ${f4(x.validNdcg10)} | ${f4(x.ndcg10)} |`);
+  }
   if (r.backends) {
     out.push('', `### Training backend (\`${r.backends.generatedBy}\`, one epoch on the first ${r.backends.users} Beauty users, batch 128)`, '', '| backend | matMul gradient | seconds per step |', '|---|---|---|');
     for (const b of r.backends.runs) out.push(`| ${b.backend} | ${b.matMulGradient} | ${b.secondsPerStep.toFixed(2)} |`);
