@@ -29,6 +29,8 @@ const { values: a, positionals } = parseArgs({
     negatives: { type: 'string', default: '1024' },
     /** sampled: a softmax over the target and shared negatives; full: over every item. */
     loss: { type: 'string', default: 'sampled' },
+    /** The validation figure that picks the epoch kept: sampled (100 negatives) or all-items. */
+    select: { type: 'string', default: 'sampled' },
     /** uniform, or mixed: half uniform, half by training count^0.75, with the log q correction. */
     'negative-sampler': { type: 'string', default: 'mixed' },
     lr: { type: 'string', default: '0.003' },
@@ -100,6 +102,7 @@ const hyper = {
   lossWeighting: oneOf('loss-weighting', ['position', 'batch'] as const),
   negativeSampler: oneOf('negative-sampler', ['uniform', 'mixed'] as const),
   loss: oneOf('loss', ['sampled', 'full'] as const),
+  select: oneOf('select', ['sampled', 'all-items'] as const),
 };
 function oneOf<T extends string>(k: keyof typeof a, choices: readonly T[]): T {
   const v = String(a[k]);

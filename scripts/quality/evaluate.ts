@@ -28,6 +28,8 @@ export interface ResultRow {
   validNdcg10?: number;
   /** The trainer's loss (`sampled` or `full` softmax) and the epoch kept. */
   trainLoss?: string;
+  /** The validation figure that picked the epoch: `sampled` (100 negatives) or `all-items`. */
+  selectedBy?: string;
   bestEpoch?: number;
   /** Largest relative difference between the harness's scores and ShelfModel.score on sampled visitors. */
   workerPathMaxRelDiff?: number;
@@ -98,7 +100,7 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
     assertTrainedOn(m.record, ds.fingerprint);
     const config: ModelConfig = m.manifest.config;
     const scorer = new DeviceScorer(config, m.manifest.weights, m.device, m.itemVectors);
-    const extra = { trainSeconds: Math.round(m.record.trainSeconds), deviceModelBytes: m.deviceBytes, trainLoss: String(m.record.hyper['loss'] ?? 'sampled'), bestEpoch: m.record.bestEpoch };
+    const extra = { trainSeconds: Math.round(m.record.trainSeconds), deviceModelBytes: m.deviceBytes, trainLoss: String(m.record.hyper['loss'] ?? 'sampled'), selectedBy: String(m.record.hyper['select'] ?? 'sampled'), bestEpoch: m.record.bestEpoch };
     const kept = m.record.history.find((h) => h.epoch === m.record.bestEpoch);
     try {
       const ranker = await deviceRanker(scorer, test);

@@ -46,6 +46,11 @@ export interface TrainOptions {
   /** Stop after this many epochs without a better validation NDCG@10 (0 = never stop early). */
   patience?: number;
   /**
+   * Which validation figure picks the epoch kept: NDCG@10 among 100 sampled negatives (`sampled`, the default) or
+   * among all items (`all-items`, the harder protocol, closer to re-ranking a server's list).
+   */
+  select?: 'sampled' | 'all-items';
+  /**
    * How the loss weighs target positions: `position` = every position of the epoch alike (the step's loss is
    * its sum over the mean number of positions per batch); `batch` = the mean within each batch, so a position
    * in a batch of short sequences weighs as much as a whole long sequence.
@@ -64,9 +69,9 @@ export interface EpochLog {
   epoch: number;
   loss: number;
   seconds: number;
-  /** Sampled-100 metrics on the validation users (what picks the best epoch). */
+  /** Sampled-100 metrics on the validation users (what picks the best epoch unless `select` says all-items). */
   valid: Metrics;
-  /** The same users' validation targets ranked among all items, history excluded (reported, not used to pick). */
+  /** The same users' validation targets ranked among all items, history excluded (picks the epoch with `select: 'all-items'`). */
   validAllItems: Metrics;
 }
 
@@ -151,7 +156,8 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
     const seconds = (performance.now() - started) / 1000;
     history.push({ epoch, loss: lossSum / steps, seconds, valid: metrics, validAllItems: allItems });
     o.log(`epoch ${epoch} loss ${(lossSum / steps).toFixed(4)} valid NDCG@10 ${metrics.ndcg10.toFixed(4)} HR@10 ${metrics.hr10.toFixed(4)}, all items NDCG@10 ${allItems.ndcg10.toFixed(4)} (${seconds.toFixed(0)} s)`);
-    if (!best || metrics.ndcg10 > best.score) best = { score: metrics.ndcg10, device: snapshot.device, items: snapshot.items, epoch };
+    const score = o.select === 'all-items' ? allItems.ndcg10 : metrics.ndcg10;
+    if (!best || score > best.score) best = { score, device: snapshot.device, items: snapshot.items, epoch };
     if (o.patience && epoch - best.epoch >= o.patience) {
       o.log(`no better validation score for ${o.patience} epochs: stopping (best epoch ${best.epoch})`);
       break;
