@@ -36,6 +36,8 @@ const { values: a, positionals } = parseArgs({
     lr: { type: 'string', default: '0.003' },
     /** Cosine-anneal the learning rate to 0 over this many epochs, then stop (0 = constant rate). */
     'decay-epochs': { type: 'string', default: '24' },
+    /** From this epoch on, the mean of the epochs' weights competes for the one kept (0 = off). */
+    'average-from': { type: 'string', default: '0' },
     dropout: { type: 'string', default: '0.5' },
     /** position: every target position weighs the same; batch: the mean within each length-bucketed batch. */
     'loss-weighting': { type: 'string', default: 'position' },
@@ -99,6 +101,7 @@ console.log(`train ${name} v${version} on ${dataset}: ${ds.sequences.length} use
 const hyper = {
   epochs: num('epochs'), minutes: num('minutes'), batchSize: num('batch'), negatives: num('negatives'),
   learningRate: num('lr'), decayEpochs: num('decay-epochs'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
+  averageFrom: num('average-from'),
   lossWeighting: oneOf('loss-weighting', ['position', 'batch'] as const),
   negativeSampler: oneOf('negative-sampler', ['uniform', 'mixed'] as const),
   loss: oneOf('loss', ['sampled', 'full'] as const),
@@ -123,11 +126,11 @@ if (a['calibrate-only']) {
     itemVectors: result.itemVectors,
     record: {
       model: name, version, itemVectors: kind, data: ds.fingerprint, seed, trainSeconds: result.trainSeconds,
-      bestEpoch: result.bestEpoch, backend, hyper: { ...hyper, ...config }, history: result.history,
+      bestEpoch: result.bestEpoch, keptAveraged: result.keptAveraged, backend, hyper: { ...hyper, ...config }, history: result.history,
       command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
     },
   };
-  console.log(`trained in ${result.trainSeconds.toFixed(0)} s (best epoch ${result.bestEpoch})`);
+  console.log(`trained in ${result.trainSeconds.toFixed(0)} s (best epoch ${result.bestEpoch}${result.keptAveraged ? `, the mean of epochs ${hyper.averageFrom}..${result.bestEpoch}` : ''})`);
 }
 const specs = weightSpecs(config);
 const scorer = new DeviceScorer(config, specs, trained.device, trained.itemVectors);

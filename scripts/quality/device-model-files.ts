@@ -22,6 +22,8 @@ export interface TrainingRecord {
   seed: number;
   trainSeconds: number;
   bestEpoch: number;
+  /** The weights kept are the mean of epochs hyper.averageFrom..bestEpoch (absent in older records: false). */
+  keptAveraged?: boolean;
   backend: string;
   hyper: Record<string, number | string>;
   history: EpochLog[];

@@ -31,6 +31,8 @@ export interface ResultRow {
   /** The validation figure that picked the epoch: `sampled` (100 negatives) or `all-items`. */
   selectedBy?: string;
   bestEpoch?: number;
+  /** With weight averaging: the first epoch of the mean that was kept (it ends at bestEpoch). */
+  averagedFrom?: number;
   /** Largest relative difference between the harness's scores and ShelfModel.score on sampled visitors. */
   workerPathMaxRelDiff?: number;
   source?: string;
@@ -101,7 +103,9 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
     const config: ModelConfig = m.manifest.config;
     const scorer = new DeviceScorer(config, m.manifest.weights, m.device, m.itemVectors);
     const extra = { trainSeconds: Math.round(m.record.trainSeconds), deviceModelBytes: m.deviceBytes, trainLoss: String(m.record.hyper['loss'] ?? 'sampled'), selectedBy: String(m.record.hyper['select'] ?? 'sampled'), bestEpoch: m.record.bestEpoch };
-    const kept = m.record.history.find((h) => h.epoch === m.record.bestEpoch);
+    const epochKept = m.record.history.find((h) => h.epoch === m.record.bestEpoch);
+    const kept = m.record.keptAveraged ? epochKept?.averaged : epochKept;
+    if (m.record.keptAveraged && kept) Object.assign(extra, { averagedFrom: epochKept!.averaged!.from });
     try {
       const ranker = await deviceRanker(scorer, test);
       const s = sampled(ranker, test, negatives, o.checkEvery);

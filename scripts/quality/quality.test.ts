@@ -85,6 +85,29 @@ describe.runIf(haveData)('trainer and harness on a slice of Beauty', () => {
   });
 });
 
+describe.runIf(haveData)('weight averaging', () => {
+  beforeAll(async () => {
+    await useNodeBackend('wasm');
+  });
+
+  it('validates the mean of the epochs since averageFrom, and the mean of one epoch is that epoch', async () => {
+    const ds = loadDataset('beauty', dataDir, 120);
+    const base = { config, epochs: 3, minutes: 1, batchSize: 64, negatives: 64, learningRate: 0.01, dropout: 0.1, seed: 1, validUsers: 50, fixedItemVectors: null, log: () => {} };
+    const r = await trainModel(ds, { ...base, averageFrom: 3 });
+    expect(r.history.map((h) => h.averaged?.from)).toEqual([undefined, undefined, 3]);
+    const last = r.history[2]!;
+    expect(last.averaged!.valid).toEqual(last.valid);
+    expect(last.averaged!.validAllItems).toEqual(last.validAllItems);
+
+    const two = await trainModel(ds, { ...base, averageFrom: 2 });
+    expect(two.history.map((h) => h.averaged?.from)).toEqual([undefined, 2, 2]);
+    // Epoch 2's mean is epoch 2 itself; epoch 3's mixes two epochs' weights, so its figures are its own.
+    expect(two.history[1]!.averaged!.valid).toEqual(two.history[1]!.valid);
+    const kept = two.keptAveraged ? two.history[two.bestEpoch - 1]!.averaged!.valid : two.history[two.bestEpoch - 1]!.valid;
+    expect(Math.max(...two.history.flatMap((h) => [h.valid.ndcg10, h.averaged?.valid.ndcg10 ?? -1]))).toBe(kept.ndcg10);
+  });
+});
+
 describe('negative samplers', () => {
   const ex = [{ seq: Int32Array.from([1, 1, 1, 2]) }, { seq: Int32Array.from([1, 3]) }];
 

@@ -99,7 +99,7 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
       '| data set | protocol | model | training loss | epoch kept (by) | validation NDCG@10 | test NDCG@10 |',
       '|---|---|---|---|---|---|---|',
     );
-    for (const x of validated) out.push(`| ${x.dataset} | ${x.protocol} | ${x.model} | ${x.trainLoss ? `${x.trainLoss} softmax` : '—'} | ${x.bestEpoch === undefined ? '—' : `${x.bestEpoch} (${x.selectedBy ?? 'sampled'})`} | ${f4(x.validNdcg10)} | ${f4(x.ndcg10)} |`);
+    for (const x of validated) out.push(`| ${x.dataset} | ${x.protocol} | ${x.model} | ${x.trainLoss ? `${x.trainLoss} softmax` : '—'} | ${x.bestEpoch === undefined ? '—' : `${x.averagedFrom === undefined ? x.bestEpoch : `mean of ${x.averagedFrom}–${x.bestEpoch}`} (${x.selectedBy ?? 'sampled'})`} | ${f4(x.validNdcg10)} | ${f4(x.ndcg10)} |`);
   }
   if (r.backends) {
     out.push('', `### Training backend (\`${r.backends.generatedBy}\`, one epoch on the first ${r.backends.users} Beauty users, batch 128)`, '', '| backend | matMul gradient | seconds per step |', '|---|---|---|');

@@ -63,6 +63,12 @@ export interface TrainOptions {
   loss?: 'sampled' | 'full';
   /** Keep tfjs's own BatchMatMul gradient (slow on wasm); only for measuring what the fast one saves. */
   plainMatMulGradient?: boolean;
+  /**
+   * From this epoch on, also keep the mean of the weights at the end of every epoch since (device weights and item
+   * table alike, as in stochastic weight averaging, Izmailov et al., 2018), validate it each epoch, and let it compete
+   * with the epoch's own weights for the one kept. 0 = off.
+   */
+  averageFrom?: number;
 }
 
 export interface EpochLog {
@@ -73,6 +79,8 @@ export interface EpochLog {
   valid: Metrics;
   /** The same users' validation targets ranked among all items, history excluded (picks the epoch with `select: 'all-items'`). */
   validAllItems: Metrics;
+  /** With `averageFrom`: the same figures for the mean of the weights of epochs averageFrom..epoch. */
+  averaged?: { from: number; valid: Metrics; validAllItems: Metrics };
 }
 
 export interface TrainResult {
@@ -82,6 +90,8 @@ export interface TrainResult {
   itemVectors: Float32Array;
   trainSeconds: number;
   bestEpoch: number;
+  /** Whether the weights kept are the mean of epochs averageFrom..bestEpoch rather than bestEpoch's own. */
+  keptAveraged: boolean;
   history: EpochLog[];
 }
 
@@ -132,7 +142,8 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   const logQT = sampler.logQ ? tf.tensor1d(sampler.logQ) : null;
   const valid = validationSet(ds, o.validUsers, o.seed);
   const history: EpochLog[] = [];
-  let best: { score: number; device: Float32Array; items: Float32Array; epoch: number } | null = null;
+  let best: { score: number; device: Float32Array; items: Float32Array; epoch: number; averaged: boolean } | null = null;
+  const mean = { device: null as Float64Array | null, items: null as Float64Array | null, count: 0 };
   const started = performance.now();
   const outOfTime = () => (performance.now() - started) / 60000 > o.minutes;
 
@@ -154,10 +165,20 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
     const snapshot = await snapshotWeights();
     const { sampled: metrics, allItems } = await validate(snapshot.device, snapshot.items);
     const seconds = (performance.now() - started) / 1000;
-    history.push({ epoch, loss: lossSum / steps, seconds, valid: metrics, validAllItems: allItems });
+    const log: EpochLog = { epoch, loss: lossSum / steps, seconds, valid: metrics, validAllItems: allItems };
+    history.push(log);
     o.log(`epoch ${epoch} loss ${(lossSum / steps).toFixed(4)} valid NDCG@10 ${metrics.ndcg10.toFixed(4)} HR@10 ${metrics.hr10.toFixed(4)}, all items NDCG@10 ${allItems.ndcg10.toFixed(4)} (${seconds.toFixed(0)} s)`);
-    const score = o.select === 'all-items' ? allItems.ndcg10 : metrics.ndcg10;
-    if (!best || score > best.score) best = { score, device: snapshot.device, items: snapshot.items, epoch };
+    const pick = (m: { sampled: Metrics; allItems: Metrics }) => (o.select === 'all-items' ? m.allItems.ndcg10 : m.sampled.ndcg10);
+    const score = pick({ sampled: metrics, allItems });
+    if (!best || score > best.score) best = { score, device: snapshot.device, items: snapshot.items, epoch, averaged: false };
+    if (o.averageFrom && epoch >= o.averageFrom) {
+      const avg = addToMean(snapshot);
+      const m = await validate(avg.device, avg.items);
+      log.averaged = { from: o.averageFrom, valid: m.sampled, validAllItems: m.allItems };
+      o.log(`  mean of epochs ${o.averageFrom}..${epoch}: valid NDCG@10 ${m.sampled.ndcg10.toFixed(4)} HR@10 ${m.sampled.hr10.toFixed(4)}, all items NDCG@10 ${m.allItems.ndcg10.toFixed(4)}`);
+      const avgScore = pick(m);
+      if (avgScore > best.score) best = { score: avgScore, device: avg.device, items: avg.items, epoch, averaged: true };
+    }
     if (o.patience && epoch - best.epoch >= o.patience) {
       o.log(`no better validation score for ${o.patience} epochs: stopping (best epoch ${best.epoch})`);
       break;
@@ -169,7 +190,20 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   logQT?.dispose();
   optimizer.dispose();
   if (!best) throw new Error('training ran no epoch (time budget too small?)');
-  return { device: best.device, itemVectors: best.items, trainSeconds, bestEpoch: best.epoch, history };
+  return { device: best.device, itemVectors: best.items, trainSeconds, bestEpoch: best.epoch, keptAveraged: best.averaged, history };
+
+  /** Adds one epoch's weights to the running mean and returns the mean as float32. */
+  function addToMean(w: { device: Float32Array; items: Float32Array }): { device: Float32Array; items: Float32Array } {
+    mean.device ??= new Float64Array(w.device.length);
+    mean.items ??= new Float64Array(w.items.length);
+    mean.count++;
+    const out = (sum: Float64Array, x: Float32Array) => {
+      const r = new Float32Array(x.length);
+      for (let i = 0; i < x.length; i++) r[i] = (sum[i]! += x[i]!) / mean.count;
+      return r;
+    };
+    return { device: out(mean.device, w.device), items: out(mean.items, w.items) };
+  }
 
   /** One optimiser step: the sampled softmax against shared negatives, or the full softmax (see fullStep). */
   function step(batch: Example[], negIds: Int32Array): tf.Scalar {
