@@ -6,7 +6,7 @@ import type { Dataset } from './data.js';
 import { assertTrainedOn, modelPaths, readModel, type LoadedBenchModel } from './device-model-files.js';
 import { DeviceScorer } from './device-scoring.js';
 import type { Metrics } from './metrics.js';
-import { allItems, deviceRanker, evalUsers, popularity, rerankLists, sampled, sampledNegatives, serverLists, type CheckCase } from './protocols.js';
+import { allItems, byTrainingCount, deviceRanker, evalUsers, popularity, rerankLists, sampled, sampledNegatives, serverLists, trainingCounts, type CheckCase, type TargetGroup } from './protocols.js';
 
 export type Protocol = 'sampled-100' | 'sampled-99' | 'all-items' | 'rerank-lag-1' | 'rerank-lag-2' | 'rerank-lag-3';
 
@@ -33,6 +33,10 @@ export interface ResultRow {
   bestEpoch?: number;
   /** With weight averaging: the first epoch of the mean that was kept (it ends at bestEpoch). */
   averagedFrom?: number;
+  /** NDCG@10 of the test targets grouped by their item's occurrences in the training part. */
+  byTrainingCount?: TargetGroup[];
+  /** The same groups for the validation targets (popularity rows only: the shares do not depend on the model). */
+  validByTrainingCount?: TargetGroup[];
   /** Largest relative difference between the harness's scores and ShelfModel.score on sampled visitors. */
   workerPathMaxRelDiff?: number;
   source?: string;
@@ -88,10 +92,15 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
   const valid = evalUsers(ds, 'valid');
   const validPop = { kind: 'popularity' as const, counts: popularity(valid, ds.itemCount) };
   const validNegatives = sampledNegatives(valid, ds.itemCount, plan.sampled, o.seed);
-  rows.push(row(ds.name, sampledProtocol, 'popularity', sampled(pop, test, negatives).metrics, o.seed, { validNdcg10: sampled(validPop, valid, validNegatives).metrics.ndcg10 }));
+  const counts = trainingCounts(ds);
+  const groups = (users: typeof test, ranks: number[]) => byTrainingCount(users, ranks, counts);
+  const popTest = sampled(pop, test, negatives);
+  const popValid = sampled(validPop, valid, validNegatives);
+  rows.push(row(ds.name, sampledProtocol, 'popularity', popTest.metrics, o.seed, { validNdcg10: popValid.metrics.ndcg10, byTrainingCount: groups(test, popTest.ranks), validByTrainingCount: groups(valid, popValid.ranks) }));
   if (plan.allItems) {
-    const validAll = (await allItems(validPop, valid, ds.itemCount)).metrics.ndcg10;
-    rows.push(row(ds.name, 'all-items', 'popularity', (await allItems(pop, test, ds.itemCount)).metrics, o.seed, { validNdcg10: validAll }));
+    const popAllValid = await allItems(validPop, valid, ds.itemCount);
+    const popAll = await allItems(pop, test, ds.itemCount);
+    rows.push(row(ds.name, 'all-items', 'popularity', popAll.metrics, o.seed, { validNdcg10: popAllValid.metrics.ndcg10, byTrainingCount: groups(test, popAll.ranks), validByTrainingCount: groups(valid, popAllValid.ranks) }));
   }
 
   const models: [string, string][] = [[`shelf-${ds.name}`, 'shelf']];
@@ -109,11 +118,11 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
     try {
       const ranker = await deviceRanker(scorer, test);
       const s = sampled(ranker, test, negatives, o.checkEvery);
-      rows.push(row(ds.name, sampledProtocol, label, s.metrics, o.seed, { ...extra, validNdcg10: kept?.valid.ndcg10, workerPathMaxRelDiff: await checked(scorer, s.checks, `${name} ${sampledProtocol}`) }));
+      rows.push(row(ds.name, sampledProtocol, label, s.metrics, o.seed, { ...extra, validNdcg10: kept?.valid.ndcg10, byTrainingCount: groups(test, s.ranks), workerPathMaxRelDiff: await checked(scorer, s.checks, `${name} ${sampledProtocol}`) }));
       o.log(`${ds.name} ${sampledProtocol} ${label}: NDCG@10 ${s.metrics.ndcg10.toFixed(4)} HR@10 ${s.metrics.hr10.toFixed(4)}`);
       if (plan.allItems) {
         const a = await allItems(ranker, test, ds.itemCount, o.checkEvery);
-        rows.push(row(ds.name, 'all-items', label, a.metrics, o.seed, { ...extra, validNdcg10: kept?.validAllItems.ndcg10, workerPathMaxRelDiff: await checked(scorer, a.checks, `${name} all-items`) }));
+        rows.push(row(ds.name, 'all-items', label, a.metrics, o.seed, { ...extra, validNdcg10: kept?.validAllItems.ndcg10, byTrainingCount: groups(test, a.ranks), workerPathMaxRelDiff: await checked(scorer, a.checks, `${name} all-items`) }));
         o.log(`${ds.name} all-items ${label}: NDCG@10 ${a.metrics.ndcg10.toFixed(4)} HR@10 ${a.metrics.hr10.toFixed(4)}`);
       }
       if (plan.rerank && label === 'shelf') {

@@ -5,7 +5,7 @@
 // Never lets a model see the target or anything after it.
 import type { Dataset } from './data.js';
 import type { DeviceScorer } from './device-scoring.js';
-import { accumulate, emptyTotals, finish, rankOf, type Metrics } from './metrics.js';
+import { accumulate, emptyTotals, finish, metricsOfRanks, rankOf, type Metrics } from './metrics.js';
 import { sampleNegatives, seeded, shuffle } from './rng.js';
 
 export interface EvalUser {
@@ -34,6 +34,38 @@ export function popularity(users: readonly EvalUser[], itemCount: number): Float
   return counts;
 }
 
+/** Groups of targets by how often the item occurs in the training part (every user's history before the validation item). */
+export const TRAINING_COUNT_GROUPS = [
+  { label: '0', max: 0 },
+  { label: '1–2', max: 2 },
+  { label: '≥ 3', max: Infinity },
+] as const;
+
+export interface TargetGroup {
+  /** Training occurrences of the target item: '0', '1–2' or '≥ 3'. */
+  group: string;
+  /** Share of the users whose target is in the group. */
+  share: number;
+  /** NDCG@10 over those users (null when the group is empty). */
+  ndcg10: number | null;
+}
+
+/** Training occurrences per item: every user's sequence without its last two items (the leave-one-out training part). */
+export function trainingCounts(ds: Dataset): Int32Array {
+  const counts = new Int32Array(ds.itemCount + 1);
+  for (const s of ds.sequences) for (let i = 0; i < s.length - 2; i++) counts[s[i]!]!++;
+  return counts;
+}
+
+/** NDCG@10 by the training count of each user's target (ranks in the users' order). */
+export function byTrainingCount(users: readonly EvalUser[], ranks: readonly number[], counts: Int32Array): TargetGroup[] {
+  return TRAINING_COUNT_GROUPS.map((g, k) => {
+    const lo = k === 0 ? 0 : TRAINING_COUNT_GROUPS[k - 1]!.max + 1;
+    const members = ranks.filter((_, i) => counts[users[i]!.target]! >= lo && counts[users[i]!.target]! <= g.max);
+    return { group: g.label, share: users.length ? members.length / users.length : 0, ndcg10: members.length ? metricsOfRanks(members).ndcg10 : null };
+  });
+}
+
 /** A scored model: states per user (device) or none (popularity). */
 export type Ranker =
   | { kind: 'device'; scorer: DeviceScorer; states: Float32Array }
@@ -58,6 +90,8 @@ export interface CheckCase {
 export interface ProtocolResult {
   metrics: Metrics;
   checks: CheckCase[];
+  /** Each user's 1-based rank of the target, in the users' order. */
+  ranks: number[];
 }
 
 /** Negatives for the sampled protocols: `count` per user, never an item of the user's whole sequence. */
@@ -69,17 +103,20 @@ export function sampledNegatives(users: readonly EvalUser[], itemCount: number, 
 export function sampled(r: Ranker, users: readonly EvalUser[], negatives: readonly Int32Array[], checkEvery = 0): ProtocolResult {
   const t = emptyTotals();
   const checks: CheckCase[] = [];
+  const ranks: number[] = [];
   users.forEach((u, row) => {
     const negs = negatives[row]!;
     const target = scoreOf(r, row, u.target);
     const others = Array.from(negs, (i) => scoreOf(r, row, i));
-    accumulate(t, rankOf(target, others));
+    const rank = rankOf(target, others);
+    ranks.push(rank);
+    accumulate(t, rank);
     if (checkEvery > 0 && row % checkEvery === 0) {
       const candidates = Int32Array.from([u.target, ...negs]);
       checks.push({ history: u.history, candidates, ranks: new Float32Array(candidates.length), scores: Float32Array.from([target, ...others]) });
     }
   });
-  return { metrics: finish(t), checks };
+  return { metrics: finish(t), checks, ranks };
 }
 
 /**
@@ -99,6 +136,7 @@ export function rankAmongAllItems(scores: ArrayLike<number>, target: number, his
 export async function allItems(r: Ranker, users: readonly EvalUser[], itemCount: number, checkEvery = 0): Promise<ProtocolResult> {
   const t = emptyTotals();
   const checks: CheckCase[] = [];
+  const ranks: number[] = [];
   const n = itemCount + 1;
   const block = 256;
   for (let start = 0; start < users.length; start += block) {
@@ -107,7 +145,9 @@ export async function allItems(r: Ranker, users: readonly EvalUser[], itemCount:
     for (let k = 0; k < rows; k++) {
       const u = users[start + k]!;
       const s = scores ? scores.subarray(k * n, k * n + n) : r.kind === 'popularity' ? r.counts : new Float32Array(n);
-      accumulate(t, rankAmongAllItems(s, u.target, u.history));
+      const rank = rankAmongAllItems(s, u.target, u.history);
+      ranks.push(rank);
+      accumulate(t, rank);
       if (scores && checkEvery > 0 && (start + k) % checkEvery === 0) {
         const candidates = Int32Array.from({ length: 200 }, (_, i) => i + 1);
         candidates[0] = u.target;
@@ -115,7 +155,7 @@ export async function allItems(r: Ranker, users: readonly EvalUser[], itemCount:
       }
     }
   }
-  return { metrics: finish(t), checks };
+  return { metrics: finish(t), checks, ranks };
 }
 
 /** Top `k` item ids by score, best first (ties: lower id first), skipping `exclude` and column 0. */

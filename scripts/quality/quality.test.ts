@@ -14,6 +14,8 @@ import { assertTrainedOn, modelPaths, readModel, writeModel } from './device-mod
 import { evaluateDataset } from './evaluate.js';
 import { negativeSampler, trainModel } from './trainer.js';
 import { seeded } from './rng.js';
+import { byTrainingCount, evalUsers, trainingCounts } from './protocols.js';
+import type { Dataset } from './data.js';
 
 const dataDir = defaultDataDir();
 const haveData = existsSync(join(dataDir, 'amazon-s3rec/Beauty.txt'));
@@ -31,6 +33,22 @@ describe('data parsing', () => {
   it('groups SASRec pairs by user in file order', () => {
     const seqs = parseInteractions('1 5\n1 6\n2 7\n1 8\n', 'pairs', 'x');
     expect(seqs.map((s) => Array.from(s))).toEqual([[5, 6, 8], [7]]);
+  });
+});
+
+describe('targets by training count', () => {
+  it('counts items in the training part only and groups the targets', () => {
+    // Training parts: [1, 2], [1], [2, 3, 1]; item 4 occurs only as a validation or test item.
+    const sequences = [[1, 2, 3, 4], [1, 4, 2], [2, 3, 1, 2, 4]].map((s) => Int32Array.from(s));
+    const ds = { name: 'beauty', sequences, itemCount: 4 } as unknown as Dataset;
+    const counts = trainingCounts(ds);
+    expect(Array.from(counts)).toEqual([0, 3, 2, 1, 0]);
+    const test = evalUsers(ds, 'test'); // targets 4, 2, 4
+    const groups = byTrainingCount(test, [1, 3, 20], counts);
+    expect(groups.map((g) => [g.group, g.share])).toEqual([['0', 2 / 3], ['1–2', 1 / 3], ['≥ 3', 0]]);
+    expect(groups[0]!.ndcg10).toBeCloseTo((1 + 0) / 2, 10); // ranks 1 and 20
+    expect(groups[1]!.ndcg10).toBeCloseTo(1 / Math.log2(4), 10); // rank 3
+    expect(groups[2]!.ndcg10).toBeNull();
   });
 });
 

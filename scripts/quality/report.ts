@@ -101,6 +101,27 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
     );
     for (const x of validated) out.push(`| ${x.dataset} | ${x.protocol} | ${x.model} | ${x.trainLoss ? `${x.trainLoss} softmax` : '—'} | ${x.bestEpoch === undefined ? '—' : `${x.averagedFrom === undefined ? x.bestEpoch : `mean of ${x.averagedFrom}–${x.bestEpoch}`} (${x.selectedBy ?? 'sampled'})`} | ${f4(x.validNdcg10)} | ${f4(x.ndcg10)} |`);
   }
+  const grouped = rows.filter((x) => x.byTrainingCount && (x.model === 'shelf' || x.model === 'popularity'));
+  if (grouped.length > 0) {
+    const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(1)}%`);
+    out.push(
+      '',
+      '### Targets by how often the training part holds their item',
+      '',
+      'The item vectors are learned from the training part only (every sequence without its last two items), so an item',
+      'that occurs there rarely or never has a vector shaped mostly by being a negative. Test targets are such items',
+      'more often than validation targets are; the rows group the test users by their target\'s training count.',
+      '',
+      '| data set | protocol | model | training count of the target | share of validation targets | share of test targets | test NDCG@10 |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const x of grouped) {
+      const valid = find(rows, x.dataset, x.protocol, 'popularity')?.validByTrainingCount;
+      for (const g of x.byTrainingCount!) {
+        out.push(`| ${x.dataset} | ${x.protocol} | ${x.model} | ${g.group} | ${pct(valid?.find((v) => v.group === g.group)?.share)} | ${pct(g.share)} | ${f4(g.ndcg10)} |`);
+      }
+    }
+  }
   if (r.backends) {
     out.push('', `### Training backend (\`${r.backends.generatedBy}\`, one epoch on the first ${r.backends.users} Beauty users, batch 128)`, '', '| backend | matMul gradient | seconds per step |', '|---|---|---|');
     for (const b of r.backends.runs) out.push(`| ${b.backend} | ${b.matMulGradient} | ${b.secondsPerStep.toFixed(2)} |`);
