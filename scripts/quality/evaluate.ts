@@ -6,7 +6,7 @@ import type { Dataset } from './data.js';
 import { assertTrainedOn, modelPaths, readModel, type LoadedBenchModel } from './device-model-files.js';
 import { DeviceScorer } from './device-scoring.js';
 import type { Metrics } from './metrics.js';
-import { allItems, byTrainingCount, deviceRanker, evalUsers, popularity, rerankLists, sampled, sampledNegatives, serverLists, trainingCounts, type CheckCase, type TargetGroup } from './protocols.js';
+import { allItems, byTrainingCount, deviceRanker, evalUsers, popularity, rerankLists, sampled, sampledNegatives, serverLists, type CheckCase, type TargetGroup } from './protocols.js';
 
 export type Protocol = 'sampled-100' | 'sampled-99' | 'all-items' | 'rerank-lag-1' | 'rerank-lag-2' | 'rerank-lag-3';
 
@@ -92,8 +92,8 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
   const valid = evalUsers(ds, 'valid');
   const validPop = { kind: 'popularity' as const, counts: popularity(valid, ds.itemCount) };
   const validNegatives = sampledNegatives(valid, ds.itemCount, plan.sampled, o.seed);
-  const counts = trainingCounts(ds);
-  const groups = (users: typeof test, ranks: number[]) => byTrainingCount(users, ranks, counts);
+  // validPop's counts are the training part's (the validation users' histories), which the groups need.
+  const groups = (users: typeof test, ranks: number[]) => byTrainingCount(users, ranks, validPop.counts);
   const popTest = sampled(pop, test, negatives);
   const popValid = sampled(validPop, valid, validNegatives);
   rows.push(row(ds.name, sampledProtocol, 'popularity', popTest.metrics, o.seed, { validNdcg10: popValid.metrics.ndcg10, byTrainingCount: groups(test, popTest.ranks), validByTrainingCount: groups(valid, popValid.ranks) }));

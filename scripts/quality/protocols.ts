@@ -36,9 +36,9 @@ export function popularity(users: readonly EvalUser[], itemCount: number): Float
 
 /** Groups of targets by how often the item occurs in the training part (every user's history before the validation item). */
 export const TRAINING_COUNT_GROUPS = [
-  { label: '0', max: 0 },
-  { label: '1–2', max: 2 },
-  { label: '≥ 3', max: Infinity },
+  { label: '0', min: 0, max: 0 },
+  { label: '1–2', min: 1, max: 2 },
+  { label: '≥ 3', min: 3, max: Infinity },
 ] as const;
 
 export interface TargetGroup {
@@ -50,18 +50,16 @@ export interface TargetGroup {
   ndcg10: number | null;
 }
 
-/** Training occurrences per item: every user's sequence without its last two items (the leave-one-out training part). */
-export function trainingCounts(ds: Dataset): Int32Array {
-  const counts = new Int32Array(ds.itemCount + 1);
-  for (const s of ds.sequences) for (let i = 0; i < s.length - 2; i++) counts[s[i]!]!++;
-  return counts;
-}
-
-/** NDCG@10 by the training count of each user's target (ranks in the users' order). */
-export function byTrainingCount(users: readonly EvalUser[], ranks: readonly number[], counts: Int32Array): TargetGroup[] {
-  return TRAINING_COUNT_GROUPS.map((g, k) => {
-    const lo = k === 0 ? 0 : TRAINING_COUNT_GROUPS[k - 1]!.max + 1;
-    const members = ranks.filter((_, i) => counts[users[i]!.target]! >= lo && counts[users[i]!.target]! <= g.max);
+/**
+ * NDCG@10 by the training count of each user's target (ranks in the users' order). `trainingCounts` is
+ * `popularity(evalUsers(ds, 'valid'), …)`: the validation users' histories are exactly the training part.
+ */
+export function byTrainingCount(users: readonly EvalUser[], ranks: readonly number[], trainingCounts: ArrayLike<number>): TargetGroup[] {
+  return TRAINING_COUNT_GROUPS.map((g) => {
+    const members = ranks.filter((_, i) => {
+      const c = trainingCounts[users[i]!.target]!;
+      return c >= g.min && c <= g.max;
+    });
     return { group: g.label, share: users.length ? members.length / users.length : 0, ndcg10: members.length ? metricsOfRanks(members).ndcg10 : null };
   });
 }

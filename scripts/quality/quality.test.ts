@@ -14,7 +14,7 @@ import { assertTrainedOn, modelPaths, readModel, writeModel } from './device-mod
 import { evaluateDataset } from './evaluate.js';
 import { negativeSampler, trainModel } from './trainer.js';
 import { seeded } from './rng.js';
-import { byTrainingCount, evalUsers, trainingCounts } from './protocols.js';
+import { byTrainingCount, evalUsers, popularity } from './protocols.js';
 import type { Dataset } from './data.js';
 
 const dataDir = defaultDataDir();
@@ -41,7 +41,7 @@ describe('targets by training count', () => {
     // Training parts: [1, 2], [1], [2, 3, 1]; item 4 occurs only as a validation or test item.
     const sequences = [[1, 2, 3, 4], [1, 4, 2], [2, 3, 1, 2, 4]].map((s) => Int32Array.from(s));
     const ds = { name: 'beauty', sequences, itemCount: 4 } as unknown as Dataset;
-    const counts = trainingCounts(ds);
+    const counts = popularity(evalUsers(ds, 'valid'), ds.itemCount);
     expect(Array.from(counts)).toEqual([0, 3, 2, 1, 0]);
     const test = evalUsers(ds, 'test'); // targets 4, 2, 4
     const groups = byTrainingCount(test, [1, 3, 20], counts);

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as vl from 'vega-lite';
 import type { ResultRow } from './evaluate.js';
+import type { TargetGroup } from './protocols.js';
 import { TARGETS } from './published.js';
 import { writeDocSection, writeSvg } from '../lib/docs-output.js';
 
@@ -26,10 +27,24 @@ export function writeJson(path: string, r: QualityResults): void {
 
 const f4 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(4).replace(/^0\./, '.'));
 const secs = (x: number | null) => (x === null ? '—' : `${Math.round(x / 60)} min`);
+const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(1)}%`);
 const kb = (x: number | null) => (x === null ? '—' : `${Math.round(x / 1024)} KB`);
 
 function find(rows: readonly ResultRow[], dataset: string, protocol: string, model: string): ResultRow | undefined {
   return rows.find((r) => r.dataset === dataset && r.protocol === protocol && r.model === model);
+}
+
+/** The Games figures of the training-count table, for the notes (empty when Games was not measured). */
+function rareItems(rows: readonly ResultRow[]): string {
+  const test = find(rows, 'games', 'sampled-100', 'shelf')?.byTrainingCount;
+  const valid = find(rows, 'games', 'sampled-100', 'popularity')?.validByTrainingCount;
+  if (!test || !valid) return ' part holds fewer than 3 times, and those score far lower';
+  const [never, few, rest] = test;
+  const rare = (g: readonly TargetGroup[]) => g[0]!.share + g[1]!.share;
+  return (
+    `\n  part holds fewer than 3 times (Games ${pct(rare(test))} against ${pct(rare(valid))} of validation targets), and those score far lower` +
+    `\n  (Games ${f4(never!.ndcg10)} for items it never holds, ${f4(few!.ndcg10)} for 1–2, ${f4(rest!.ndcg10)} for the rest, ${pct(rest!.share)} of test users)`
+  );
 }
 
 export function markdownSection(r: QualityResults, plotFile: string): string {
@@ -103,7 +118,6 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
   }
   const grouped = rows.filter((x) => x.byTrainingCount && (x.model === 'shelf' || x.model === 'popularity'));
   if (grouped.length > 0) {
-    const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(1)}%`);
     out.push(
       '',
       '### Targets by how often the training part holds their item',
@@ -222,9 +236,7 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
     '',
     '- Test targets score lower than the validation targets the epoch was chosen on (the validation table), and so does',
     '  popularity, which learns nothing per visitor: the last item of each sequence is the newest, and part of the fall',
-    '  is the data\'s. The table by training count shows where it goes: test targets are more often items the training',
-    '  part holds fewer than 3 times (Games 13.1% against 10.3% of validation targets), and those score far lower',
-    '  (Games .0011 for items it never holds, .1460 for 1–2, .5846 for the rest, 86.9% of test users). Training may',
+    `  is the data's. The table by training count shows where it goes: test targets are more often items the training${rareItems(rows)}. Training may`,
     '  use only the part before the validation item (REFERENCE_RESULTS.md), and Games has no item attributes to',
     '  fall back on, so a rare item\'s vector is what a few interactions and many negative samples made it.',
     '- On Games the validation figure flattens after epoch 15–20 while the training loss keeps falling: the jointly',
