@@ -14,6 +14,8 @@ import { calibrateServerBlend, withBlend1 } from './quality/calibrate.js';
 import { assertTrainedOn, modelPaths, readModel, writeModel, type TrainingRecord } from './quality/device-model-files.js';
 import { DeviceScorer } from './quality/device-scoring.js';
 import { trainModel } from './quality/trainer.js';
+import { chooseSmoothing } from './quality/smooth-items.js';
+import { PLAN } from './quality/evaluate.js';
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
@@ -39,6 +41,10 @@ const { values: a, positionals } = parseArgs({
     /** From this epoch on, the mean of the epochs' weights competes for the one kept (0 = off). */
     'average-from': { type: 'string', default: '0' },
     dropout: { type: 'string', default: '0.5' },
+    /** Smooth the item table over its neighbours in the training part while learning (α; 0 = off). */
+    'neighbour-alpha': { type: 'string', default: '0' },
+    'neighbour-window': { type: 'string', default: '3' },
+    neighbours: { type: 'string', default: '16' },
     /** position: every target position weighs the same; batch: the mean within each length-bucketed batch. */
     'loss-weighting': { type: 'string', default: 'position' },
     seed: { type: 'string', default: '42' },
@@ -52,7 +58,11 @@ const { values: a, positionals } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     'device-root': { type: 'string', default: 'public/models' },
     'server-root': { type: 'string', default: 'bench/models' },
-    /** Skip training: re-run the validation calibration of blend[1] on an already exported model. */
+    /** Skip the validation search of the server-side item-vector smoothing (see smooth-items.ts). */
+    'no-smoothing': { type: 'boolean', default: false },
+    /** Validation users for the smoothing search. */
+    'smoothing-users': { type: 'string', default: '10000' },
+    /** Skip training: re-run the validation steps after it (smoothing, calibration of blend[1]) on an exported model. */
     'calibrate-only': { type: 'boolean', default: false },
     /** Use tfjs's own matMul gradient (for measuring the speed-up of the untransposed one). */
     'plain-matmul-grad': { type: 'boolean', default: false },
@@ -102,6 +112,7 @@ const hyper = {
   epochs: num('epochs'), minutes: num('minutes'), batchSize: num('batch'), negatives: num('negatives'),
   learningRate: num('lr'), decayEpochs: num('decay-epochs'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
   averageFrom: num('average-from'),
+  neighbourAlpha: num('neighbour-alpha'), neighbourWindow: num('neighbour-window'), neighbourCount: num('neighbours'),
   lossWeighting: oneOf('loss-weighting', ['position', 'batch'] as const),
   negativeSampler: oneOf('negative-sampler', ['uniform', 'mixed'] as const),
   loss: oneOf('loss', ['sampled', 'full'] as const),
@@ -133,6 +144,18 @@ if (a['calibrate-only']) {
   console.log(`trained in ${result.trainSeconds.toFixed(0)} s (best epoch ${result.bestEpoch}${result.keptAveraged ? `, the mean of epochs ${hyper.averageFrom}..${result.bestEpoch}` : ''})`);
 }
 const specs = weightSpecs(config);
+if (kind === 'learned' && !a['no-smoothing']) {
+  if (trained.record.smoothing && trained.record.smoothing.alpha > 0) {
+    console.log(`item vectors already smoothed (window ${trained.record.smoothing.window}, α ${trained.record.smoothing.alpha}): kept as they are`);
+  } else {
+    console.log('server-side smoothing of the item vectors over the training part, chosen on validation:');
+    const { choice, vectors } = await chooseSmoothing(ds, (v) => new DeviceScorer(config, specs, trained.device, v), trained.itemVectors, config.itemDim, {
+      select: (trained.record.hyper['select'] as 'sampled' | 'all-items' | undefined) ?? hyper.select, negatives: PLAN[dataset].sampled, users: num('smoothing-users'), seed: 7, log: (l) => console.log(l),
+    });
+    console.log(choice.alpha > 0 ? `smoothing kept: window ${choice.window}, α ${choice.alpha}` : 'no smoothing kept (α 0 scored best)');
+    trained = { ...trained, itemVectors: vectors, record: { ...trained.record, smoothing: choice } };
+  }
+}
 const scorer = new DeviceScorer(config, specs, trained.device, trained.itemVectors);
 const calibration = await calibrateServerBlend(ds, scorer, Math.min(3000, ds.sequences.length));
 scorer.dispose();

@@ -8,6 +8,7 @@ import { ManifestSchema, type Manifest, type ModelConfig } from '../../src/share
 import { makeManifest, MANIFEST_FILE, WEIGHTS_FILE } from '../../src/shared/model/manifest.js';
 import type { DatasetFingerprint } from './data.js';
 import type { EpochLog } from './trainer.js';
+import type { SmoothingChoice } from './smooth-items.js';
 
 export const ITEM_VECTORS_FILE = 'item-vectors.bin';
 export const TRAINING_FILE = 'training.json';
@@ -29,6 +30,8 @@ export interface TrainingRecord {
   history: EpochLog[];
   itemVectorsSha256: string;
   command: string;
+  /** Validation grid search of the server-side smoothing of the item vectors (see smooth-items.ts); α 0 = none. */
+  smoothing?: SmoothingChoice;
   /** Validation grid search of the server-rank weight (see calibrate.ts). */
   calibration?: { blend1: number; grid: { blend1: number; ndcg10: number }[]; users: number };
 }

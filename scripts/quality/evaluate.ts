@@ -37,6 +37,11 @@ export interface ResultRow {
   byTrainingCount?: TargetGroup[];
   /** The same groups for the validation targets (popularity rows only: the shares do not depend on the model). */
   validByTrainingCount?: TargetGroup[];
+  /**
+   * The server-side smoothing of the item vectors chosen on validation (smooth-items.ts): window, α, and the
+   * validation NDCG@10 of the search's users without (α 0) and with it. Absent when the model has no search.
+   */
+  smoothing?: { window: number; alpha: number; validBefore: number; validAfter: number; users: number };
   /** Largest relative difference between the harness's scores and ShelfModel.score on sampled visitors. */
   workerPathMaxRelDiff?: number;
   source?: string;
@@ -115,6 +120,11 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
     const epochKept = m.record.history.find((h) => h.epoch === m.record.bestEpoch);
     const kept = m.record.keptAveraged ? epochKept?.averaged : epochKept;
     if (m.record.keptAveraged && kept) Object.assign(extra, { averagedFrom: epochKept!.averaged!.from });
+    const sm = m.record.smoothing;
+    if (sm) {
+      const at = (w: number, a: number) => sm.grid.find((g) => g.alpha === a && (a === 0 || g.window === w))?.ndcg10 ?? NaN;
+      Object.assign(extra, { smoothing: { window: sm.window, alpha: sm.alpha, validBefore: at(0, 0), validAfter: at(sm.window, sm.alpha), users: sm.users } });
+    }
     try {
       const ranker = await deviceRanker(scorer, test);
       const s = sampled(ranker, test, negatives, o.checkEvery);

@@ -111,10 +111,19 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
       'figure ranks every user\'s second-last item by the protocol itself, with counts that leave the validation items out.',
       'The test rows above rank the last item, after a history that now ends with the validation item.',
       '',
-      '| data set | protocol | model | training loss | epoch kept (by) | validation NDCG@10 | test NDCG@10 |',
-      '|---|---|---|---|---|---|---|',
+      'The smoothing column is the server-side smoothing of the item vectors (`scripts/quality/smooth-items.ts`), chosen',
+      'after training on the validation targets of up to 10,000 other users by the same `--select` figure: its window and α,',
+      'and that figure without → with it.',
+      '',
+      '| data set | protocol | model | training loss | epoch kept (by) | validation NDCG@10 | item-vector smoothing (validation) | test NDCG@10 |',
+      '|---|---|---|---|---|---|---|---|',
     );
-    for (const x of validated) out.push(`| ${x.dataset} | ${x.protocol} | ${x.model} | ${x.trainLoss ? `${x.trainLoss} softmax` : '—'} | ${x.bestEpoch === undefined ? '—' : `${x.averagedFrom === undefined ? x.bestEpoch : `mean of ${x.averagedFrom}–${x.bestEpoch}`} (${x.selectedBy ?? 'sampled'})`} | ${f4(x.validNdcg10)} | ${f4(x.ndcg10)} |`);
+    const smoothing = (x: ResultRow) => {
+      const sm = x.smoothing;
+      if (!sm) return '—';
+      return sm.alpha === 0 ? `none (${f4(sm.validBefore)} unsmoothed scored best)` : `window ${sm.window}, α ${sm.alpha} (${f4(sm.validBefore)} → ${f4(sm.validAfter)})`;
+    };
+    for (const x of validated) out.push(`| ${x.dataset} | ${x.protocol} | ${x.model} | ${x.trainLoss ? `${x.trainLoss} softmax` : '—'} | ${x.bestEpoch === undefined ? '—' : `${x.averagedFrom === undefined ? x.bestEpoch : `mean of ${x.averagedFrom}–${x.bestEpoch}`} (${x.selectedBy ?? 'sampled'})`} | ${f4(x.validNdcg10)} | ${smoothing(x)} | ${f4(x.ndcg10)} |`);
   }
   const grouped = rows.filter((x) => x.byTrainingCount && (x.model === 'shelf' || x.model === 'popularity'));
   if (grouped.length > 0) {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../src/shared/protocol.js';
 import { currentState, encode } from '../../src/shared/model/encoder.js';
+import { smoothedTable, topNeighbours } from './item-neighbours.js';
 import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../../src/shared/model/weights.js';
 import { splitLeaveOneOut, type Dataset } from './data.js';
 import { fullSoftmaxCrossEntropy } from './full-softmax.js';
@@ -69,6 +70,14 @@ export interface TrainOptions {
    * with the epoch's own weights for the one kept. 0 = off.
    */
   averageFrom?: number;
+  /**
+   * Smooth the item table over the items' neighbours in the training part while learning: every lookup uses
+   * (1 − α)·vᵢ + α·(weighted mean of its `neighbourCount` most frequent neighbours within `neighbourWindow`
+   * positions), and that smoothed table is what is exported. 0 = off.
+   */
+  neighbourAlpha?: number;
+  neighbourWindow?: number;
+  neighbourCount?: number;
 }
 
 export interface EpochLog {
@@ -132,6 +141,19 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
     ? tf.tensor2d(o.fixedItemVectors, [n, d])
     : tf.variable(tf.mul(tf.truncatedNormal([n, d], 0, 0.05, 'float32', o.seed), tf.concat([tf.zeros([1, 1]), tf.ones([n - 1, 1])])) as tf.Tensor2D, true, 'train/items');
   const trainable = [...Object.values(vars), ...(o.fixedItemVectors ? [] : [table as tf.Variable])];
+  const alpha = o.fixedItemVectors ? 0 : (o.neighbourAlpha ?? 0);
+  const nb = alpha > 0 ? topNeighbours(ds, o.neighbourWindow ?? 3, o.neighbourCount ?? 16) : null;
+  const nbT = nb ? { ids: tf.tensor2d(nb.ids, [n, nb.k], 'int32'), weights: tf.tensor2d(nb.weights, [n, nb.k]), self: tf.tensor1d(Float32Array.from(nb.has, (h) => 1 - alpha * h)) } : null;
+  /** The rows `ids` of the item table as the model sees them (smoothed over the neighbours when asked). */
+  const rows = (ids: tf.Tensor1D): tf.Tensor2D => {
+    const own = gatherRows(table, ids);
+    if (!nbT) return own;
+    const m = ids.shape[0];
+    const nIds = tf.reshape(tf.gather(nbT.ids, ids), [-1]) as tf.Tensor1D;
+    const nVec = tf.reshape(gatherRows(table, nIds), [m, nbT.ids.shape[1], d]);
+    const w = tf.mul(tf.expandDims(tf.gather(nbT.weights, ids), 2), alpha);
+    return tf.add(tf.mul(own, tf.expandDims(tf.gather(nbT.self, ids), 1)), tf.sum(tf.mul(nVec, w), 1)) as tf.Tensor2D;
+  };
   const optimizer = tf.train.adam(o.learningRate, 0.9, 0.999, 1e-7);
 
   const ex = examples(ds, c.maxLen);
@@ -188,6 +210,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   for (const v of trainable) v.dispose();
   table.dispose();
   logQT?.dispose();
+  if (nbT) for (const t of Object.values(nbT)) t.dispose();
   optimizer.dispose();
   if (!best) throw new Error('training ran no epoch (time budget too small?)');
   return { device: best.device, itemVectors: best.items, trainSeconds, bestEpoch: best.epoch, keptAveraged: best.averaged, history };
@@ -271,7 +294,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
     const maskT = tf.tensor2d(mask, [b, len]);
     const typesT = tf.tensor3d(types, [b, len, c.eventTypes]);
     const validT = tf.tensor1d(Int32Array.from(validIdx), 'int32');
-    const items = tf.reshape(gatherRows(table, idsT), [b, len, d]) as tf.Tensor3D;
+    const items = tf.reshape(rows(idsT), [b, len, d]) as tf.Tensor3D;
     const pe = vars['position_embedding']!;
     const w = { ...vars, position_embedding: tf.slice(pe, [c.maxLen - len, 0], [len, c.hidden]) };
     const states = encode(w, c, { items, types: typesT, mask: maskT }, { dropout: o.dropout });
@@ -279,15 +302,15 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
     const scale = tf.slice(vars['blend']!, [0], [1]) as tf.Tensor1D;
     if (!negIds) {
       // Every item but the padding row 0: column j is item j + 1.
-      const itemsT = tf.transpose(tf.slice(table, [1, 0], [n - 1, d])) as tf.Tensor2D;
+      const itemsT = tf.transpose(nbT ? rows(tf.range(1, n, 1, 'int32') as tf.Tensor1D) : tf.slice(table, [1, 0], [n - 1, d])) as tf.Tensor2D;
       const column = tf.tensor1d(Int32Array.from(targets, (t) => t - 1), 'int32');
       return reduce(fullSoftmaxCrossEntropy(sv, itemsT, column, scale));
     }
     const targetT = tf.tensor1d(Int32Array.from(targets), 'int32');
     const negT = tf.tensor1d(negIds, 'int32');
     const hitT = tf.tensor2d(targetHits(targets, negIds), [targets.length, negIds.length + 1]);
-    let pos = tf.mul(tf.sum(tf.mul(sv, gatherRows(table, targetT)), 1), scale);
-    let neg = tf.mul(tf.matMul(sv, tf.transpose(gatherRows(table, negT))), scale);
+    let pos = tf.mul(tf.sum(tf.mul(sv, rows(targetT)), 1), scale);
+    let neg = tf.mul(tf.matMul(sv, tf.transpose(rows(negT))), scale);
     if (logQT) {
       // Sampled softmax's correction for a non-uniform proposal: every logit less log q of its item.
       pos = tf.sub(pos, tf.gather(logQT, targetT));
@@ -300,7 +323,8 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   async function snapshotWeights(): Promise<{ device: Float32Array; items: Float32Array }> {
     const arrays: WeightArrays = {};
     for (const s of specs) arrays[s.name] = (await vars[s.name]!.data()) as Float32Array;
-    return { device: flatten(specs, arrays), items: Float32Array.from(await table.data()) };
+    const raw = Float32Array.from(await table.data());
+    return { device: flatten(specs, arrays), items: nb ? smoothedTable(raw, d, nb, alpha) : raw };
   }
 
   /**
