@@ -150,7 +150,7 @@ if (kind === 'learned' && !a['no-smoothing']) {
   } else {
     console.log('server-side smoothing of the item vectors over the training part, chosen on validation:');
     const { choice, vectors } = await chooseSmoothing(ds, (v) => new DeviceScorer(config, specs, trained.device, v), trained.itemVectors, config.itemDim, {
-      select: (trained.record.hyper['select'] as 'sampled' | 'all-items' | undefined) ?? hyper.select, negatives: PLAN[dataset].sampled, users: num('smoothing-users'), seed: 7, log: (l) => console.log(l),
+      select: (trained.record.hyper['select'] as 'sampled' | 'all-items' | undefined) ?? hyper.select, negatives: PLAN[dataset]!.sampled, users: num('smoothing-users'), seed: 7, log: (l) => console.log(l),
     });
     console.log(choice.alpha > 0 ? `smoothing kept: window ${choice.window}, α ${choice.alpha}` : 'no smoothing kept (α 0 scored best)');
     trained = { ...trained, itemVectors: vectors, record: { ...trained.record, smoothing: choice } };
