@@ -14,20 +14,27 @@ export interface ItemNeighbours {
   has: Float32Array;
 }
 
-export function topNeighbours(ds: Dataset, window: number, k: number): ItemNeighbours {
-  const n = ds.itemCount + 1;
-  const counts: (Map<number, number> | undefined)[] = new Array(n);
+/**
+ * Calls `pair(a, b)` for every item a of every user's training part and every item b within `window` positions
+ * of it (the position itself excluded; b may be a again when the user bought it twice nearby).
+ */
+export function forEachTrainingPair(ds: Dataset, window: number, pair: (a: number, b: number) => void): void {
   for (const s of ds.sequences) {
     const { train } = splitLeaveOneOut(s);
     for (let i = 0; i < train.length; i++) {
-      const a = train[i]!;
-      const m = (counts[a] ??= new Map());
-      for (let j = Math.max(0, i - window); j <= Math.min(train.length - 1, i + window); j++) {
-        const b = train[j]!;
-        if (j !== i && b !== a) m.set(b, (m.get(b) ?? 0) + 1);
-      }
+      for (let j = Math.max(0, i - window); j <= Math.min(train.length - 1, i + window); j++) if (j !== i) pair(train[i]!, train[j]!);
     }
   }
+}
+
+export function topNeighbours(ds: Dataset, window: number, k: number): ItemNeighbours {
+  const n = ds.itemCount + 1;
+  const counts: (Map<number, number> | undefined)[] = new Array(n);
+  forEachTrainingPair(ds, window, (a, b) => {
+    if (b === a) return;
+    const m = (counts[a] ??= new Map());
+    m.set(b, (m.get(b) ?? 0) + 1);
+  });
   const ids = new Int32Array(n * k);
   const weights = new Float32Array(n * k);
   const has = new Float32Array(n);

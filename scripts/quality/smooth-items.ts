@@ -5,7 +5,7 @@
 // only (α = 0, no smoothing, is always a candidate). The device model is untouched: it is the table the
 // server sends that changes. Never reads validation or test items (only each user's training part).
 import type { Dataset } from './data.js';
-import { splitLeaveOneOut } from './data.js';
+import { forEachTrainingPair } from './item-neighbours.js';
 import { DeviceScorer } from './device-scoring.js';
 import { allItems, deviceRanker, evalUsers, sampled, sampledNegatives, subset } from './protocols.js';
 
@@ -29,18 +29,10 @@ export function neighbourMeans(ds: Dataset, vectors: Float32Array, d: number, wi
   const n = ds.itemCount + 1;
   const sum = new Float64Array(n * d);
   const count = new Float64Array(n);
-  for (const s of ds.sequences) {
-    const { train } = splitLeaveOneOut(s);
-    for (let i = 0; i < train.length; i++) {
-      const a = train[i]!;
-      for (let j = Math.max(0, i - window); j <= Math.min(train.length - 1, i + window); j++) {
-        if (j === i) continue;
-        const b = train[j]!;
-        count[a]!++;
-        for (let k = 0; k < d; k++) sum[a * d + k]! += vectors[b * d + k]!;
-      }
-    }
-  }
+  forEachTrainingPair(ds, window, (a, b) => {
+    count[a]!++;
+    for (let k = 0; k < d; k++) sum[a * d + k]! += vectors[b * d + k]!;
+  });
   const out = new Float32Array(n * d);
   for (let i = 1; i < n; i++) if (count[i]! > 0) for (let k = 0; k < d; k++) out[i * d + k] = sum[i * d + k]! / count[i]!;
   return out;
