@@ -22,6 +22,8 @@ import { registerShopRoutes } from './routes/shop.js';
 import { registerSiteRoutes } from './routes/site.js';
 import { registerUpdateRoutes, updateBodyLimit } from './routes/updates.js';
 import type { Aggregator, Store } from './storage/store.js';
+import { helperClient } from './secure-aggregation/helper-client.js';
+import { SecureRounds } from './secure-aggregation/secure-rounds.js';
 
 export interface AppOptions {
   /** pino logger to use; omitted: no logging (tests). */
@@ -36,6 +38,8 @@ export interface AppOptions {
   readonly cors?: CorsOptions;
   /** A @fastify/rate-limit store shared by replicas; default: counts in this process's memory. */
   readonly rateLimitStore?: FastifyRateLimitStoreCtor;
+  /** Secure aggregation; default: built from config.secure (null there: central DP, no helper). */
+  readonly secure?: SecureRounds | null;
 }
 
 /** Body limit of routes that do not set one. */
@@ -51,7 +55,7 @@ const FALLBACK_PARAMS = 60_000;
  *   const res = await app.inject({ method: 'GET', url: '/healthz' });
  */
 export async function buildApp(
-  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys'>>,
+  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys' | 'secure'>>,
   store: Store,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
@@ -68,13 +72,20 @@ export async function buildApp(
   const manifest = await store.current(config.model);
   const params = manifest ? parameterCount(manifest.weights) : FALLBACK_PARAMS;
   const tickets = options.tickets ?? ticketSigner(config.ticketSecret);
+  const secure =
+    options.secure !== undefined
+      ? options.secure
+      : config.secure
+        ? new SecureRounds({ store, model: config.model, federated: config.federated, cohort: config.minUpdates, helper: helperClient(config.secure.helperUrl, config.secure.helperToken), log: app.log })
+        : null;
+  if (secure) app.addHook('onClose', async () => secure.close());
 
   const dashboard = config.adminToken
     ? registerDashboardRoutes(app, { store, token: config.adminToken, model: config.model, clip: config.federated.clip, dataDir: config.dataDir ?? null })
     : null;
   registerModelRoutes(app, store);
   registerRerankRoute(app, { store, model: config.model });
-  registerRoundRoutes(app, { store, model: config.model, tickets, federated: config.federated });
+  registerRoundRoutes(app, { store, model: config.model, tickets, federated: config.federated, secure });
   registerUpdateRoutes(
     app,
     {
@@ -84,9 +95,10 @@ export async function buildApp(
       aggregate: options.aggregate ?? makeAggregator(config.federated, config.minUpdates),
       tickets,
       federated: config.federated,
+      secure,
       ...(dashboard ? { onAccepted: dashboard.recordNorm } : {}),
     },
-    updateBodyLimit(params),
+    updateBodyLimit(params, secure !== null),
   );
   if (config.adminToken) registerAdminRoutes(app, { store, token: config.adminToken });
   registerShopRoutes(app, options.catalog ?? loadDemoCatalog());

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       rateLimit: { perAddressPerMinute: 600, perTicket: 3, exemptLoopback: true },
       siteKeys: [],
       databaseUrl: null,
+      secure: null,
     });
     expect(databaseDir(c)).toBe(path.join('/srv/shelf/.shelf-data', 'db'));
   });

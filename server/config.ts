@@ -91,6 +91,8 @@ const EnvSchema = z.object({
   SHELF_SEED_DIR: textVar('public/models'),
   SHELF_MODEL: z.preprocess(unsetIfEmpty, ModelNameSchema.default(DEMO_MODEL_NAME)),
   SHELF_LOG_LEVEL: z.preprocess(unsetIfEmpty, z.enum(LOG_LEVELS).default('info')),
+  SHELF_HELPER_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional()),
+  SHELF_HELPER_TOKEN: secretVar(16),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -131,6 +133,16 @@ export interface ServerConfig {
   readonly siteKeys: readonly string[];
   /** PostgreSQL URL (SHELF_DATABASE_URL): several replicas share it; null (default): PGlite in `<dataDir>/db`. Never logged. */
   readonly databaseUrl: string | null;
+  /**
+   * Secure aggregation (server/secure-aggregation/): the helper aggregator's URL (SHELF_HELPER_URL) and the token this
+   * server sends it (SHELF_HELPER_TOKEN, ≥ 16 characters). Null (both unset): central DP, this server sees each update.
+   */
+  readonly secure: SecureConfig | null;
+}
+
+export interface SecureConfig {
+  readonly helperUrl: string;
+  readonly helperToken: string;
 }
 
 export interface FederatedConfig {
@@ -264,12 +276,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.SHELF_LOG_LEVEL,
     siteKeys: Object.freeze(e.SHELF_SITE_KEYS ?? []),
     databaseUrl: e.SHELF_DATABASE_URL ?? null,
+    secure: secureConfig(e.SHELF_HELPER_URL, e.SHELF_HELPER_TOKEN),
     rateLimit: Object.freeze({
       perAddressPerMinute: e.SHELF_RATE_LIMIT_PER_MINUTE,
       perTicket: e.SHELF_RATE_LIMIT_PER_TICKET,
       exemptLoopback: e.SHELF_RATE_LIMIT_LOOPBACK === 'exempt',
     }),
   });
+}
+
+/** Both helper variables, or neither. */
+function secureConfig(url: string | undefined, token: string | undefined): SecureConfig | null {
+  if (!url && !token) return null;
+  if (!url || !token) {
+    throw new ConfigError(`invalid server configuration:\n  ${url ? 'SHELF_HELPER_TOKEN' : 'SHELF_HELPER_URL'} must be set too: secure aggregation needs the helper's URL and the token shared with it`);
+  }
+  return Object.freeze({ helperUrl: url.endsWith('/') ? url : `${url}/`, helperToken: token });
 }
 
 /** Where the PGlite database lives inside the data folder. */

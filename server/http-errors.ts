@@ -24,6 +24,10 @@ export type ServerErrorCode =
   | 'rate_limited'
   | 'invalid_site_key'
   | 'site_not_built'
+  | 'round_closing'
+  | 'helper_unavailable'
+  | 'secure_aggregation_required'
+  | 'stale_key'
   | 'internal';
 
 /**

@@ -2,6 +2,8 @@
 // opens the store, imports the seed model if the database is empty, listens, and shuts down cleanly on
 // SIGINT/SIGTERM. Must never start serving with a bad config or a seed that failed its checks.
 import { pino } from 'pino';
+import { helperClient } from './secure-aggregation/helper-client.js';
+import { SecureRounds } from './secure-aggregation/secure-rounds.js';
 import { buildApp } from './app.js';
 import { ConfigError, DEFAULT_MIN_UPDATES, databaseDir, loadConfig, type ServerConfig } from './config.js';
 import { SeedError, ensureSeeded } from './seed.js';
@@ -53,9 +55,11 @@ async function main(): Promise<void> {
   }
   log.info(
     { clip: f.clip, noiseMultiplier: f.noiseMultiplier, sampleRate: f.sampleRate, delta: f.delta, epsilonBudget: f.epsilonBudget, optimizer: f.optimizer, serverLearningRate: f.serverLearningRate },
-    f.noiseMultiplier > 0
-      ? `central DP-FedAvg: noise std on the mean = z·C/K = ${((f.noiseMultiplier * f.clip) / config.minUpdates).toPrecision(3)}`
-      : 'SHELF_DP_NOISE_MULTIPLIER=0: no noise, no differential privacy (published versions carry epsilon null)',
+    f.noiseMultiplier === 0
+      ? 'SHELF_DP_NOISE_MULTIPLIER=0: no noise, no differential privacy (published versions carry epsilon null)'
+      : config.secure
+        ? `secure aggregation with ${config.secure.helperUrl}: devices add Skellam noise, std on the mean z·C/K = ${((f.noiseMultiplier * f.clip) / config.minUpdates).toPrecision(3)}; no single server sees one update`
+        : `central DP-FedAvg: noise std on the mean = z·C/K = ${((f.noiseMultiplier * f.clip) / config.minUpdates).toPrecision(3)}; this server sees each update (set SHELF_HELPER_URL for secure aggregation)`,
   );
   if (!config.ticketSecret) log.warn('SHELF_TICKET_SECRET not set: a random ticket key for this process; tickets die with it');
   let adminToken = config.adminToken;
@@ -69,8 +73,26 @@ async function main(): Promise<void> {
   }
 
   // With PostgreSQL, the rate limits' counts live there too, shared by every replica.
-  const app = await buildApp({ ...config, adminToken }, store, { logger: log, ...(postgres ? { rateLimitStore: postgres.rateLimitStore } : {}) });
+  const secure = config.secure
+    ? new SecureRounds({ store, model: config.model, federated: f, cohort: config.minUpdates, helper: helperClient(config.secure.helperUrl, config.secure.helperToken), log })
+    : null;
+  const app = await buildApp({ ...config, adminToken }, store, { logger: log, secure, ...(postgres ? { rateLimitStore: postgres.rateLimitStore } : {}) });
   let stopping = false;
+  if (secure) {
+    // The helper may start after this server: tickets answer 503 until its key is known; closed rounds resume.
+    const connect = async (attempt: number): Promise<void> => {
+      try {
+        const key = await secure.refreshKey();
+        log.info({ keyId: key.keyId }, 'helper aggregator reached');
+        await secure.resume();
+      } catch (err) {
+        if (stopping) return;
+        if (attempt % 10 === 0) log.warn({ err: (err as Error).message }, 'helper aggregator not reachable yet; retrying');
+        setTimeout(() => void connect(attempt + 1), 1000).unref();
+      }
+    };
+    void connect(0);
+  }
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;

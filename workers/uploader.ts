@@ -1,8 +1,11 @@
 // Sends this visitor's model update to Shelf's backend for federated averaging. Per upload: a single-use
 // ticket for the open round (POST /v1/rounds/current/ticket), which also says the round's base version, clip
-// bound and chunk size; the update is clipped to the bound, int8-quantised with stochastic rounding and
-// encoded in the dense binary wire format (src/shared/federated/wire.ts), then POSTed with keepalive so it
-// survives the page being closed. A stale base version answers 409, and the engine drops the update and
+// bound and chunk size. Under secure aggregation (the ticket's `secure` part) the device joins the round only by
+// its own coin (probability q, once per round) and sends a report: the update clipped, in fixed point, with its
+// share of the Skellam noise, split into two secret shares (src/shared/secure-aggregation/client-report.ts), so
+// that no single server sees it. Otherwise the update is clipped, int8-quantised with stochastic rounding and
+// encoded in the dense binary wire format (src/shared/federated/wire.ts). Bodies up to 64 KiB are POSTed with
+// keepalive so they survive the page being closed. A stale base version answers 409, and the engine drops the update and
 // loads the new version. Network failures keep the encoded body in a queue (the event store's IndexedDB
 // `uploads` store when the engine provides it, memory otherwise), retried with exponential backoff.
 // Never sends item ids, event times, raw events, cookies or any identifier: only the update, the base version,
@@ -15,11 +18,12 @@
 import { clipToNorm } from '../src/shared/federated/clip.js';
 import { quantizeInt8 } from '../src/shared/federated/quantize.js';
 import { KEEPALIVE_LIMIT_BYTES, bucketExamples, encodeUpdate } from '../src/shared/federated/wire.js';
+import { buildReport } from '../src/shared/secure-aggregation/client-report.js';
 import { ErrorBodySchema, paths, TicketResponseSchema, UPDATE_MEDIA_TYPE, UpdateAcceptedSchema, type TicketResponse } from '../src/shared/protocol.js';
 import type { EventStore } from './store-types.js';
 
-/** The part of the event store the upload queue uses. */
-export type UploadQueueStore = Pick<EventStore, 'enqueueUpload' | 'listUploads' | 'deleteUpload'>;
+/** The part of the event store the upload queue uses (and, when present, where a round's coin is remembered). */
+export type UploadQueueStore = Pick<EventStore, 'enqueueUpload' | 'listUploads' | 'deleteUpload'> & Partial<Pick<EventStore, 'getMeta' | 'setMeta'>>;
 
 /** What a queued upload holds: the encoded body, ready to resend (it carries nothing but the update). */
 interface QueuedBody {
@@ -70,6 +74,8 @@ interface State {
   siteKey: string | null;
   /** Why uploading stopped for the rest of this worker's life (a 401 for the site key); null while it runs. */
   stopped: string | null;
+  /** Each secure round's coin, once flipped. */
+  coins: Map<number, boolean>;
 }
 
 const initialState = (): State => ({
@@ -83,6 +89,7 @@ const initialState = (): State => ({
   timer: null,
   siteKey: null,
   stopped: null,
+  coins: new Map(),
 });
 
 const state: State = initialState();
@@ -171,7 +178,7 @@ async function readOutcome(res: Response): Promise<UploadOutcome> {
   const json: unknown = await res.json().catch(() => null);
   if (res.ok) {
     const ok = UpdateAcceptedSchema.safeParse(json);
-    return { status: res.status, accepted: true, published: ok.success ? ok.data.published : null, message: ok.success ? null : 'unexpected response body' };
+    return { status: res.status, accepted: true, published: null, message: ok.success ? null : 'unexpected response body' };
   }
   const err = ErrorBodySchema.safeParse(json);
   return fail(err.success ? `${err.data.error}: ${err.data.message}` : `HTTP ${res.status}`, res.status);
@@ -183,9 +190,29 @@ async function send(url: string, body: Uint8Array): Promise<Response> {
     headers: { 'content-type': UPDATE_MEDIA_TYPE, ...keyHeader() },
     body: body as Uint8Array<ArrayBuffer>,
     credentials: 'omit',
-    // Survives the page being closed; bodies are limited to 64 KiB, which encodeForUpload enforces.
-    keepalive: true,
+    // Survives the page being closed; browsers cap keepalive bodies at 64 KiB. A larger secure report (a model of
+    // over 16,300 parameters) goes as a plain request and stays queued until answered, so a page closed meanwhile
+    // sends it again on the next load (while its round is open; afterwards the server answers 409 and it is dropped).
+    keepalive: body.byteLength <= KEEPALIVE_LIMIT_BYTES,
   });
+}
+
+/**
+ * Whether this device joins `round`: its own coin with probability q, flipped once per round and remembered (in the
+ * event store when there is one), so reloading the page cannot flip again. The accountant's q is only true if
+ * devices keep to it.
+ */
+async function joinsRound(round: number, q: number): Promise<boolean> {
+  const key = `round-coin:${round}`;
+  const remembered = state.coins.get(round) ?? (await state.persist?.getMeta?.<boolean>(key).catch(() => undefined));
+  if (remembered !== undefined) {
+    state.coins.set(round, remembered);
+    return remembered;
+  }
+  const joins = q >= 1 || cryptoRandom()() < q;
+  state.coins.set(round, joins);
+  await state.persist?.setMeta?.(key, joins).catch(() => undefined);
+  return joins;
 }
 
 function noteFailure(): void {
@@ -286,22 +313,33 @@ export async function uploadUpdate(
   if (ticket.baseVersion !== baseVersion) return fail(`base version ${baseVersion} is no longer current (the open round is on ${ticket.baseVersion})`, 409);
   if (state.lastRound === ticket.round) return fail(`already sent an update in round ${ticket.round}; waiting for the next round`);
 
+  if (ticket.secure && !(await joinsRound(ticket.round, ticket.secure.sampleRate))) {
+    state.lastRound = ticket.round;
+    return fail(`not sampled for round ${ticket.round} (this device joins a round with probability ${ticket.secure.sampleRate}); the update waits for a later round`);
+  }
+
   let body: Uint8Array;
   try {
-    body = encodeForUpload(ticket, exampleCount, delta);
+    body = ticket.secure
+      ? await buildReport({ model, round: ticket.round, baseVersion: ticket.baseVersion, ticket: ticket.ticket, clip: ticket.clip, secure: ticket.secure, update: delta })
+      : encodeForUpload(ticket, exampleCount, delta);
   } catch (err) {
     return fail(err instanceof Error ? err.message : String(err));
   }
   const url = new URL(paths.updates(), serverUrl).href;
   state.lastRound = ticket.round;
+  // A body too big for keepalive is queued before it is sent: a page closed mid-request sends it on the next load.
+  const queuedFirst = body.byteLength > KEEPALIVE_LIMIT_BYTES;
+  if (queuedFirst) await enqueue({ url, body, round: ticket.round });
   let res: Response;
   try {
     res = await send(url, body);
   } catch (err) {
-    await enqueue({ url, body, round: ticket.round });
+    if (!queuedFirst) await enqueue({ url, body, round: ticket.round });
     noteFailure();
     return fail(`offline, queued for retry: ${err instanceof Error ? err.message : String(err)}`);
   }
+  if (queuedFirst) for (const q of await queued()) if (q.item.body === body || sameBytes(q.item.body, body)) await q.remove();
   state.failures = 0;
   const outcome = await readOutcome(res);
   if (res.status === 401) {
@@ -311,6 +349,12 @@ export async function uploadUpdate(
   if (outcome.accepted) state.lastUploadAt = Date.now();
   else if (res.status !== 409) state.lastRound = null; // rejected for another reason: this round is still ours to try
   return outcome;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.length; i += 97) if (a[i] !== b[i]) return false;
+  return a[a.length - 1] === b[b.length - 1];
 }
 
 /** For tests: forget this worker's upload state. */

@@ -87,7 +87,7 @@ async function post(base: string, body: Uint8Array): Promise<{ status: number | 
 /** Updates stored so far: those folded into aggregate versions plus those waiting in the open round. */
 async function storedUpdates(base: string): Promise<number> {
   const list = (await getJson(base, `/v1/admin/models/${MODEL}/versions`, { authorization: `Bearer ${ADMIN}` })) as { versions: { manifest: Manifest }[] };
-  const folded = list.versions.reduce((s, v) => s + (v.manifest.lineage.kind === 'aggregate' ? v.manifest.lineage.updates : 0), 0);
+  const folded = list.versions.reduce((s, v) => s + (v.manifest.lineage.kind === 'aggregate' ? (v.manifest.lineage.updates ?? 0) : 0), 0);
   const health = (await getJson(base, '/healthz')) as { pending: number };
   return folded + health.pending;
 }

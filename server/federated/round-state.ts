@@ -28,7 +28,7 @@ export function transition(from: RoundState, to: RoundState): RoundState {
 }
 
 /** Why a round failed; recorded on the round. */
-export type RoundFailure = 'privacy_budget_exhausted' | 'non_finite_result' | 'superseded';
+export type RoundFailure = 'privacy_budget_exhausted' | 'non_finite_result' | 'superseded' | 'secure_aggregation_failed';
 
 /** Thrown by an aggregator to fail the round (committed), rather than roll the ingestion back. */
 export class RoundFailedError extends Error {

@@ -36,7 +36,8 @@ describe('admin API', () => {
       headers: { 'content-type': 'application/octet-stream' },
       payload: wireUpdate(new Array(params).fill(0.01), { baseVersion: 1, round: t.round, ticket: t.ticket }),
     });
-    expect(res.json()).toMatchObject({ published: 2 });
+    expect(res.json()).toEqual({ accepted: true });
+    expect((await store.current(MODEL))?.version).toBe(2);
   }, STORE_TIMEOUT_MS);
   afterAll(async () => {
     await app?.close();

@@ -49,7 +49,7 @@ describe('dashboard API', () => {
     expect((await upload(0.001, a.round, a.ticket)).statusCode).toBeLessThan(300);
     expect((await upload(0.001, a.round, a.ticket)).statusCode).toBe(409); // reused ticket: not measured
     const b = await ticket();
-    expect((await upload(0.002, b.round, b.ticket)).json()).toMatchObject({ published: 2 });
+    expect((await upload(0.002, b.round, b.ticket)).json()).toEqual({ accepted: true });
     const d = (await app.inject({ method: 'GET', url: '/v1/admin/dashboard', headers: auth })).json();
     expect(d.current).toBe(2);
     expect(d.versions.map((v: { version: number; parent: number | null }) => [v.version, v.parent])).toEqual([[2, 1], [1, null]]);

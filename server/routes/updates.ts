@@ -13,7 +13,9 @@ import { ErrorBodySchema, UPDATE_MEDIA_TYPE, UpdateAcceptedSchema, type Manifest
 import type { FederatedConfig } from '../config.js';
 import type { TicketSigner } from '../federated/tickets.js';
 import { HttpError } from '../http-errors.js';
-import type { Aggregator, Store } from '../storage/store.js';
+import type { Aggregator, IngestPolicy, Store } from '../storage/store.js';
+import { decodeReport, looksLikeReport, reportBytes, ReportFormatError, type Report } from '../../src/shared/secure-aggregation/report-wire.js';
+import type { SecureRounds } from '../secure-aggregation/secure-rounds.js';
 
 /**
  * How far above the clip bound a decoded update may be: stochastic int8 rounding can lengthen a vector
@@ -26,6 +28,8 @@ export const CLIP_SLACK = 1.1;
 export const MIN_CHUNK = 16;
 
 export interface UpdateRouteOptions {
+  /** Secure aggregation: only reports are accepted, and a round that completes is published by `secure`. */
+  readonly secure?: SecureRounds | null;
   readonly store: Store;
   readonly model: string;
   readonly minUpdates: number;
@@ -36,9 +40,13 @@ export interface UpdateRouteOptions {
   readonly onAccepted?: (round: number, norm: number) => void;
 }
 
-/** Largest body an update for `params` values can be: header, longest ticket, smallest chunk; never over 64 KiB. */
-export function updateBodyLimit(params: number): number {
-  return Math.min(KEEPALIVE_LIMIT_BYTES, wireBytes(params, MIN_CHUNK, MAX_TICKET_CHARS));
+/**
+ * Largest body an upload for `params` values can be: a plain update (header, longest ticket, smallest chunk; never
+ * over 64 KiB), or under secure aggregation a report (4 bytes a value: over 64 KiB from 16,300 values, sent without
+ * keepalive).
+ */
+export function updateBodyLimit(params: number, secure = false): number {
+  return secure ? reportBytes(params, MAX_TICKET_CHARS) : Math.min(KEEPALIVE_LIMIT_BYTES, wireBytes(params, MIN_CHUNK, MAX_TICKET_CHARS));
 }
 
 function staleError(model: string, base: number, current: number): HttpError {
@@ -73,6 +81,52 @@ function checkValues(manifest: Manifest, u: WireUpdate, clip: number): number {
   return norm;
 }
 
+/**
+ * A secure-aggregation report: checks its structure, ticket, round, base version, fixed-point bits, helper key and
+ * length (its values cannot be checked: the leader's share is uniformly random), stores it; the report that
+ * completes the cohort closes the round, which `secure` then publishes with the helper.
+ */
+async function acceptReport(o: UpdateRouteOptions, secure: SecureRounds, body: Uint8Array, policy: IngestPolicy): Promise<{ accepted: true }> {
+  if (!looksLikeReport(body)) throw new HttpError(400, 'secure_aggregation_required', 'this server runs secure aggregation: send a report (SHS1), never a plain update');
+  let r: Report;
+  try {
+    r = decodeReport(body);
+  } catch (err) {
+    if (err instanceof ReportFormatError) throw new HttpError(400, 'invalid_update', err.message);
+    throw err;
+  }
+  const ticket = o.tickets.verify(o.model, r.ticket);
+  if (!ticket) throw new HttpError(403, 'invalid_ticket', 'the ticket was not issued by this server for this model');
+  if (ticket.round !== r.round) throw new HttpError(403, 'invalid_ticket', `the ticket is for round ${ticket.round}, the report says round ${r.round}`);
+  const manifest = await o.store.current(o.model);
+  if (!manifest) throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
+  if (r.baseVersion !== manifest.version) throw staleError(o.model, r.baseVersion, manifest.version);
+  const params = secure.params();
+  if (!params) throw new HttpError(503, 'helper_unavailable', 'the second aggregator cannot be reached; try again later', { 'retry-after': '30' });
+  if (r.keyId !== params.keyId) throw new HttpError(409, 'stale_key', `the report is sealed to helper key ${r.keyId}; the current key is ${params.keyId}: ask for a new ticket`);
+  if (r.bits !== params.bits) throw new HttpError(400, 'invalid_update', `the report uses ${r.bits} fixed-point bits; this round uses ${params.bits}`);
+  const n = parameterCount(manifest.weights);
+  if (r.leaderShare.length !== n) throw new HttpError(400, 'invalid_update', `the report has ${r.leaderShare.length} values; ${manifest.name} v${manifest.version} has ${n} parameters`);
+  const result = await o.store.ingest(
+    { model: o.model, round: r.round, baseVersion: r.baseVersion, exampleCount: 1, report: body.slice(), ticketNonce: ticket.nonce },
+    { ...policy, deferred: true },
+  );
+  switch (result.status) {
+    case 'unknown_model':
+      throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
+    case 'stale':
+      throw staleError(o.model, r.baseVersion, result.current);
+    case 'wrong_round':
+      throw wrongRound(r.round, result.current);
+    case 'ticket_used':
+      throw new HttpError(409, 'ticket_used', 'this ticket has already been used; each ticket carries one report');
+    case 'accepted':
+      // The report is durable; publishing needs the helper and must not hold this answer.
+      if (result.closing !== undefined) void secure.finish(result.closing).catch(() => undefined);
+      return { accepted: true as const };
+  }
+}
+
 export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions, bodyLimit: number): void {
   // Binary bodies for this route; JSON stays the default elsewhere.
   app.addContentTypeParser(UPDATE_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
@@ -87,14 +141,14 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
     return current;
   };
   // One policy object for every request, so the store's group commit puts concurrent uploads in one transaction.
-  const policy = { minUpdates: o.minUpdates, aggregate: o.aggregate };
+  const policy: IngestPolicy = { minUpdates: o.minUpdates, aggregate: o.aggregate };
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/updates',
     {
       bodyLimit,
       schema: {
-        response: { 200: UpdateAcceptedSchema, 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 413: ErrorBodySchema, 415: ErrorBodySchema },
+        response: { 200: UpdateAcceptedSchema, 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 413: ErrorBodySchema, 415: ErrorBodySchema, 503: ErrorBodySchema },
       },
     },
     async (request) => {
@@ -102,6 +156,8 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
         throw new HttpError(415, 'unsupported_media_type', `send the update as ${UPDATE_MEDIA_TYPE} in the binary wire format`);
       }
       const body = new Uint8Array(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+      if (o.secure) return acceptReport(o, o.secure, body, policy);
+      if (looksLikeReport(body)) throw new HttpError(400, 'invalid_update', 'this server runs without secure aggregation: send a plain update (SHU1)');
       let u: WireUpdate;
       try {
         u = decodeUpdate(body);
@@ -135,7 +191,7 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
           o.onAccepted?.(u.round, norm);
           if (result.published !== null) request.log.info({ model: o.model, version: result.published, round: u.round }, 'published a new model version');
           if (result.failed) request.log.warn({ model: o.model, round: u.round, reason: result.failed }, 'round failed; nothing published');
-          return { accepted: true as const, pending: result.pending, published: result.published };
+          return { accepted: true as const };
       }
     },
   );

@@ -4,28 +4,42 @@
 import { RoundFailedError } from '../federated/round-state.js';
 import type { SqlRunner } from './migrations.js';
 import { dropValues, insertVersion, liveRound, loadVersion, openRoundOn, setRoundState, spentRounds, type RoundRow } from './sql-versions.js';
-import type { IngestPolicy, IngestResult, NewUpdate, PendingUpdate } from './store.js';
+import type { RoundFailure } from '../federated/round-state.js';
+import type { AggregateContext, Aggregated, IngestPolicy, IngestResult, ModelVersion, NewUpdate, PendingUpdate, RoundMechanism } from './store.js';
 import { insertUpdates, pendingRows, pendingValues } from './update-rows.js';
 
-/** Closes a round that reached its cohort: aggregate its updates and publish, or fail it. */
-async function closeRound(tx: SqlRunner, model: string, current: number, round: RoundRow, policy: IngestPolicy, copy: boolean): Promise<IngestResult> {
-  const pending = { rows: await pendingRows(tx, round.id, copy) };
-  await setRoundState(tx, round, 'aggregating');
+/** The number the next version must have: one above the highest ever stored (rolled-back ones included). */
+async function nextVersionNumber(tx: SqlRunner, model: string, current: number): Promise<number> {
+  const { rows } = await tx.query<{ max: number }>('SELECT max(version)::integer AS max FROM model_versions WHERE model = $1', [model]);
+  return (rows[0]?.max ?? current) + 1;
+}
+
+/**
+ * Publishes an aggregating round: `build` makes the next version from the current one, or throws RoundFailedError
+ * to fail the round (the values are dropped; the next round opens unless training has stopped). Runs inside the
+ * caller's transaction, with the model's row locked.
+ */
+export async function publishClosed(
+  tx: SqlRunner,
+  model: string,
+  current: number,
+  round: RoundRow,
+  updateIds: readonly number[],
+  build: (base: ModelVersion, ctx: AggregateContext) => Aggregated & { mechanism?: RoundMechanism | null },
+): Promise<{ published: number | null; failed?: RoundFailure }> {
   const base = await loadVersion(tx, model, current);
   if (!base) throw new Error(`model ${model}: current version ${current} has no row`);
-  const updates: PendingUpdate[] = pending.rows.map((r) => ({ id: r.id, exampleCount: r.example_count, values: pendingValues(r) }));
-  const { rows: maxRows } = await tx.query<{ max: number }>('SELECT max(version)::integer AS max FROM model_versions WHERE model = $1', [model]);
-  const expected = (maxRows[0]?.max ?? current) + 1;
+  const expected = await nextVersionNumber(tx, model, current);
   let result;
   try {
-    result = policy.aggregate(base, updates, { round: round.id, nextVersion: expected, spent: await spentRounds(tx, model) });
+    result = build(base, { round: round.id, nextVersion: expected, spent: await spentRounds(tx, model) });
   } catch (err) {
     if (!(err instanceof RoundFailedError)) throw err;
     await setRoundState(tx, round, 'failed', { failure: err.reason });
     await dropValues(tx, 'round_id = $1', round.id);
     if (err.reopen) await openRoundOn(tx, model, current);
     else await tx.query('UPDATE models SET stopped = $1 WHERE name = $2', [`${err.reason}: ${err.message}`, model]);
-    return { status: 'accepted', pending: 0, published: null, failed: err.reason };
+    return { published: null, failed: err.reason };
   }
   const next = result.version;
   const { name, version, parent } = next.manifest;
@@ -34,12 +48,28 @@ async function closeRound(tx: SqlRunner, model: string, current: number, round: 
   }
   await insertVersion(tx, next);
   // An individual update is never needed again once aggregated: keep the row (counts, lineage), drop its values.
-  await tx.query('UPDATE updates SET consumed_in_version = $1, delta = NULL, quantized = NULL WHERE id = ANY($2::integer[])', [version, updates.map((u) => u.id)]);
+  await tx.query('UPDATE updates SET consumed_in_version = $1, delta = NULL, quantized = NULL, report = NULL WHERE id = ANY($2::integer[])', [version, [...updateIds]]);
   await tx.query('UPDATE models SET current_version = $1, updated_at = now() WHERE name = $2', [version, name]);
   await tx.query("INSERT INTO version_changes (model, from_version, to_version, kind) VALUES ($1, $2, $3, 'aggregate')", [name, current, version]);
-  await setRoundState(tx, round, 'published', { published: version, sampleRate: result.sampleRate, noiseMultiplier: result.noiseMultiplier });
+  await setRoundState(tx, round, 'published', { published: version, sampleRate: result.sampleRate, noiseMultiplier: result.noiseMultiplier, mechanism: result.mechanism ?? null });
   await openRoundOn(tx, name, version);
-  return { status: 'accepted', pending: 0, published: version };
+  return { published: version };
+}
+
+/**
+ * Closes a round that reached its cohort: aggregate its updates and publish, or fail it. A deferred (secure)
+ * round only moves to aggregating: the aggregators' sum is published later by the store's publishRound.
+ */
+async function closeRound(tx: SqlRunner, model: string, current: number, round: RoundRow, policy: IngestPolicy, copy: boolean): Promise<IngestResult> {
+  if (policy.deferred) {
+    await setRoundState(tx, round, 'aggregating');
+    return { status: 'accepted', pending: 0, published: null, closing: round.id };
+  }
+  const pending = { rows: await pendingRows(tx, round.id, copy) };
+  await setRoundState(tx, round, 'aggregating');
+  const updates: PendingUpdate[] = pending.rows.map((r) => ({ id: r.id, exampleCount: r.example_count, values: pendingValues(r) }));
+  const out = await publishClosed(tx, model, current, round, updates.map((u) => u.id), (base, ctx) => policy.aggregate(base, updates, ctx));
+  return { status: 'accepted', pending: 0, published: out.published, ...(out.failed ? { failed: out.failed } : {}) };
 }
 
 /** Why an update cannot join the model's live round (stale base version, or not that round), or null when it can. */

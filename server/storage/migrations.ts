@@ -118,6 +118,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX updates_round_pending ON updates (round_id) WHERE consumed_in_version IS NULL;
     `,
   },
+  {
+    version: 6,
+    description: 'secure-aggregation reports and the mechanism of each round',
+    sql: `
+      -- A secure round's update is a report (src/shared/secure-aggregation/report-wire.ts: the leader's share, uniformly
+      -- random on its own, and the helper's sealed seed), kept as it arrived until its round is published. A round
+      -- records the mechanism its release was accounted with (jsonb; NULL: the central Gaussian mechanism).
+      ALTER TABLE updates ADD COLUMN report bytea NULL;
+      ALTER TABLE rounds ADD COLUMN mechanism jsonb NULL;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's; returns the versions applied. */

@@ -8,10 +8,10 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import type { Manifest } from '../../src/shared/protocol.js';
 import type { SpentRounds } from '../federated/privacy.js';
-import { ingestBatch, waitingIn } from './ingest-batch.js';
+import { ingestBatch, publishClosed, waitingIn } from './ingest-batch.js';
 import { migrate, type SqlRunner } from './migrations.js';
 import { dropValues, insertVersion, isModelName, liveRound, openRoundOn, readManifest, setRoundState, spentRounds } from './sql-versions.js';
-import { ModelExistsError, type IngestPolicy, type IngestResult, type ModelCounts, type ModelVersion, type NewUpdate, type Round, type Store, type VersionInfo } from './store.js';
+import { ModelExistsError, type DeferredAggregator, type PublishResult, type StoredReport, type IngestPolicy, type IngestResult, type ModelCounts, type ModelVersion, type NewUpdate, type Round, type Store, type VersionInfo } from './store.js';
 
 /** Runs tasks one after another; PGlite has a single connection and ingestion must not interleave. */
 function createQueue(): <T>(task: () => Promise<T>) => Promise<T> {
@@ -36,7 +36,8 @@ const SEED_LOCK = 0x5e1f_0002;
  * Two ingestions may share a transaction when their policies agree: the same cohort size and the same aggregator.
  * (Compared by value: a caller may build the policy object per request.)
  */
-const samePolicy = (a: IngestPolicy, b: IngestPolicy) => a === b || (a.minUpdates === b.minUpdates && a.aggregate === b.aggregate);
+const samePolicy = (a: IngestPolicy, b: IngestPolicy) =>
+  a === b || (a.minUpdates === b.minUpdates && a.aggregate === b.aggregate && Boolean(a.deferred) === Boolean(b.deferred));
 
 /**
  * On PGlite, how long the first upload of a batch waits for others before its transaction starts. A transaction
@@ -303,6 +304,35 @@ export class PgliteStore implements Store {
 
   spent(model: string): Promise<SpentRounds[]> {
     return spentRounds(this.#db, model);
+  }
+
+  async roundReports(model: string, round: number): Promise<StoredReport[]> {
+    if (!isModelName(model)) return [];
+    const { rows } = await this.#db.query<{ id: number; ticket_nonce: string; report: Uint8Array }>(
+      'SELECT id, ticket_nonce, report FROM updates WHERE model = $1 AND round_id = $2 AND consumed_in_version IS NULL AND report IS NOT NULL ORDER BY id',
+      [model, round],
+    );
+    return rows.map((r) => ({ id: r.id, nonce: r.ticket_nonce, report: r.report }));
+  }
+
+  async closingRounds(model: string): Promise<number[]> {
+    if (!isModelName(model)) return [];
+    const { rows } = await this.#db.query<{ id: number }>("SELECT id FROM rounds WHERE model = $1 AND state = 'aggregating' ORDER BY id", [model]);
+    return rows.map((r) => r.id);
+  }
+
+  publishRound(model: string, round: number, aggregate: DeferredAggregator): Promise<PublishResult> {
+    return this.#serial(() =>
+      this.#db.transaction(async (tx): Promise<PublishResult> => {
+        const head = await tx.query<{ current_version: number }>('SELECT current_version FROM models WHERE name = $1 FOR UPDATE', [model]);
+        const current = head.rows[0]?.current_version;
+        const live = await liveRound(tx, model);
+        if (current === undefined || !live || live.id !== round || live.state !== 'aggregating' || live.base_version !== current) return { status: 'not_closing' };
+        const { rows } = await tx.query<{ id: number }>('SELECT id FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL', [round]);
+        const out = await publishClosed(tx, model, current, live, rows.map((r) => r.id), aggregate);
+        return out.published !== null ? { status: 'published', version: out.published } : { status: 'failed', reason: out.failed! };
+      }),
+    );
   }
 
   async counts(model: string): Promise<ModelCounts> {

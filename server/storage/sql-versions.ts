@@ -4,7 +4,7 @@ import { ManifestSchema, ModelNameSchema, type Manifest } from '../../src/shared
 import { transition, type RoundState } from '../federated/round-state.js';
 import type { SpentRounds } from '../federated/privacy.js';
 import type { SqlRunner } from './migrations.js';
-import type { ModelVersion } from './store.js';
+import type { ModelVersion, RoundMechanism } from './store.js';
 
 /**
  * A name no model can have (a NUL byte, which PostgreSQL's text refuses with an error, or any other non-name)
@@ -48,13 +48,18 @@ export async function liveRound(tx: SqlRunner, model: string): Promise<RoundRow 
   return rows[0] ?? null;
 }
 
-export async function setRoundState(tx: SqlRunner, round: RoundRow, to: RoundState, extra: { published?: number; failure?: string; sampleRate?: number; noiseMultiplier?: number } = {}): Promise<void> {
+export async function setRoundState(
+  tx: SqlRunner,
+  round: RoundRow,
+  to: RoundState,
+  extra: { published?: number; failure?: string; sampleRate?: number; noiseMultiplier?: number; mechanism?: RoundMechanism | null } = {},
+): Promise<void> {
   transition(round.state, to);
   await tx.query(
     `UPDATE rounds SET state = $2, closed_at = CASE WHEN $2 IN ('published', 'failed') THEN now() ELSE closed_at END,
-            published_version = $3, failure = $4, sample_rate = $5, noise_multiplier = $6
+            published_version = $3, failure = $4, sample_rate = $5, noise_multiplier = $6, mechanism = $7::jsonb
       WHERE id = $1`,
-    [round.id, to, extra.published ?? null, extra.failure ?? null, extra.sampleRate ?? null, extra.noiseMultiplier ?? null],
+    [round.id, to, extra.published ?? null, extra.failure ?? null, extra.sampleRate ?? null, extra.noiseMultiplier ?? null, extra.mechanism ? JSON.stringify(extra.mechanism) : null],
   );
   round.state = to;
 }
@@ -64,15 +69,18 @@ export async function openRoundOn(tx: SqlRunner, model: string, version: number)
 }
 
 export async function spentRounds(tx: SqlRunner, model: string): Promise<SpentRounds[]> {
-  const { rows } = await tx.query<{ sample_rate: number; noise_multiplier: number; rounds: number }>(
-    `SELECT sample_rate, noise_multiplier, count(*)::integer AS rounds FROM rounds
-      WHERE model = $1 AND state = 'published' GROUP BY sample_rate, noise_multiplier ORDER BY 1, 2`,
+  const { rows } = await tx.query<{ sample_rate: number; noise_multiplier: number; mechanism: unknown; rounds: number }>(
+    `SELECT sample_rate, noise_multiplier, mechanism, count(*)::integer AS rounds FROM rounds
+      WHERE model = $1 AND state = 'published' GROUP BY sample_rate, noise_multiplier, mechanism ORDER BY 1, 2`,
     [model],
   );
-  return rows.map((r) => ({ sampleRate: r.sample_rate, noiseMultiplier: r.noise_multiplier, rounds: r.rounds }));
+  return rows.map((r) => {
+    const mechanism = typeof r.mechanism === 'string' ? (JSON.parse(r.mechanism) as RoundMechanism) : ((r.mechanism as RoundMechanism | null) ?? null);
+    return { sampleRate: r.sample_rate, noiseMultiplier: r.noise_multiplier, rounds: r.rounds, ...(mechanism ? { mechanism } : {}) };
+  });
 }
 
 /** A round whose values are no longer needed (aggregated, failed, superseded): keep the rows, drop the values. */
 export async function dropValues(tx: SqlRunner, where: string, param: unknown): Promise<void> {
-  await tx.query(`UPDATE updates SET delta = NULL, quantized = NULL WHERE ${where}`, [param]);
+  await tx.query(`UPDATE updates SET delta = NULL, quantized = NULL, report = NULL WHERE ${where}`, [param]);
 }

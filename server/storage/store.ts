@@ -44,8 +44,12 @@ export interface NewUpdate {
   readonly round: number;
   readonly baseVersion: number;
   readonly exampleCount: number;
-  /** The update as it arrived (int8, one scale per chunk), already checked; stored in this form. */
-  readonly quantized: Quantized;
+  /**
+   * The update as it arrived, already checked, stored in this form: int8 with one scale per chunk (central rounds),
+   * or a secure-aggregation report (`report`: the leader's share and the helper's sealed seed). Exactly one is set.
+   */
+  readonly quantized?: Quantized;
+  readonly report?: Uint8Array;
   /** The ticket's nonce: stored with the update, so a ticket is accepted once. */
   readonly ticketNonce: string;
 }
@@ -75,11 +79,43 @@ export interface IngestPolicy {
   /** Minimum cohort: updates in the round that trigger aggregation. */
   readonly minUpdates: number;
   readonly aggregate: Aggregator;
+  /**
+   * Secure rounds: the update completing the cohort only closes the round (state aggregating, `closing` in its
+   * result); the two aggregators' sum is computed afterwards and published with `publishRound`.
+   */
+  readonly deferred?: boolean;
 }
+
+/** A stored secure-aggregation report of a round. */
+export interface StoredReport {
+  readonly id: number;
+  /** The ticket's nonce: the report id the sealed seed is bound to. */
+  readonly nonce: string;
+  readonly report: Uint8Array;
+}
+
+/** The mechanism a round's release is accounted with (stored with the round; null: central Gaussian). */
+export interface RoundMechanism {
+  readonly kind: 'skellam';
+  /** Fixed-point bits: the L2 sensitivity in integer units is 2^bits. */
+  readonly bits: number;
+  readonly params: number;
+  /** Variance of the noise on the released sum, integer units. */
+  readonly variance: number;
+}
+
+/** Builds the next version of a closed secure round from its base (inside the publishing transaction: pure, synchronous). */
+export type DeferredAggregator = (base: ModelVersion, ctx: AggregateContext) => Aggregated & { readonly mechanism: RoundMechanism | null };
+
+export type PublishResult =
+  | { readonly status: 'published'; readonly version: number }
+  | { readonly status: 'failed'; readonly reason: RoundFailure }
+  /** The round is no longer closing (published or failed meanwhile, or superseded by an admin change). */
+  | { readonly status: 'not_closing' };
 
 export type IngestResult =
   /** Stored; `published` is the version this update completed, `failed` why its round failed instead. */
-  | { readonly status: 'accepted'; readonly pending: number; readonly published: number | null; readonly failed?: RoundFailure }
+  | { readonly status: 'accepted'; readonly pending: number; readonly published: number | null; readonly failed?: RoundFailure; readonly closing?: number }
   /** Nothing stored: the model has no versions. */
   | { readonly status: 'unknown_model' }
   /** Nothing stored: the update was computed against an older (or unknown) version. */
@@ -135,6 +171,15 @@ export interface Store {
    * @throws Error when the version does not exist.
    */
   setCurrent(model: string, version: number): Promise<{ previous: number }>;
+  /** A closing (aggregating) round's reports, in arrival order. */
+  roundReports(model: string, round: number): Promise<StoredReport[]>;
+  /** Rounds of the model waiting to be published (state aggregating), oldest first. */
+  closingRounds(model: string): Promise<number[]>;
+  /**
+   * Publishes a closed secure round in one transaction: `aggregate` builds the version from the current one (or
+   * throws RoundFailedError to fail the round); the reports' values are dropped, the next round opens.
+   */
+  publishRound(model: string, round: number, aggregate: DeferredAggregator): Promise<PublishResult>;
   /** Published DP rounds grouped by (q, z). */
   spent(model: string): Promise<SpentRounds[]>;
   counts(model: string): Promise<ModelCounts>;

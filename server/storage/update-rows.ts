@@ -19,13 +19,18 @@ const COPY_SIGNATURE = Uint8Array.of(0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0
  */
 export function copyBinaryRows(roundId: number, updates: readonly NewUpdate[]): Uint8Array {
   const enc = new TextEncoder();
-  const rows = updates.map((u) => ({ model: enc.encode(u.model), nonce: enc.encode(u.ticketNonce), q: encodeStoredUpdate(u.quantized), u }));
-  const size = 19 + rows.reduce((n, r) => n + 2 + 6 * 4 + r.model.length + 3 * 4 + r.q.length + r.nonce.length, 0) + 2;
+  const rows = updates.map((u) => ({ model: enc.encode(u.model), nonce: enc.encode(u.ticketNonce), q: storedForm(u), report: u.report ?? null, u }));
+  const size = 19 + rows.reduce((n, r) => n + 2 + 7 * 4 + r.model.length + 3 * 4 + (r.q?.length ?? 0) + (r.report?.length ?? 0) + r.nonce.length, 0) + 2;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   out.set(COPY_SIGNATURE, 0);
   let at = 19;
-  const bytes = (b: Uint8Array) => {
+  const bytes = (b: Uint8Array | null) => {
+    if (b === null) {
+      view.setInt32(at, -1);
+      at += 4;
+      return;
+    }
     view.setInt32(at, b.length);
     out.set(b, at + 4);
     at += 4 + b.length;
@@ -36,17 +41,24 @@ export function copyBinaryRows(roundId: number, updates: readonly NewUpdate[]): 
     at += 8;
   };
   for (const r of rows) {
-    view.setInt16(at, 6);
+    view.setInt16(at, 7);
     at += 2;
     bytes(r.model);
     int4(r.u.baseVersion);
     int4(r.u.exampleCount);
     bytes(r.q);
+    bytes(r.report);
     int4(roundId);
     bytes(r.nonce);
   }
   view.setInt16(at, -1);
   return out;
+}
+
+/** The int8 form to store, or null for a secure report (stored as it arrived). Exactly one of the two is set. */
+function storedForm(u: NewUpdate): Uint8Array | null {
+  if ((u.quantized === undefined) === (u.report === undefined)) throw new Error('an update carries either int8 values or a report');
+  return u.quantized ? encodeStoredUpdate(u.quantized) : null;
 }
 
 /**
@@ -58,7 +70,7 @@ export async function insertUpdates(tx: SqlRunner, roundId: number, updates: rea
   if (copy) {
     const blob = new Blob([copyBinaryRows(roundId, updates)]);
     await (tx as unknown as PgliteCopyRunner).query(
-      "COPY updates (model, base_version, example_count, quantized, round_id, ticket_nonce) FROM '/dev/blob' WITH (FORMAT binary)",
+      "COPY updates (model, base_version, example_count, quantized, report, round_id, ticket_nonce) FROM '/dev/blob' WITH (FORMAT binary)",
       [],
       { blob },
     );
@@ -67,10 +79,10 @@ export async function insertUpdates(tx: SqlRunner, roundId: number, updates: rea
   const params: unknown[] = [];
   const rows = updates.map((u) => {
     const at = params.length;
-    params.push(u.model, u.baseVersion, u.exampleCount, encodeStoredUpdate(u.quantized), roundId, u.ticketNonce);
-    return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6})`;
+    params.push(u.model, u.baseVersion, u.exampleCount, storedForm(u), u.report ?? null, roundId, u.ticketNonce);
+    return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7})`;
   });
-  await tx.query(`INSERT INTO updates (model, base_version, example_count, quantized, round_id, ticket_nonce) VALUES ${rows.join(', ')}`, params);
+  await tx.query(`INSERT INTO updates (model, base_version, example_count, quantized, report, round_id, ticket_nonce) VALUES ${rows.join(', ')}`, params);
 }
 
 /** A round's pending update as stored: the int8 form, or (rows from before migration 4) the float32 delta. */

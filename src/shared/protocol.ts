@@ -51,9 +51,10 @@ export const ManifestSchema = z.object({
   /** How this version came to be. */
   lineage: z.object({
     kind: z.enum(['seed', 'aggregate']),
-    updates: z.int().min(0),
-    /** Sum of the updates' bucketed example counts (seed: the seed trainer's examples). */
-    examples: z.int().min(0),
+    /** Updates folded in (absent for secure aggregates: how many reports were summed is not published). */
+    updates: z.int().min(0).optional(),
+    /** Sum of the updates' bucketed example counts (seed: the seed trainer's examples; absent for secure aggregates). */
+    examples: z.int().min(0).optional(),
     /** The round whose cohort built this version (aggregates only). */
     round: z.int().min(1).optional(),
     /** fedavg | fedadam (aggregates only). */
@@ -72,6 +73,13 @@ export const ManifestSchema = z.object({
       noiseMultiplier: z.number().min(0),
       clip: z.number().gt(0),
       sampleRate: z.number().gt(0).max(1),
+      /**
+       * central-gaussian: the server added Gaussian noise to the sum of updates it saw; distributed-skellam: each
+       * device added its share of Skellam noise and two aggregators summed secret shares (absent: central-gaussian).
+       */
+      mechanism: z.enum(['central-gaussian', 'distributed-skellam']).optional(),
+      /** server-assumed: q is the operator's estimate; device-coin: each device joins a round with probability q by its own coin. */
+      sampling: z.enum(['server-assumed', 'device-coin']).optional(),
     })
     .optional(),
 });
@@ -92,15 +100,26 @@ export const TicketResponseSchema = z.object({
   clip: z.number().gt(0),
   /** Values per int8 scale to use (the server accepts 16..65535). */
   chunk: z.int().min(16).max(65535),
+  /**
+   * Present when the server runs secure aggregation: the device must send a report (src/shared/secure-aggregation),
+   * never a plain update, and joins the round only if its own coin with probability `sampleRate` says so.
+   */
+  secure: z
+    .object({
+      keyId: z.int().min(0).max(0xffffffff),
+      publicKey: z.string().min(80).max(100),
+      bits: z.int().min(1).max(30),
+      cohort: z.int().min(1),
+      noiseMultiplier: z.number().min(0),
+      sampleRate: z.number().gt(0).max(1),
+    })
+    .optional(),
 });
 export type TicketResponse = z.infer<typeof TicketResponseSchema>;
 
+/** An accepted update. Nothing else: how many updates a round holds, or whether this one closed it, is not said. */
 export const UpdateAcceptedSchema = z.object({
   accepted: z.literal(true),
-  /** Updates waiting for the next aggregation, this one included (0 if it just triggered a publish). */
-  pending: z.int().min(0),
-  /** The version published because of this update, if any. */
-  published: z.int().min(1).nullable(),
 });
 export type UpdateAccepted = z.infer<typeof UpdateAcceptedSchema>;
 

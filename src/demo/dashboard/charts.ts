@@ -24,7 +24,7 @@ async function draw(id: string, spec: TopLevelSpec, rows: readonly Row[], empty:
 
 export interface DashboardData {
   versions: { version: number; parent: number | null; current: boolean; kind: string; createdAt: string; round: number | null; updates: number; examples: number; epsilon: number | null }[];
-  rounds: { round: number; version: number; participants: number; examples: number; epsilon: number | null }[];
+  rounds: { round: number; version: number; participants: number | null; examples: number | null; epsilon: number | null }[];
   /** Accepted updates per round and norm bin [lo, hi). */
   norms: { round: number; lo: number; hi: number; count: number }[];
   quality: { version: number; metric: string; value: number; source: string; n?: number }[];

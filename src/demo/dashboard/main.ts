@@ -65,7 +65,7 @@ async function load(): Promise<void> {
         cell(v.kind),
         cell(v.round !== null ? String(v.round) : '–'),
         cell(String(v.updates)),
-        cell(String(v.examples)),
+        cell(v.examples === null ? '—' : String(v.examples)),
         cell(v.epsilon !== null ? v.epsilon.toFixed(3) : '–'),
         cell(new Date(v.createdAt).toLocaleString()),
       );

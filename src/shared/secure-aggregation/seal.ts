@@ -14,11 +14,12 @@ const INFO = 'shelf secure aggregation v1 seed';
 /** Bytes of a sealed `plain` of `plainBytes`: ephemeral public key, IV, ciphertext and tag. */
 export const sealedBytes = (plainBytes: number) => PUBLIC_KEY_BYTES + IV_BYTES + plainBytes + TAG_BYTES;
 
-const enc = new TextEncoder();
 
 /** The associated data of a report: what the sealed seed may be used for. */
 export function reportContext(model: string, round: number, reportId: string): Uint8Array {
-  return enc.encode(`${INFO}\n${model}\n${round}\n${reportId}`);
+  const text = `${INFO}\n${model}\n${round}\n${reportId}`;
+  if (!/^[\x0a\x20-\x7e]*$/.test(text)) throw new RangeError('a report context is printable ASCII');
+  return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
 }
 
 async function aeadKey(c: CryptoLike, privateKey: Key, peer: Uint8Array, ephemeralPub: Uint8Array, helperPub: Uint8Array, context: Uint8Array): Promise<Key> {
