@@ -1,5 +1,6 @@
 // Browser tests: a real Chromium, a real Worker, IndexedDB and tfjs backend, against a real Shelf server on
-// loopback with its own fresh database. Project `wasm` runs without WebGPU; project `webgpu` enables the
+// loopback with its own fresh database, and the helper aggregator (secure aggregation's second party) as a
+// process of its own with its own data folder. Project `wasm` runs without WebGPU; project `webgpu` enables the
 // (software) WebGPU adapter and forces that backend.
 import { defineConfig } from '@playwright/test';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,9 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH, E2E_ADMIN_TOKEN, E2E_MIN_UPDATES } from 
 
 process.env['SHELF_E2E_RUN'] ??= `${Date.now()}-${process.pid}`;
 const port = Number(process.env['SHELF_E2E_PORT'] ?? 4391);
+/** The helper aggregator's port (the second aggregator of secure aggregation, its own process and data). */
+const helperPort = Number(process.env['SHELF_E2E_HELPER_PORT'] ?? port + 1);
+const HELPER_TOKEN = 'e2e-helper-token-not-a-secret';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -24,7 +28,24 @@ export default defineConfig({
       args: CHROMIUM_FLAGS,
     },
   },
-  webServer: {
+  webServer: [
+    {
+      command: 'npx tsx helper-aggregator/main.ts',
+      url: `http://127.0.0.1:${helperPort}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        HELPER_PORT: String(helperPort),
+        HELPER_HOST: '127.0.0.1',
+        HELPER_DATA_DIR: join(tmpdir(), `shelf-e2e-helper-${process.env['SHELF_E2E_RUN']}`),
+        HELPER_LEADER_TOKEN: HELPER_TOKEN,
+        HELPER_MIN_BATCH: String(E2E_MIN_UPDATES),
+        HELPER_LOG_LEVEL: 'warn',
+      },
+    },
+    {
     command: 'npx tsx server/main.ts',
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
@@ -40,13 +61,17 @@ export default defineConfig({
       SHELF_MIN_UPDATES: String(E2E_MIN_UPDATES),
       SHELF_DP_CLIP: '1',
       SHELF_DP_NOISE_MULTIPLIER: '0.02',
-      SHELF_DP_SAMPLE_RATE: '0.001',
+      // Every device joins every round (its own coin with q = 1), so K visitors make a round.
+      SHELF_DP_SAMPLE_RATE: '1',
       SHELF_DP_DELTA: '1e-5',
       SHELF_DP_EPSILON_BUDGET: '1000000',
       SHELF_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
       SHELF_LOG_LEVEL: 'warn',
+      SHELF_HELPER_URL: `http://127.0.0.1:${helperPort}/`,
+      SHELF_HELPER_TOKEN: HELPER_TOKEN,
     },
-  },
+    },
+  ],
   projects: [
     { name: 'wasm', testIgnore: /webgpu/ },
     {

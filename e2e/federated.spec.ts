@@ -1,9 +1,13 @@
-// Federated learning end to end: K visitors train and upload through the real worker to the real server;
-// every request each page makes (the worker's included) is captured with its body and checked to carry no
-// item id, event time or event from the visitor's history; the K-th update publishes version N+1 (with its
-// privacy accounting) and reloaded pages load it; a rollback through the admin API makes pages load N again.
+// Federated learning end to end under secure aggregation, with both aggregators as real processes (the server
+// and the helper aggregator, each with its own data): a visitor who trains and closes the tab mid-round and one who
+// takes a ticket and vanishes do not stall the round; K visitors upload reports through the real worker; every
+// request each page makes (the worker's included) is captured with its body and checked to carry no item id,
+// event time or event from the visitor's history, and each upload is a report whose leader share is uniformly
+// random (the server never sees a plain update); the two aggregators publish version N+1 (distributed-Skellam
+// privacy, no counts) and reloaded pages load it; a rollback through the admin API makes pages load N again.
 import { expect, test, type BrowserContext, type Page, type Request } from '@playwright/test';
-import { decodeUpdate, KEEPALIVE_LIMIT_BYTES } from '../src/shared/federated/wire.js';
+import { KEEPALIVE_LIMIT_BYTES } from '../src/shared/federated/wire.js';
+import { decodeReport } from '../src/shared/secure-aggregation/report-wire.js';
 import { openDemo, pickUnderrankedCategory, readStoredEvents, viewItem } from './demo-page.js';
 import { E2E_ADMIN_TOKEN, E2E_MIN_UPDATES } from './settings.js';
 
@@ -34,6 +38,16 @@ async function modelVersion(page: Page): Promise<number | null> {
 
 test('K visitors upload private updates, version N+1 is published and loaded, a rollback brings N back', async ({ browser, request }) => {
   const before = (await (await request.get(`/models/${MODEL}/latest.json`)).json()) as { version: number };
+  // A visitor who trains and closes the tab before uploading, and one who takes a ticket and is never heard of again.
+  {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await openDemo(page, { trainEvery: '1', uploadMinExamples: '1000', db: 'shelf-e2e-federated-gone' });
+    const { ids } = await pickUnderrankedCategory(page, 3, 5);
+    for (const id of ids.slice(0, 3)) await viewItem(page, id);
+    await context.close();
+    expect((await request.post('/v1/rounds/current/ticket')).status()).toBe(200);
+  }
   const pages: Page[] = [];
   for (let k = 0; k < E2E_MIN_UPDATES; k++) {
     const context = await browser.newContext();
@@ -46,7 +60,6 @@ test('K visitors upload private updates, version N+1 is published and loaded, a 
     const result = await page.evaluate(() => (window as unknown as { shelf: { flush(): Promise<FlushResult> } }).shelf.flush());
     expect(result.uploaded, result.reason ?? '').toBe(true);
     expect(result.status).toBe(200);
-    expect(result.published).toBe(k === E2E_MIN_UPDATES - 1 ? before.version + 1 : null);
 
     // What the visitor did, as stored in this browser.
     const events = await readStoredEvents(page, db);
@@ -67,23 +80,29 @@ test('K visitors upload private updates, version N+1 is published and loaded, a 
         expect(text, `body of ${r.method} ${r.url} carries '${s}'`).not.toContain(s);
       }
     }
-    // The upload is the dense binary format and nothing else.
+    // The upload is a secure-aggregation report and nothing else; the server's share of it is uniformly random:
+    // a plain update's small values would put nearly every top byte at 0x00 or 0xff.
     const up = uploads[0]!;
     expect(up.contentType).toBe('application/octet-stream');
     expect(up.body!.byteLength).toBeLessThanOrEqual(KEEPALIVE_LIMIT_BYTES);
-    const decoded = decodeUpdate(new Uint8Array(up.body!));
-    expect(decoded.baseVersion).toBe(before.version);
-    expect(decoded.exampleBucket & (decoded.exampleBucket - 1)).toBe(0);
+    const report = decodeReport(new Uint8Array(up.body!));
+    expect(report.baseVersion).toBe(before.version);
+    const topBytes = new Array<number>(16).fill(0);
+    for (const v of report.leaderShare) topBytes[v >>> 28]!++;
+    const expected = report.leaderShare.length / 16;
+    const chi = topBytes.reduce((t, c) => t + (c - expected) ** 2 / expected, 0);
+    expect(chi, `top nibbles of the server's share: ${topBytes.join(',')}`).toBeLessThan(45); // χ²(15) 99.99% ≈ 44
     pages.push(page);
   }
 
-  const after = (await (await request.get(`/models/${MODEL}/latest.json`)).json()) as {
-    version: number;
-    parent: number;
-    lineage: { updates: number; round: number };
-    privacy: { epsilon: number | null; delta: number; rounds: number };
-  };
-  expect(after).toMatchObject({ version: before.version + 1, parent: before.version, lineage: { updates: E2E_MIN_UPDATES } });
+  // The K-th report closed the round; the two aggregators publish it moments later.
+  type Latest = { version: number; parent: number; lineage: Record<string, unknown>; privacy: { epsilon: number | null; delta: number; rounds: number; mechanism?: string } };
+  const latest = async () => (await (await request.get(`/models/${MODEL}/latest.json`)).json()) as Latest;
+  await expect.poll(async () => (await latest()).version, { timeout: 60_000 }).toBe(before.version + 1);
+  const after = await latest();
+  expect(after).toMatchObject({ version: before.version + 1, parent: before.version, privacy: { mechanism: 'distributed-skellam' } });
+  expect(after.lineage).not.toHaveProperty('updates');
+  expect(after.lineage).not.toHaveProperty('examples');
   expect(after.privacy.delta).toBe(1e-5);
   expect(after.privacy.epsilon).toBeGreaterThan(0);
   expect(await modelVersion(pages[0]!)).toBe(before.version + 1);
