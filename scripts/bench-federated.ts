@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { noiseForEpsilon } from '../src/shared/federated/accountant.js';
+import { secureNoiseForEpsilon } from '../src/shared/federated/skellam-accountant.js';
+import { fixedPointBits } from '../src/shared/secure-aggregation/fixed-point.js';
 import { quantizeInt8 } from '../src/shared/federated/quantize.js';
 import { encodeUpdate } from '../src/shared/federated/wire.js';
 import { parameterCount, weightSpecs } from '../src/shared/model/weights.js';
@@ -69,6 +71,10 @@ const { values: a } = parseArgs({
     merge: { type: 'string' },
     /** With --merge or --report-only: a markdown file whose lines become the results' notes (how to read the rows). */
     notes: { type: 'string' },
+    /** central: the server sees each update (int8), re-clips and adds Gaussian noise; secure: the shipped protocol (fixed point, device Skellam noise, two aggregators). */
+    protocol: { type: 'string', default: 'secure' },
+    /** demo: the demo's device model (1 block, width 32); benchmark: the quality benchmark's (2 blocks, width 64). */
+    model: { type: 'string', default: 'demo' },
     out: { type: 'string', default: 'bench/results/federated.json' },
     docs: { type: 'string', default: 'docs/BENCHMARKS.md' },
   },
@@ -139,9 +145,11 @@ const log = (l: string) => console.log(l);
 await useNodeBackend('wasm');
 const ds = loadDataset(dataset, a['data-dir']!, quick ? 2000 : null);
 // The demo's on-device architecture, over fixed content vectors the shop supplies (attribute hashing).
-const config: ModelConfig = { itemDim: 32, hidden: 32, maxLen: 20, ffn: 64, eventTypes: 5 };
+const config: ModelConfig =
+  a.model === 'benchmark' ? { itemDim: 64, hidden: 64, maxLen: 50, ffn: 64, eventTypes: 5, blocks: 2 } : { itemDim: 32, hidden: 32, maxLen: 20, ffn: 64, eventTypes: 5 };
+const protocol_ = a.protocol === 'central' ? 'central' : 'secure';
 const items = attributeVectors(loadAttributes(dataset, a['data-dir']!, ds.itemCount), config.itemDim);
-const protocol = PLAN[dataset]!.sampled === 100 ? 'sampled-100' : 'sampled-99';
+const evalProtocol = PLAN[dataset]!.sampled === 100 ? 'sampled-100' : 'sampled-99';
 const d = simData(ds, config, items, PLAN[dataset]!.sampled, evalUsers, seed);
 const clients = d.clients.length;
 const sampleRate = Math.min(1, cohort / clients);
@@ -177,11 +185,12 @@ log(`untrained: valid NDCG@10 ${untrained.toFixed(4)}`);
 
 const rows: FederatedRow[] = previous ? [...previous.rows] : [];
 const curves: FederatedResults['curves'] = previous ? [...previous.curves] : [];
-const base = { dataset, protocol, rounds: 0, clientsPerRound: 0 };
+const modelLabel = `${config.blocks ?? 1} block${(config.blocks ?? 1) > 1 ? 's' : ''}, width ${config.hidden} (${parameterCount(weightSpecs(config))} parameters)`;
+const base = { dataset, evalProtocol, model: modelLabel, rounds: 0, clientsPerRound: 0 };
 
 let cm: { ndcg10: number; hr10: number };
 const centralFrom = a['central-from'] ? (JSON.parse(readFileSync(a['central-from'], 'utf8')) as FederatedResults).rows : null;
-const saved = (centralFrom ?? rows).find((r) => r.mode === 'central' && r.dataset === dataset && r.protocol === protocol);
+const saved = (centralFrom ?? rows).find((r) => r.mode === 'central' && r.dataset === dataset && r.evalProtocol === evalProtocol && (r.model ?? '1 block, width 32 (11330 parameters)') === modelLabel);
 if (saved) {
   cm = saved;
   if (centralFrom) rows.push(saved);
@@ -190,7 +199,7 @@ if (saved) {
   log(`central: ${centralEpochs} epochs`);
   const central = await trainCentral(d, { epochs: centralEpochs, batchSize: 64, negatives: 64, learningRate: 3e-3, seed, log });
   cm = await evaluate(d, central.flat, 'test');
-  rows.push({ ...base, mode: 'central', epsilon: null, delta: null, ndcg10: cm.ndcg10, hr10: cm.hr10, ratioToCentral: 1, bestRound: central.epochs, seconds: Math.round(central.seconds), config: `minibatch 64, Adam lr 3e-3, ${centralEpochs} epochs` });
+  rows.push({ ...base, mode: 'central', epsilon: null, delta: null, ndcg10: cm.ndcg10, hr10: cm.hr10, ratioToCentral: 1, bestRound: central.epochs, seconds: Math.round(central.seconds), protocol: 'none', config: `minibatch 64, Adam lr 3e-3, ${centralEpochs} epochs` });
   log(`central test NDCG@10 ${cm.ndcg10.toFixed(4)} HR@10 ${cm.hr10.toFixed(4)}`);
 }
 
@@ -198,13 +207,20 @@ if (a['central-same-budget']) {
   log(`central with the federated budget: ${rounds} minibatch steps of ${cohort} clients`);
   const small = await trainCentral(d, { epochs: Math.ceil((rounds * cohort) / clients), batchSize: cohort, negatives: 64, learningRate: 3e-3, seed, log, maxSteps: rounds });
   const m = await evaluate(d, small.flat, 'test');
-  rows.push({ ...base, mode: 'central', epsilon: null, delta: null, rounds, clientsPerRound: cohort, ndcg10: m.ndcg10, hr10: m.hr10, ratioToCentral: m.ndcg10 / cm.ndcg10, seconds: Math.round(small.seconds), config: `same budget as the federated runs: ${rounds} minibatch steps of ${cohort} clients, Adam lr 3e-3` });
+  rows.push({ ...base, protocol: 'none', mode: 'central', epsilon: null, delta: null, rounds, clientsPerRound: cohort, ndcg10: m.ndcg10, hr10: m.hr10, ratioToCentral: m.ndcg10 / cm.ndcg10, seconds: Math.round(small.seconds), config: `same budget as the federated runs: ${rounds} minibatch steps of ${cohort} clients, Adam lr 3e-3` });
   log(`central (same budget) test NDCG@10 ${m.ndcg10.toFixed(4)} (${((m.ndcg10 / cm.ndcg10) * 100).toFixed(1)}% of central)`);
 }
 
 const short = localOptimizer === 'sgd' ? `SGD+${server.kind}` : `Adam+${server.kind}`;
 const runs: { label: string; z: number; epsilon: number | null }[] = a['no-plain'] ? [] : [{ label: `federated (${short})`, z: 0, epsilon: null }];
-for (const eps of epsilons) runs.push({ label: `ε=${eps} (${short})`, z: noiseForEpsilon(sampleRate, rounds, eps, delta), epsilon: eps });
+const expectedCohort = Math.max(1, Math.round(sampleRate * clients));
+for (const eps of epsilons) {
+  const z =
+    protocol_ === 'secure'
+      ? secureNoiseForEpsilon(sampleRate, rounds, eps, delta, parameterCount(weightSpecs(config)), (zz) => fixedPointBits(expectedCohort, zz))
+      : noiseForEpsilon(sampleRate, rounds, eps, delta);
+  runs.push({ label: `ε=${eps} (${short}${protocol_ === 'secure' ? ', secure' : ''})`, z, epsilon: eps });
+}
 for (const run of runs) {
   log(`${run.label}: ${rounds} rounds, q ${sampleRate.toFixed(5)}, z ${run.z.toFixed(3)}`);
   const r = await trainFederated(d, {
@@ -217,6 +233,7 @@ for (const run of runs) {
     noiseMultiplier: run.z,
     server,
     localOptimizer,
+    protocol: protocol_,
     seed,
     evalEvery: a['eval-every'] !== undefined ? Number(a['eval-every']) : Math.max(1, Math.round(rounds / 10)),
     ...(stopAfter !== undefined ? { stopAfter } : {}),
@@ -238,6 +255,7 @@ for (const run of runs) {
     bestRound: r.bestRound,
     seconds: Math.round(r.seconds),
     config: configLabel,
+    protocol: protocol_ === 'secure' ? 'secure-aggregation' : 'central',
     clippedShare: r.clippedShare,
     updateNormMedian: r.updateNorms.median,
   });
@@ -258,7 +276,7 @@ const results: FederatedResults = {
   setup: {
     ...(previous?.setup ?? {}),
     [`config${previous ? Object.keys(previous.setup).filter((k) => k.startsWith('config')).length + 1 : 1}`]: configLabel,
-    dataset, protocol, clients, evalUsers, model: `${config.blocks ?? 1} block, width ${config.hidden}, maxLen ${config.maxLen}`, params,
+    dataset, protocol: evalProtocol, clients, evalUsers, model: `${config.blocks ?? 1} block, width ${config.hidden}, maxLen ${config.maxLen}`, params,
     itemVectors: 'attribute hashing (content only, fixed)', localSteps: Number(a['local-steps']), localLr: Number(a['local-lr']), negatives: 64,
     clip, server: `${server.kind} lr ${server.learningRate}${schedule ? ' cosine' : ''}${cohort !== 120 ? ` · cohort ${cohort}` : ''}`, delta, sampleRate, chunk, centralEpochs, quick,
   },

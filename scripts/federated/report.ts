@@ -6,7 +6,15 @@ import { writeDocSection, writeSvg } from '../lib/docs-output.js';
 
 export interface FederatedRow {
   dataset: string;
-  protocol: string;
+  /**
+   * How updates were aggregated: secure-aggregation (the protocol that ships: two aggregators, noise added on the
+   * devices), central (the server saw each update and added the noise), none (centralised training).
+   */
+  protocol: 'secure-aggregation' | 'central' | 'none';
+  /** The evaluation protocol (sampled-99 / sampled-100, as in bench:quality). */
+  evalProtocol: string;
+  /** The device model the row trained. */
+  model?: string;
   mode: 'central' | 'federated' | 'federated-dp';
   epsilon: number | null;
   delta: number | null;
@@ -66,11 +74,11 @@ export function markdownSection(r: FederatedResults, plots: { rounds: string; ep
     `δ = 1/#clients = ${Number(s['delta']).toExponential(2)}; ε from the RDP accountant of \`src/shared/federated/accountant.ts\`.`,
     `Untrained model (initial weights): NDCG@10 ${f4(r.untrainedNdcg10)} on validation.`,
     '',
-    '| data set | protocol | mode | training | ε | z | rounds | clients/round | best round | update norm (median) / clipped | NDCG@10 | HR@10 | ratio to central |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| data set | eval protocol | model | aggregation | mode | training | ε | z | rounds | clients/round | best round | update norm (median) / clipped | NDCG@10 | HR@10 | ratio to central |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.rows.map(
       (x) =>
-        `| ${x.dataset} | ${x.protocol} | ${x.mode} | ${x.config ?? ''} | ${x.epsilon === null ? '—' : x.epsilon.toFixed(2)} | ${x.noiseMultiplier ? x.noiseMultiplier.toFixed(3) : '—'} | ${x.rounds || '—'} | ${x.clientsPerRound || '—'} | ${x.bestRound ?? '—'} | ${x.updateNormMedian !== undefined ? `${x.updateNormMedian.toFixed(2)} / ${((x.clippedShare ?? 0) * 100).toFixed(0)}%` : '—'} | ${f4(x.ndcg10)} | ${f4(x.hr10)} | ${(x.ratioToCentral * 100).toFixed(1)}% |`,
+        `| ${x.dataset} | ${x.evalProtocol} | ${x.model ?? '1 block, width 32 (11330 parameters)'} | ${x.protocol} | ${x.mode} | ${x.config ?? ''} | ${x.epsilon === null ? '—' : x.epsilon.toFixed(2)} | ${x.noiseMultiplier ? x.noiseMultiplier.toFixed(3) : '—'} | ${x.rounds || '—'} | ${x.clientsPerRound || '—'} | ${x.bestRound ?? '—'} | ${x.updateNormMedian !== undefined ? `${x.updateNormMedian.toFixed(2)} / ${((x.clippedShare ?? 0) * 100).toFixed(0)}%` : '—'} | ${f4(x.ndcg10)} | ${f4(x.hr10)} | ${(x.ratioToCentral * 100).toFixed(1)}% |`,
     ),
     '',
     `One upload (the binary body of \`POST /v1/updates\`, int8 + one float32 scale per ${s['chunk']} values): **${r.uploadBytes} bytes** (limit 65,536).`,

@@ -6,6 +6,9 @@
 // Never lets a client see another client's data, a validation target or a test target.
 import type { ModelConfig } from '../../src/shared/protocol.js';
 import { clipToNorm } from '../../src/shared/federated/clip.js';
+import { addInto, decodeFixedPoint, encodeFixedPoint, fixedPointBits } from '../../src/shared/secure-aggregation/fixed-point.js';
+import { deviceNoiseVariance } from '../../src/shared/secure-aggregation/client-report.js';
+import { addSkellamNoise } from '../../src/shared/secure-aggregation/skellam.js';
 import { dequantize, quantizeInt8, DEFAULT_CHUNK } from '../../src/shared/federated/quantize.js';
 import { gaussianFrom, noisyMean, serverStep, type OptimizerState, type ServerOptimizer } from '../../src/shared/federated/aggregate.js';
 import * as tf from '@tensorflow/tfjs-core';
@@ -127,6 +130,13 @@ export interface FederatedOptions {
   server: ServerOptimizer;
   /** Values per int8 scale in the simulated wire format. */
   chunk?: number;
+  /**
+   * central (default): int8 uploads, the server re-clips, sums and adds Gaussian noise z·C. secure: what the secure
+   * protocol computes — each device's clipped update in fixed point with its share of Skellam noise (calibrated to
+   * the expected cohort K; the leader tops up a smaller cohort), summed mod 2^32 and decoded. The two secret shares
+   * cancel exactly in the sum (src/shared/secure-aggregation tests), so they are not drawn here.
+   */
+  protocol?: 'central' | 'secure';
   seed: number;
   /** Evaluate on validation every this many rounds (0 = only at the end). */
   evalEvery: number;
@@ -155,6 +165,12 @@ function l2(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(s);
 }
 
+/** The secure protocol's round constants: fixed-point bits and the Skellam variance each device adds, for cohort K. */
+function secureSetup(cohort: number, z: number, params: number) {
+  const bits = fixedPointBits(cohort, z);
+  return { cohort, bits, deviceVariance: deviceNoiseVariance({ bits, cohort, noiseMultiplier: z }), sum: new Uint32Array(params) };
+}
+
 /** Runs DP-FedAvg (noiseMultiplier 0: plain FedAvg with clipping) and returns the final global weights. */
 export async function trainFederated(d: SimData, o: FederatedOptions): Promise<FederatedRun> {
   const rand = seeded(o.seed);
@@ -177,6 +193,7 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
   curve.push({ round: 0, valid: initialValid });
   // Like the central baseline's best epoch, the best trained round: round 0 (untrained) is never picked.
   let best = { score: -1, flat: global, round: 0 };
+  const secure = o.protocol === 'secure' ? secureSetup(Math.max(1, Math.round(expected)), o.noiseMultiplier, global.length) : null;
   const last = Math.min(o.rounds, o.stopAfter ?? o.rounds);
   try {
     for (let round = 1; round <= last; round++) {
@@ -197,11 +214,27 @@ export async function trainFederated(d: SimData, o: FederatedOptions): Promise<F
         const c = clipToNorm(delta, o.clip);
         if (c.clipped) clipped++;
         seen++;
+        if (secure) {
+          const v = encodeFixedPoint(delta, o.clip, secure.bits);
+          addSkellamNoise(v, secure.deviceVariance, rand);
+          addInto(secure.sum, v);
+          updates.push({ values: delta, weight: 1 });
+          continue;
+        }
         const wire = dequantize(quantizeInt8(c.values, o.chunk ?? DEFAULT_CHUNK, rand));
         updates.push({ values: wire, weight: r.examples });
       }
       cohortSum += updates.length;
-      if (updates.length > 0) {
+      if (secure && updates.length > 0) {
+        const missing = Math.max(0, secure.cohort - updates.length);
+        if (missing > 0) addSkellamNoise(secure.sum, missing * secure.deviceVariance, rand);
+        const total = decodeFixedPoint(secure.sum, o.clip, secure.bits);
+        secure.sum.fill(0);
+        const mean = total.map((x) => x / secure.cohort);
+        const next = serverStep(global, mean, o.server, state);
+        global = next.weights;
+        state = next.state;
+      } else if (updates.length > 0) {
         const mean = noisyMean(updates, { clip: o.clip, noiseMultiplier: o.noiseMultiplier }, gaussian, expected);
         const next = serverStep(global, mean, o.server, state);
         global = next.weights;

@@ -80,3 +80,24 @@ export function secureEpsilon(spent: readonly SecureRounds[], delta: number, ord
   if (spent.some((s) => s.rounds > 0 && !(s.release.variance > 0))) return Infinity;
   return epsilonFromRdp(secureRdp(spent, orders), orders, delta).epsilon;
 }
+
+/**
+ * The smallest noise multiplier z whose secure rounds (cohort K, `params` values, the fixed point of
+ * secure-aggregation/fixed-point.ts) keep ε after `rounds` rounds at sampling rate q within `epsilon` (bisection).
+ * `bitsFor(z)` gives the fixed-point bits the protocol would use at z.
+ */
+export function secureNoiseForEpsilon(q: number, rounds: number, epsilon: number, delta: number, params: number, bitsFor: (z: number) => number): number {
+  const eps = (z: number) => {
+    const bits = bitsFor(z);
+    return secureEpsilon([{ sampleRate: q, release: secureRoundRelease(bits, params, (z * 2 ** bits) ** 2), rounds }], delta);
+  };
+  let lo = 0.05;
+  let hi = 50;
+  if (eps(hi) > epsilon) throw new RangeError(`no noise multiplier ≤ ${hi} reaches ε ${epsilon}`);
+  for (let i = 0; i < 50; i++) {
+    const mid = (lo + hi) / 2;
+    if (eps(mid) > epsilon) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
