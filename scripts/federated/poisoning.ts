@@ -12,6 +12,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { clipToNorm } from '../../src/shared/federated/clip.js';
+import { l2, sumNormBound } from '../../src/shared/secure-aggregation/norm-guard.js';
 import { dequantize, quantizeInt8 } from '../../src/shared/federated/quantize.js';
 import { serverStep, type ClientUpdate } from '../../src/shared/federated/aggregate.js';
 import { robustNoisyMean, type RobustSettings } from '../../src/shared/federated/robust.js';
@@ -78,13 +79,16 @@ const { values: a } = parseArgs({
     malicious: { type: 'string', default: '0.1' },
     seed: { type: 'string', default: '2026' },
     out: { type: 'string', default: 'bench/results/poisoning.json' },
+    /** Comma-separated: mean, trimmed-mean (central: the server re-clips each update), secure-sum (secure aggregation: only the sum's norm bound). */
+    defences: { type: 'string' },
   },
 });
 const N = (k: keyof typeof a) => Number(a[k]);
 const log = (l: string) => console.error(`[bench:poisoning] ${l}`);
 
 type Attack = 'none' | 'scaled' | 'sign-flip' | 'backdoor';
-type Defence = 'mean' | 'trimmed-mean';
+/** secure-sum: what the servers can do under secure aggregation: no re-clip of one update, only the sum's norm bound. */
+type Defence = 'mean' | 'trimmed-mean' | 'secure-sum';
 
 const config: ModelConfig = { itemDim: 32, hidden: 32, maxLen: 20, ffn: 64, eventTypes: 5 };
 
@@ -117,7 +121,8 @@ async function backdoorSuccess(d: SimData, flat: Float32Array, item: number): Pr
   }
 }
 
-async function run(d: SimData, attack: Attack, defence: Defence, target: number): Promise<{ ndcg10: number; backdoor: number; seconds: number }> {
+async function run(d: SimData, attack: Attack, defence: Defence, target: number): Promise<{ ndcg10: number; backdoor: number; seconds: number; droppedRounds: number }> {
+  let droppedRounds = 0;
   const t0 = performance.now();
   const seed = N('seed');
   const rand = seeded(seed);
@@ -125,7 +130,7 @@ async function run(d: SimData, attack: Attack, defence: Defence, target: number)
   const specs = weightSpecs(config);
   let global = initialFlat(config, seed);
   const model = ShelfModel.fromFlat(config, specs, global);
-  const robust: RobustSettings = { rule: defence, trim: N('trim') };
+  const robust: RobustSettings = { rule: defence === 'secure-sum' ? 'mean' : defence, trim: N('trim') };
   const clip = N('clip');
   const rate = N('cohort') / d.clients.length;
   const targetVector = d.items.subarray(target * config.itemDim, (target + 1) * config.itemDim);
@@ -145,12 +150,25 @@ async function run(d: SimData, attack: Attack, defence: Defence, target: number)
           const factor = attack === 'scaled' ? 20 : attack === 'sign-flip' ? -10 : 10;
           delta = delta.map((v) => v * factor);
         }
-        // What a client sends: clipped (honest clients only; an attacker may skip it) and int8-quantised; the server re-clips.
+        // What a client sends: clipped (honest clients only; an attacker may skip it). Centrally the server re-clips each
+        // int8 update; under secure aggregation it cannot: the attacker's unclipped update goes into the sum as it is.
         const sent = evil ? delta : clipToNorm(delta, clip).values;
+        if (defence === 'secure-sum') {
+          updates.push({ values: sent, weight: 1 });
+          continue;
+        }
         const bounded = clipToNorm(sent, clip).values;
         updates.push({ values: dequantize(quantizeInt8(bounded, 256, rand)), weight: 1 });
       }
-      if (updates.length > 2) {
+      if (defence === 'secure-sum' && updates.length > 2) {
+        const sum = new Float32Array(global.length);
+        for (const u of updates) (u.values as Float32Array).forEach((v, i) => (sum[i]! += v));
+        if (l2(sum) > sumNormBound(updates.length, clip, 0, sum.length)) {
+          droppedRounds++;
+          continue;
+        }
+        global = serverStep(global, sum.map((v) => v / updates.length), { kind: 'fedavg', learningRate: 1 }, null).weights;
+      } else if (updates.length > 2) {
         const mean = robustNoisyMean(updates, { clip, noiseMultiplier: 0 }, robust, () => 0);
         global = serverStep(global, mean, { kind: 'fedavg', learningRate: 1 }, null).weights;
       }
@@ -160,7 +178,7 @@ async function run(d: SimData, attack: Attack, defence: Defence, target: number)
   }
   const ndcg10 = (await evaluate(d, global)).ndcg10;
   const backdoor = await backdoorSuccess(d, global, target);
-  return { ndcg10, backdoor, seconds: (performance.now() - t0) / 1000 };
+  return { ndcg10, backdoor, seconds: (performance.now() - t0) / 1000, droppedRounds };
 }
 
 await useNodeBackend('wasm');
@@ -174,13 +192,14 @@ let target = 1;
 for (let i = 1; i < ds.itemCount; i++) if (counts[i] === 1) { target = i; break; }
 log(`${d.clients.length} clients, ${N('rounds')} rounds of ~${N('cohort')}, ${N('malicious') * 100}% malicious, backdoor target item ${target}`);
 
-const rows: { attack: Attack; defence: Defence; ndcg10: number; ndcg10Drop: number; backdoorSuccess: number; seconds: number }[] = [];
+const rows: { attack: Attack; defence: Defence; ndcg10: number; ndcg10Drop: number; backdoorSuccess: number; seconds: number; droppedRounds: number }[] = [];
 const clean: Record<string, number> = {};
-for (const defence of ['mean', 'trimmed-mean'] as const) {
+const defences = (a.defences ?? 'mean,trimmed-mean,secure-sum').split(',') as Defence[];
+for (const defence of defences) {
   for (const attack of ['none', 'scaled', 'sign-flip', 'backdoor'] as const) {
     const r = await run(d, attack, defence, target);
     if (attack === 'none') clean[defence] = r.ndcg10;
-    const row = { attack, defence, ndcg10: r.ndcg10, ndcg10Drop: (clean[defence]! - r.ndcg10) * 100, backdoorSuccess: r.backdoor, seconds: Math.round(r.seconds) };
+    const row = { attack, defence, ndcg10: r.ndcg10, ndcg10Drop: (clean[defence]! - r.ndcg10) * 100, backdoorSuccess: r.backdoor, seconds: Math.round(r.seconds), droppedRounds: r.droppedRounds };
     rows.push(row);
     log(`${defence} / ${attack}: NDCG@10 ${r.ndcg10.toFixed(4)} (drop ${row.ndcg10Drop.toFixed(2)} points), backdoor success ${(r.backdoor * 100).toFixed(1)}% (${row.seconds} s)`);
   }
@@ -188,6 +207,6 @@ for (const defence of ['mean', 'trimmed-mean'] as const) {
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
   a.out!,
-  `${JSON.stringify({ generatedBy: 'npm run bench:poisoning', settings: { users: N('users'), rounds: N('rounds'), cohort: N('cohort'), malicious: N('malicious'), clip: N('clip'), trim: N('trim'), localSteps: N('local-steps'), noise: 0, target }, note: 'ndcg10Drop in points (×100) against the clean run with the same defence; backdoorSuccess = share of test users with the target in their top 10', rows }, null, 2)}\n`,
+  `${JSON.stringify({ generatedBy: 'npm run bench:poisoning', settings: { users: N('users'), rounds: N('rounds'), cohort: N('cohort'), malicious: N('malicious'), clip: N('clip'), trim: N('trim'), localSteps: N('local-steps'), noise: 0, target }, note: 'ndcg10Drop in points (×100) against the clean run with the same defence; backdoorSuccess = share of test users with the target in their top 10; secure-sum = secure aggregation: the servers cannot re-clip one update, only drop a round whose sum is longer than K clipped updates (droppedRounds)', rows }, null, 2)}\n`,
 );
 log(`wrote ${a.out}`);

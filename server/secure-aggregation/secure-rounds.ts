@@ -9,6 +9,7 @@ import { addInto, decodeFixedPoint, fixedPointBits } from '../../src/shared/secu
 import { deviceNoiseVariance, type SecureRoundParams } from '../../src/shared/secure-aggregation/client-report.js';
 import { decodeReport } from '../../src/shared/secure-aggregation/report-wire.js';
 import { addSkellamNoise } from '../../src/shared/secure-aggregation/skellam.js';
+import { l2, sumNormBound } from '../../src/shared/secure-aggregation/norm-guard.js';
 import { cryptoUniform53, fromBase64, toBase64 } from '../../src/shared/secure-aggregation/webcrypto.js';
 import type { HelperKey } from '../../src/shared/secure-aggregation/helper-protocol.js';
 import type { FederatedConfig } from '../config.js';
@@ -118,7 +119,18 @@ export class SecureRounds {
     const missing = Math.max(0, cohort - included.size);
     if (missing > 0 && device > 0) addSkellamNoise(sum, missing * device, cryptoUniform53());
     const mechanism: RoundMechanism | null = device > 0 ? { kind: 'skellam', bits, params, variance: Math.max(cohort, included.size) * device } : null;
-    const result = await store.publishRound(model, round, secureAggregator(f, cohort, decodeFixedPoint(sum, f.clip, bits), mechanism));
+    const total = decodeFixedPoint(sum, f.clip, bits);
+    // No server can re-clip one update any more: a sum longer than K clipped updates plus noise holds one that was
+    // not clipped, and the round is dropped rather than published.
+    const bound = sumNormBound(Math.max(cohort, included.size), f.clip, f.noiseMultiplier, params);
+    const norm = l2(total);
+    if (norm > bound) {
+      log?.error({ round, norm, bound }, 'the round sum is longer than its reports could make it: a report was not clipped; the round fails');
+      return store.publishRound(model, round, () => {
+        throw new RoundFailedError('secure_aggregation_failed', `round ${round}: the sum's norm ${norm.toFixed(3)} is over the bound ${bound.toFixed(3)} of ${cohort} clipped reports plus noise`, true);
+      });
+    }
+    const result = await store.publishRound(model, round, secureAggregator(f, cohort, total, mechanism));
     if (result.status === 'published') log?.info({ model, round, version: result.version, rejected: answer.rejected.length }, 'published a new model version (secure round)');
     return result;
   }
