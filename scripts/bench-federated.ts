@@ -146,7 +146,7 @@ await useNodeBackend('wasm');
 const ds = loadDataset(dataset, a['data-dir']!, quick ? 2000 : null);
 // The demo's on-device architecture, over fixed content vectors the shop supplies (attribute hashing).
 const config: ModelConfig =
-  a.model === 'benchmark' ? { itemDim: 64, hidden: 64, maxLen: 50, ffn: 64, eventTypes: 5, blocks: 2 } : { itemDim: 32, hidden: 32, maxLen: 20, ffn: 64, eventTypes: 5 };
+  a.model === 'benchmark' ? { itemDim: 64, hidden: 64, maxLen: 50, ffn: 128, eventTypes: 5, blocks: 2 } : { itemDim: 32, hidden: 32, maxLen: 20, ffn: 64, eventTypes: 5 };
 const protocol_ = a.protocol === 'central' ? 'central' : 'secure';
 const items = attributeVectors(loadAttributes(dataset, a['data-dir']!, ds.itemCount), config.itemDim);
 const evalProtocol = PLAN[dataset]!.sampled === 100 ? 'sampled-100' : 'sampled-99';
