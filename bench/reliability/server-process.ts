@@ -37,12 +37,16 @@ export interface ServerProcess {
  */
 export async function startServer(
   env: Record<string, string>,
-  o: { port?: number; timeoutMs?: number; logs?: boolean; onStdoutLine?: (line: string) => void } = {},
+  o: { port?: number; timeoutMs?: number; logs?: boolean; onStdoutLine?: (line: string) => void; entry?: 'server' | 'helper' } = {},
 ): Promise<ServerProcess> {
   const port = o.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
+  // The helper aggregator (secure aggregation's second party) starts the same way, on its own variables.
+  const helper = o.entry === 'helper';
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, helper ? 'helper-aggregator/main.ts' : 'server/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, SHELF_LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: helper
+      ? { ...process.env, HELPER_LOG_LEVEL: 'warn', ...env, HELPER_PORT: String(port), HELPER_HOST: '127.0.0.1' }
+      : { ...process.env, SHELF_LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', o.onStdoutLine ? 'pipe' : o.logs ? 'inherit' : 'ignore', 'pipe'],
   });
   if (o.onStdoutLine) {

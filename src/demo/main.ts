@@ -1,7 +1,7 @@
 // The demo shop page: fetches the shop's candidate list, shows it beside Shelf's re-ranking, and records what
 // the visitor does through the public API only — exactly as a shop integrates Shelf.
 // URL parameters (for trying backends and for tests): ?backends=webgpu,wasm&allowSoftwareGpu=1&timeoutMs=5000
-// &trainEvery=5&uploadMinExamples=10&db=name&workerUrl=url&debug=1
+// &trainEvery=5&uploadMinExamples=10&db=name&model=name&workerUrl=url&debug=1
 import { init, type BackendName, type RerankedItem, type ShelfRerankResult } from '../index.js';
 import type { CandidateItem, CandidatesResponse } from '../shared/protocol.js';
 
@@ -14,6 +14,7 @@ const shelf = await init({
   ...(num('trainEvery') !== undefined ? { trainEvery: num('trainEvery')! } : {}),
   ...(num('uploadMinExamples') !== undefined ? { uploadMinExamples: num('uploadMinExamples')! } : {}),
   ...(params.get('db') ? { dbName: params.get('db')! } : {}),
+  ...(params.get('model') ? { model: params.get('model')! } : {}),
   ...(params.get('workerUrl') ? { workerUrl: params.get('workerUrl')! } : {}),
   debug: params.get('debug') === '1',
 });
