@@ -4,19 +4,17 @@
 // with a target reach the loss, each with the same weight whatever its batch.
 // Must never read validation or test targets except the validation target used to pick the best epoch.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../../src/shared/protocol.js';
-import { currentState, encode } from '../../src/shared/model/encoder.js';
+import type { ModelConfig } from '../src/shared/protocol.js';
+import { currentState, encode } from '../src/shared/model/encoder.js';
 import { smoothedTable, topNeighbours } from './item-neighbours.js';
-import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../../src/shared/model/weights.js';
-import { splitLeaveOneOut, type Dataset } from './data.js';
+import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../src/shared/model/weights.js';
+import type { Dataset } from './data.js';
 import { fullSoftmaxCrossEntropy } from './full-softmax.js';
 import { gatherRows, installFastMatMulGradient, logSumExpRows, uninstallFastMatMulGradient } from './fast-grads.js';
 import { accumulate, emptyTotals, finish, rankOf, type Metrics } from './metrics.js';
 import { rankAmongAllItems } from './protocols.js';
-import { sampleNegatives, seeded, shuffle } from './rng.js';
-
-/** Every sequence event of these data sets is a review, i.e. a purchase (row 3 of SEQUENCE_TYPES). */
-export const PURCHASE_TYPE = 3;
+import { seeded } from './rng.js';
+import { examples, makeBatches, negativeSampler, PURCHASE_TYPE, sequenceBatch, targetHits, validationSet, type Example } from './training-data.js';
 
 /** Largest logit matrix (positions × items) of one full-softmax part: 128 MB of float32. */
 const fullSoftmaxCells = 2 ** 25;
@@ -102,28 +100,6 @@ export interface TrainResult {
   /** Whether the weights kept are the mean of epochs averageFrom..bestEpoch rather than bestEpoch's own. */
   keptAveraged: boolean;
   history: EpochLog[];
-}
-
-export interface Example {
-  /** Training prefix of one user (everything but the last two items), at most maxLen+1 long. */
-  seq: Int32Array;
-}
-
-function examples(ds: Dataset, maxLen: number): Example[] {
-  const out: Example[] = [];
-  for (const s of ds.sequences) {
-    const { train } = splitLeaveOneOut(s);
-    if (train.length >= 2) out.push({ seq: train.subarray(Math.max(0, train.length - (maxLen + 1))) });
-  }
-  return out;
-}
-
-/** Batches of users of similar length, in a shuffled order; each trimmed to its longest input. */
-function makeBatches(ex: Example[], batchSize: number, rand: () => number): Example[][] {
-  const order = shuffle([...ex], rand).sort((a, b) => a.seq.length - b.seq.length);
-  const batches: Example[][] = [];
-  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
-  return shuffle(batches, rand);
 }
 
 export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainResult> {
@@ -368,92 +344,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   }
 }
 
-export interface NegativeSampler {
-  draw(): Int32Array;
-  /** log q(item) of the proposal, indexed by item id; null for the uniform one (a constant that cancels). */
-  logQ: Float32Array | null;
-}
-
-export function negativeSampler(kind: 'uniform' | 'mixed', ex: readonly Example[], itemCount: number, count: number, rand: () => number): NegativeSampler {
-  if (kind === 'uniform') {
-    const distinct = Math.min(count, itemCount - 1);
-    return { draw: () => sampleNegatives(rand, itemCount, distinct, new Set()), logQ: null };
-  }
-  const weight = new Float64Array(itemCount + 1);
-  for (const e of ex) for (const id of e.seq) weight[id]!++;
-  let total = 0;
-  for (let i = 1; i <= itemCount; i++) total += weight[i] = weight[i]! ** 0.75;
-  const cumulative = new Float64Array(itemCount + 1);
-  const logQ = new Float32Array(itemCount + 1);
-  for (let i = 1; i <= itemCount; i++) {
-    cumulative[i] = cumulative[i - 1]! + weight[i]! / total;
-    logQ[i] = Math.log(0.5 / itemCount + (0.5 * weight[i]!) / total);
-  }
-  const byCount = (): number => {
-    const u = rand();
-    let lo = 1;
-    let hi = itemCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid]! < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return { draw: () => Int32Array.from({ length: count }, () => (rand() < 0.5 ? 1 + Math.floor(rand() * itemCount) : byCount())), logQ };
-}
-
 /** tfjs's Adam reads its rate from this field at every step. */
 function setLearningRate(optimizer: tf.AdamOptimizer, rate: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = rate;
-}
-
-/** [targets, 1 + negatives] additive mask: −1e9 where a shared negative is that row's own target. */
-function targetHits(targets: readonly number[], negIds: Int32Array): Float32Array {
-  const negCol = new Map<number, number>();
-  negIds.forEach((id, k) => negCol.set(id, k));
-  const hits = new Float32Array(targets.length * (negIds.length + 1));
-  targets.forEach((t, i) => {
-    const k = negCol.get(t);
-    if (k !== undefined) hits[i * (negIds.length + 1) + 1 + k] = -1e9;
-  });
-  return hits;
-}
-
-interface ValidUser {
-  history: Int32Array;
-  target: number;
-  negatives: Int32Array;
-}
-
-function validationSet(ds: Dataset, count: number, seed: number): { users: ValidUser[] } {
-  const rand = seeded(seed ^ 0x5eed);
-  const candidates = ds.sequences.filter((s) => s.length >= 3);
-  const picked = shuffle([...candidates], rand).slice(0, count);
-  return {
-    users: picked.map((s) => {
-      const { train, valid } = splitLeaveOneOut(s);
-      return { history: train, target: valid!, negatives: sampleNegatives(rand, ds.itemCount, 100, new Set(s)) };
-    }),
-  };
-}
-
-/** Right-aligned input tensors for sequences of item ids, using item vectors from a flat table. */
-export function sequenceBatch(histories: readonly Int32Array[], items: Float32Array, c: ModelConfig) {
-  const { maxLen: l, itemDim: d, eventTypes: t } = c;
-  const b = histories.length;
-  const x = new Float32Array(b * l * d);
-  const types = new Float32Array(b * l * t);
-  const mask = new Float32Array(b * l);
-  histories.forEach((h, r) => {
-    const recent = h.subarray(Math.max(0, h.length - l));
-    const start = l - recent.length;
-    recent.forEach((id, i) => {
-      const p = r * l + start + i;
-      x.set(items.subarray(id * d, id * d + d), p * d);
-      types[p * t + PURCHASE_TYPE] = 1;
-      mask[p] = 1;
-    });
-  });
-  return { items: tf.tensor3d(x, [b, l, d]), types: tf.tensor3d(types, [b, l, t]), mask: tf.tensor2d(mask, [b, l]) };
 }
