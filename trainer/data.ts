@@ -27,9 +27,9 @@ export const DATASET_FILES: Readonly<Record<DatasetName, DatasetFiles>> = {
   },
 };
 
-/** The data folder: `--data-dir`, else $SHELF_DATA_DIR, else ../shared/data (relative to the project root). */
+/** The data folder: `--data-dir`, else $SHELF_BENCH_DATA, else ../shared/data (relative to the project root). */
 export function defaultDataDir(): string {
-  return process.env['SHELF_DATA_DIR'] ?? '../shared/data';
+  return process.env['SHELF_BENCH_DATA'] ?? '../shared/data';
 }
 
 /** A data file that does not have the expected shape; the message names the file and line. */
@@ -103,7 +103,7 @@ export function loadDataset(name: DatasetName, dataDir: string, maxUsers: number
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new DataFormatError(`cannot read ${path} (data folder ${dataDir}; set --data-dir or SHELF_DATA_DIR): ${(e as Error).message}`);
+    throw new DataFormatError(`cannot read ${path} (data folder ${dataDir}; set --data-dir or SHELF_BENCH_DATA): ${(e as Error).message}`);
   }
   const sequences = parseInteractions(bytes.toString('utf8'), spec.format, path, maxUsers);
   let itemCount = 0;
