@@ -38,7 +38,8 @@ export class DataFormatError extends Error {
 }
 
 export interface Dataset {
-  readonly name: DatasetName;
+  /** A benchmark data set (games, beauty, sports) or a shop's name. */
+  readonly name: string;
   /** Full per-user sequences of 1-based item ids, time-ordered. */
   readonly sequences: readonly Int32Array[];
   /** Largest item id (ids run 1..itemCount). */
@@ -48,7 +49,7 @@ export interface Dataset {
 }
 
 export interface DatasetFingerprint {
-  readonly dataset: DatasetName;
+  readonly dataset: string;
   readonly file: string;
   readonly sha256: string;
   /** Only the first `maxUsers` users were read (a test slice), or null for all. */

@@ -14,7 +14,8 @@ import { gatherRows, installFastMatMulGradient, logSumExpRows, uninstallFastMatM
 import { accumulate, emptyTotals, finish, rankOf, type Metrics } from './metrics.js';
 import { rankAmongAllItems } from './protocols.js';
 import { seeded } from './rng.js';
-import { examples, makeBatches, negativeSampler, PURCHASE_TYPE, sequenceBatch, targetHits, validationSet, type Example } from './training-data.js';
+import type { CheckpointStore } from './checkpoint.js';
+import { eventTypeAt, examples, makeBatches, negativeSampler, sequenceBatch, targetHits, validationSet, type Example } from './training-data.js';
 
 /** Largest logit matrix (positions × items) of one full-softmax part: 128 MB of float32. */
 const fullSoftmaxCells = 2 ** 25;
@@ -42,6 +43,12 @@ export interface TrainOptions {
   /** Users sampled for the per-epoch validation score that picks the best epoch. */
   validUsers: number;
   log: (line: string) => void;
+  /** Continue from this store's checkpoint of the same run, and hand it one after every epoch. */
+  checkpoints?: CheckpointStore;
+  /** Identifies the run for the checkpoint (data and options); a checkpoint of another run is ignored. */
+  runId?: string;
+  /** Called after every optimiser step with the steps done and the planned total (for a progress bar). */
+  onStep?: (done: number, total: number) => void;
   /** Stop after this many epochs without a better validation NDCG@10 (0 = never stop early). */
   patience?: number;
   /**
@@ -107,7 +114,9 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   else installFastMatMulGradient();
   const c = o.config;
   const d = c.itemDim;
-  const rand = seeded(o.seed);
+  const stream = seeded(o.seed);
+  let randCalls = 0;
+  const rand = () => (randCalls++, stream());
   const specs = weightSpecs(c);
   const init = initialWeights(c, o.seed);
   const vars: Record<string, tf.Variable> = {};
@@ -142,54 +151,85 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   const history: EpochLog[] = [];
   let best: { score: number; device: Float32Array; items: Float32Array; epoch: number; averaged: boolean } | null = null;
   const mean = { device: null as Float64Array | null, items: null as Float64Array | null, count: 0 };
-  const started = performance.now();
+  const resumed = o.checkpoints?.load(o.runId ?? '') ?? null;
+  const started = performance.now() - (resumed?.elapsedSeconds ?? 0) * 1000;
   const outOfTime = () => (performance.now() - started) / 60000 > o.minutes;
 
   const lastEpoch = o.decayEpochs ? Math.min(o.epochs, o.decayEpochs) : o.epochs;
   const batchesPerEpoch = Math.ceil(ex.length / o.batchSize);
   let totalSteps = 0;
-  for (let epoch = 1; epoch <= lastEpoch && !outOfTime(); epoch++) {
-    let lossSum = 0;
-    let steps = 0;
-    for (const batch of makeBatches(ex, o.batchSize, rand)) {
-      if (o.decayEpochs) setLearningRate(optimizer, (o.learningRate * (1 + Math.cos((Math.PI * totalSteps) / (o.decayEpochs * batchesPerEpoch)))) / 2);
-      totalSteps++;
-      const loss = step(batch, sampler.draw());
-      lossSum += (await loss.data())[0]!;
-      loss.dispose();
-      steps++;
-      if (outOfTime()) break;
+  /** Forward passes within the current step (a full-softmax step makes several), for the dropout seeds. */
+  let part = 0;
+  try {
+    if (resumed) {
+      for (const s of specs) vars[s.name]!.assign(tf.tensor(resumed.vars[s.name]!, s.shape));
+      if (table instanceof tf.Variable) table.assign(tf.tensor2d(resumed.table, [n, d]));
+      await optimizer.setWeights(resumed.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) })));
+      while (randCalls < resumed.randCalls) rand();
+      totalSteps = resumed.totalSteps;
+      best = resumed.best;
+      Object.assign(mean, resumed.mean);
+      history.push(...resumed.history);
+      o.log(`continuing from the checkpoint after epoch ${resumed.epoch}`);
     }
-    const snapshot = await snapshotWeights();
-    const { sampled: metrics, allItems } = await validate(snapshot.device, snapshot.items);
-    const seconds = (performance.now() - started) / 1000;
-    const log: EpochLog = { epoch, loss: lossSum / steps, seconds, valid: metrics, validAllItems: allItems };
-    history.push(log);
-    o.log(`epoch ${epoch} loss ${(lossSum / steps).toFixed(4)} valid NDCG@10 ${metrics.ndcg10.toFixed(4)} HR@10 ${metrics.hr10.toFixed(4)}, all items NDCG@10 ${allItems.ndcg10.toFixed(4)} (${seconds.toFixed(0)} s)`);
-    const pick = (m: { sampled: Metrics; allItems: Metrics }) => (o.select === 'all-items' ? m.allItems.ndcg10 : m.sampled.ndcg10);
-    const score = pick({ sampled: metrics, allItems });
-    if (!best || score > best.score) best = { score, device: snapshot.device, items: snapshot.items, epoch, averaged: false };
-    if (o.averageFrom && epoch >= o.averageFrom) {
-      const avg = addToMean(snapshot);
-      const m = await validate(avg.device, avg.items);
-      log.averaged = { from: o.averageFrom, valid: m.sampled, validAllItems: m.allItems };
-      o.log(`  mean of epochs ${o.averageFrom}..${epoch}: valid NDCG@10 ${m.sampled.ndcg10.toFixed(4)} HR@10 ${m.sampled.hr10.toFixed(4)}, all items NDCG@10 ${m.allItems.ndcg10.toFixed(4)}`);
-      const avgScore = pick(m);
-      if (avgScore > best.score) best = { score: avgScore, device: avg.device, items: avg.items, epoch, averaged: true };
+    for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= lastEpoch && !outOfTime(); epoch++) {
+      let lossSum = 0;
+      let steps = 0;
+      for (const batch of makeBatches(ex, o.batchSize, rand)) {
+        if (o.decayEpochs) setLearningRate(optimizer, (o.learningRate * (1 + Math.cos((Math.PI * totalSteps) / (o.decayEpochs * batchesPerEpoch)))) / 2);
+        totalSteps++;
+        part = 0;
+        const loss = step(batch, sampler.draw());
+        lossSum += (await loss.data())[0]!;
+        loss.dispose();
+        steps++;
+        o.onStep?.(totalSteps, lastEpoch * batchesPerEpoch);
+        if (outOfTime()) break;
+      }
+      const snapshot = await snapshotWeights();
+      const { sampled: metrics, allItems } = await validate(snapshot.device, snapshot.items);
+      const seconds = (performance.now() - started) / 1000;
+      const log: EpochLog = { epoch, loss: lossSum / steps, seconds, valid: metrics, validAllItems: allItems };
+      history.push(log);
+      o.log(`epoch ${epoch} loss ${(lossSum / steps).toFixed(4)} valid NDCG@10 ${metrics.ndcg10.toFixed(4)} HR@10 ${metrics.hr10.toFixed(4)}, all items NDCG@10 ${allItems.ndcg10.toFixed(4)} (${seconds.toFixed(0)} s)`);
+      const pick = (m: { sampled: Metrics; allItems: Metrics }) => (o.select === 'all-items' ? m.allItems.ndcg10 : m.sampled.ndcg10);
+      const score = pick({ sampled: metrics, allItems });
+      if (!best || score > best.score) best = { score, device: snapshot.device, items: snapshot.items, epoch, averaged: false };
+      if (o.averageFrom && epoch >= o.averageFrom) {
+        const avg = addToMean(snapshot);
+        const m = await validate(avg.device, avg.items);
+        log.averaged = { from: o.averageFrom, valid: m.sampled, validAllItems: m.allItems };
+        o.log(`  mean of epochs ${o.averageFrom}..${epoch}: valid NDCG@10 ${m.sampled.ndcg10.toFixed(4)} HR@10 ${m.sampled.hr10.toFixed(4)}, all items NDCG@10 ${m.allItems.ndcg10.toFixed(4)}`);
+        const avgScore = pick(m);
+        if (avgScore > best.score) best = { score: avgScore, device: avg.device, items: avg.items, epoch, averaged: true };
+      }
+      if (o.checkpoints) await saveCheckpoint(epoch);
+      if (o.patience && epoch - best.epoch >= o.patience) {
+        o.log(`no better validation score for ${o.patience} epochs: stopping (best epoch ${best.epoch})`);
+        break;
+      }
     }
-    if (o.patience && epoch - best.epoch >= o.patience) {
-      o.log(`no better validation score for ${o.patience} epochs: stopping (best epoch ${best.epoch})`);
-      break;
-    }
+  } finally {
+    for (const v of trainable) v.dispose();
+    table.dispose();
+    logQT?.dispose();
+    if (nbT) for (const t of Object.values(nbT)) t.dispose();
+    optimizer.dispose();
   }
   const trainSeconds = (performance.now() - started) / 1000;
-  for (const v of trainable) v.dispose();
-  table.dispose();
-  logQT?.dispose();
-  if (nbT) for (const t of Object.values(nbT)) t.dispose();
-  optimizer.dispose();
   if (!best) throw new Error('training ran no epoch (time budget too small?)');
   return { device: best.device, itemVectors: best.items, trainSeconds, bestEpoch: best.epoch, keptAveraged: best.averaged, history };
+
+  async function saveCheckpoint(epoch: number): Promise<void> {
+    const saved: Record<string, Float32Array> = {};
+    for (const s of specs) saved[s.name] = (await vars[s.name]!.data()) as Float32Array;
+    const opt = await optimizer.getWeights();
+    const optimizerState = await Promise.all(opt.map(async (w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(await w.tensor.data()) })));
+    o.checkpoints!.save({
+      run: o.runId ?? '', epoch, totalSteps, randCalls, elapsedSeconds: (performance.now() - started) / 1000,
+      vars: saved, table: Float32Array.from(await table.data()), optimizer: optimizerState, best, mean: { ...mean }, history,
+    });
+  }
 
   /** Adds one epoch's weights to the running mean and returns the mean as float32. */
   function addToMean(w: { device: Float32Array; items: Float32Array }): { device: Float32Array; items: Float32Array } {
@@ -261,7 +301,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
         const p = r * len + start + i;
         ids[p] = e.seq[i]!;
         mask[p] = 1;
-        types[p * c.eventTypes + PURCHASE_TYPE] = 1;
+        types[p * c.eventTypes + eventTypeAt(e.seq, i)] = 1;
         validIdx.push(p);
         targets.push(e.seq[i + 1]!);
       }
@@ -273,7 +313,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
     const items = tf.reshape(rows(idsT), [b, len, d]) as tf.Tensor3D;
     const pe = vars['position_embedding']!;
     const w = { ...vars, position_embedding: tf.slice(pe, [c.maxLen - len, 0], [len, c.hidden]) };
-    const states = encode(w, c, { items, types: typesT, mask: maskT }, { dropout: o.dropout });
+    const states = encode(w, c, { items, types: typesT, mask: maskT }, { dropout: o.dropout, dropoutSeed: (o.seed * 7919 + totalSteps * 131 + part++ * 17) % 2 ** 31 });
     const sv = gatherRows(tf.reshape(states, [b * len, d]) as tf.Tensor2D, validT);
     const scale = tf.slice(vars['blend']!, [0], [1]) as tf.Tensor1D;
     if (!negIds) {

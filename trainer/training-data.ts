@@ -6,8 +6,29 @@ import type { ModelConfig } from '../src/shared/protocol.js';
 import { splitLeaveOneOut, type Dataset } from './data.js';
 import { sampleNegatives, seeded, shuffle } from './rng.js';
 
-/** Every sequence event of these data sets is a review, i.e. a purchase (row 3 of SEQUENCE_TYPES). */
+/** Every sequence event of the benchmark data sets is a review, i.e. a purchase (row 3 of SEQUENCE_TYPES). */
 export const PURCHASE_TYPE = 3;
+
+/**
+ * Event types of a shop's sequences (rows of SEQUENCE_TYPES), kept by the sequence's own buffer so that every
+ * subarray the split, the batches and the protocols cut from it finds its types without another parameter.
+ * Sequences without types (the benchmark data sets) are all purchases.
+ */
+const typesByBuffer = new WeakMap<ArrayBufferLike, Uint8Array>();
+
+/** A sequence of item ids with its event types; it owns its buffer (a copy), so its subarrays find the types. */
+export function typedSequence(ids: ArrayLike<number>, types: ArrayLike<number>): Int32Array {
+  if (ids.length !== types.length) throw new RangeError('ids and types differ in length');
+  const seq = Int32Array.from(ids);
+  typesByBuffer.set(seq.buffer, Uint8Array.from(types));
+  return seq;
+}
+
+/** The type row of position i of a sequence (or a subarray of one). */
+export function eventTypeAt(seq: Int32Array, i: number): number {
+  const all = typesByBuffer.get(seq.buffer);
+  return all ? all[seq.byteOffset / 4 + i]! : PURCHASE_TYPE;
+}
 
 export interface Example {
   /** Training prefix of one user (everything but the last two items), at most maxLen+1 long. */
@@ -109,7 +130,7 @@ export function sequenceBatch(histories: readonly Int32Array[], items: Float32Ar
     recent.forEach((id, i) => {
       const p = r * l + start + i;
       x.set(items.subarray(id * d, id * d + d), p * d);
-      types[p * t + PURCHASE_TYPE] = 1;
+      types[p * t + eventTypeAt(recent, i)] = 1;
       mask[p] = 1;
     });
   });
