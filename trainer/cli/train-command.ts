@@ -2,7 +2,7 @@
 // trainer, smooths and calibrates them on validation targets as `npm run train` does, gives the feed's items
 // without history content vectors in the learned space, and writes the bundle. Resumable (a checkpoint after
 // every epoch in the workspace) and deterministic given --seed. Must never read a test target.
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { SEQUENCE_TYPES } from '../../src/shared/events.js';
 import type { ModelConfig } from '../../src/shared/protocol.js';
 import { weightSpecs } from '../../src/shared/model/weights.js';
@@ -90,7 +90,9 @@ export async function trainShop(o: TrainCommandOptions) {
   const spaceId = o.space ?? `${o.name}-${sha256Hex(new Uint8Array(vectors.buffer)).slice(0, 12)}`;
   const meta = readMeta(o.workspace);
   const training = {
-    model: o.name, version: o.version, data: ds.fingerprint, feed: meta.feed ?? null, historySource: meta.history ?? null, seed: o.seed,
+    model: o.name, version: o.version, data: ds.fingerprint, seed: o.seed,
+    // What was imported, by file name and hash only: the record travels to the server with the model.
+    feed: meta.feed ? { ...meta.feed, source: basename(meta.feed.source) } : null, historySource: meta.history ? { ...meta.history, source: basename(meta.history.source) } : null,
     trainSeconds: result.trainSeconds, bestEpoch: result.bestEpoch, backend, hyper: { ...hyper, ...o.config }, history: result.history,
     smoothing, calibration, contentItems, contentMatched: matched, contentFeatures: features.means.size, command: o.command,
   };

@@ -16,6 +16,7 @@ import { floatsOf, readBundle } from './bundle.js';
 import { DeviceScorer } from '../device-scoring.js';
 import { initialWeights, flatten, weightSpecs } from '../../src/shared/model/weights.js';
 import { eventTypeAt } from '../training-data.js';
+import { publishBody } from '../cli/admin-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shelf-shop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,6 +102,10 @@ describe('shelf train and evaluate', () => {
     expect(whole.space).toMatchObject({ dim: 8, count: 300, contentItems: 60 });
     // Feed-only items share categories with learned ones, so they get non-zero content vectors.
     const v = floatsOf(whole.vectors);
+    // What goes to the server (the publish body: weights, vectors, ids, training record) names no visitor key and no local path.
+    const sent = JSON.stringify(publishBody(join(dir, 'ws', 'bundle'), true));
+    for (let u = 0; u < 400; u++) expect(sent.includes(`"s${u}"`)).toBe(false);
+    expect(sent.includes(dir)).toBe(false);
     expect(v.subarray(299 * 8, 300 * 8).some((x) => x !== 0)).toBe(true);
   }, 120_000);
 
