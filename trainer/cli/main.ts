@@ -77,7 +77,8 @@ async function trainCommand(args: string[]): Promise<void> {
       dim: { type: 'string', default: '32' }, hidden: { type: 'string', default: '32' }, ffn: { type: 'string', default: '64' }, blocks: { type: 'string', default: '1' },
       'max-len': { type: 'string', default: '20' }, batch: { type: 'string', default: '128' }, negatives: { type: 'string', default: '512' }, lr: { type: 'string', default: '0.003' },
       dropout: { type: 'string', default: '0.3' }, 'valid-users': { type: 'string', default: '3000' }, 'no-smoothing': { type: 'boolean', default: false },
-      backend: { type: 'string', default: 'wasm' }, 'no-progress': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+      backend: { type: 'string', default: 'wasm' }, 'no-progress': { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) return void console.log(usageOf('train'));
@@ -92,7 +93,7 @@ async function trainCommand(args: string[]): Promise<void> {
       epochs: num(v.epochs, 'epochs'), minutes: num(v.minutes, 'minutes'),
       config: shopConfig({ dim: num(v.dim, 'dim'), hidden: num(v.hidden, 'hidden'), ffn: num(v.ffn, 'ffn'), blocks: num(v.blocks, 'blocks'), maxLen: num(v['max-len'], 'max-len') }),
       batch: num(v.batch, 'batch'), negatives: num(v.negatives, 'negatives'), lr: num(v.lr, 'lr'), dropout: num(v.dropout, 'dropout'), validUsers: num(v['valid-users'], 'valid-users'),
-      smoothing: !v['no-smoothing'], backend: v.backend, command: `shelf train ${args.join(' ')}`,
+      smoothing: !v['no-smoothing'], fresh: v.fresh!, backend: v.backend, command: `shelf train ${args.join(' ')}`,
       log: bar ? bar.log : (l) => console.log(l), onStep: bar?.update,
     });
   } finally {

@@ -2,6 +2,7 @@
 // trainer, smooths and calibrates them on validation targets as `npm run train` does, gives the feed's items
 // without history content vectors in the learned space, and writes the bundle. Resumable (a checkpoint after
 // every epoch in the workspace) and deterministic given --seed. Must never read a test target.
+import { rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { SEQUENCE_TYPES } from '../../src/shared/events.js';
 import type { ModelConfig } from '../../src/shared/protocol.js';
@@ -33,6 +34,8 @@ export interface TrainCommandOptions {
   dropout: number;
   validUsers: number;
   smoothing: boolean;
+  /** Ignore (and replace) a checkpoint of the same run instead of continuing from it. */
+  fresh?: boolean;
   backend: NodeBackend;
   command: string;
   log: (line: string) => void;
@@ -52,9 +55,11 @@ export async function trainShop(o: TrainCommandOptions) {
     dropout: o.dropout, validUsers: o.validUsers, negativeSampler: 'mixed' as const, select: 'all-items' as const, loss: 'sampled' as const, lossWeighting: 'position' as const,
   };
   const runId = sha256Hex(JSON.stringify({ history: history.sha256, hyper, config: o.config, seed: o.seed }));
+  const checkpointFile = join(o.workspace, 'train-checkpoint.json');
+  if (o.fresh) rmSync(checkpointFile, { force: true });
   const result = await trainModel(ds, {
     config: o.config, ...hyper, seed: o.seed, fixedItemVectors: null, log: o.log, onStep: o.onStep,
-    checkpoints: fileCheckpoints(join(o.workspace, 'train-checkpoint.json')), runId,
+    checkpoints: fileCheckpoints(checkpointFile), runId,
   });
   const specs = weightSpecs(o.config);
   let items = result.itemVectors;

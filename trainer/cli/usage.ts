@@ -7,7 +7,7 @@ shelf import history <file> [--out DIR]      CSV / JSON Lines (user or session, 
   train: `shelf train [--in DIR] [--out BUNDLE]          learn item vectors and the device model (resumable)
       [--epochs 20 --minutes 60 --seed 42 --dim 32 --hidden 32 --ffn 64 --blocks 1 --max-len 20
        --batch 128 --negatives 512 --lr 0.003 --dropout 0.3 --name shelf-shop --version 1 --space ID
-       --no-smoothing --no-progress --backend wasm|cpu]`,
+       --no-smoothing --no-progress --fresh --backend wasm|cpu]`,
   evaluate: `shelf evaluate [--in DIR] [--bundle BUNDLE]    held-out last event of each user: NDCG@10, HR@10
       [--current-order FILE] [--json FILE]            beside popularity and the shop's current order`,
   publish: `shelf publish --server URL [--token T] [BUNDLE] register the bundle as the server's new version
