@@ -81,7 +81,9 @@ function tsvRows(text: string, file: string): RawRow[] {
 export function csvError(e: unknown, file: string): ImportError {
   if (e instanceof CsvError) {
     const line = (e as CsvError & { lines?: number }).lines ?? null;
-    return new ImportError(file, line, null, e.message.replace(/^Invalid Record Length: /, '').replace(/,? at line \d+/, ''));
+    const counts = /(\d+), got (\d+)/.exec(e.message);
+    if (e.code.startsWith('CSV_RECORD_INCONSISTENT') && counts) return new ImportError(file, line, null, `${counts[2]} fields, but the header has ${counts[1]}`);
+    return new ImportError(file, line, null, e.message.replace(/^Invalid Record Length: /, '').replace(/,? (at|on) line \d+/, ''));
   }
   return new ImportError(file, null, null, (e as Error).message);
 }

@@ -23,7 +23,7 @@ export interface History {
   types: Uint8Array;
   /** Milliseconds since 1970. */
   ms: Float64Array;
-  /** GA4 rows skipped because their event carries no items Shelf learns from (page_view…), or items without item_id. */
+  /** GA4 rows skipped: events Shelf does not learn from (page_view…), rows without user_pseudo_id, items without item_id. */
   skipped: number;
 }
 
@@ -115,7 +115,7 @@ function lineOfRecord(text: string, r: number): number {
 
 const Ga4RowSchema = z.object({
   event_name: z.string().min(1),
-  user_pseudo_id: z.string().min(1, 'must not be empty').max(256),
+  user_pseudo_id: z.string().max(256).nullish(),
   event_timestamp: z.union([z.string(), z.number()]),
   items: z.array(z.object({ item_id: z.string().nullish() }).loose()).nullish(),
 });
@@ -155,7 +155,8 @@ function jsonlHistory(text: string, file: string): History {
       const { field, problem } = zodIssue(g.error);
       throw new ImportError(file, line, field, problem);
     }
-    if (!GA4_ITEM_EVENTS.has(g.data.event_name)) {
+    // Rows without a pseudo id (consent mode: the visitor declined analytics storage) belong to nobody: skipped.
+    if (!GA4_ITEM_EVENTS.has(g.data.event_name) || !g.data.user_pseudo_id) {
       skipped++;
       continue;
     }
@@ -166,7 +167,7 @@ function jsonlHistory(text: string, file: string): History {
         skipped++;
         return;
       }
-      validated({ key: g.data.user_pseudo_id, item: it.item_id, type: g.data.event_name, ms: g.data.event_timestamp }, file, line, { key: 'user_pseudo_id', item: `items.${k}.item_id`, type: 'event_name', ms: 'event_timestamp' }, out);
+      validated({ key: g.data.user_pseudo_id!, item: it.item_id, type: g.data.event_name, ms: g.data.event_timestamp }, file, line, { key: 'user_pseudo_id', item: `items.${k}.item_id`, type: 'event_name', ms: 'event_timestamp' }, out);
     });
   }
   return out.done(format ?? 'jsonl', skipped, file);

@@ -52,6 +52,7 @@ describe('feed import', () => {
     const bad = (text: string, file: string) => () => parseFeed(text, file);
     expect(bad(TSV.replace('59.90 EUR', '59,90'), 'feed.tsv')).toThrow(/^feed\.tsv:2: price: expected "<amount> <currency>"/);
     expect(bad(TSV + '\nA-1\tAgain\t\t\t\t\t\t\t\t\t\t\t', 'feed.tsv')).toThrow(/^feed\.tsv:4: id: duplicate id "A-1" \(first on line 2\)/);
+    expect(bad(TSV + '\nC\tc\t\t\t\t\t\t\t\t\t\t\t\textra', 'feed.tsv')).toThrow(/^feed\.tsv:4: 14 fields, but the header has 13$/);
     expect(bad(TSV.replace('\tRed Shoe', '\t'), 'feed.tsv')).toThrow(/^feed\.tsv:2: title: /);
     expect(bad(TSV.replace('4006381333931', '12ab'), 'feed.tsv')).toThrow(/^feed\.tsv:2: gtin: must be 8 to 14 digits/);
     expect(bad(TSV.replace('https://shop.example/a1\t', 'not a url\t'), 'feed.tsv')).toThrow(/^feed\.tsv:2: link: /);
@@ -92,8 +93,9 @@ describe('history import', () => {
     expect(bad(CSV.replace(',1714557700\n', ',yesterday\n'), 'h.csv')).toThrow(/^h\.csv:3: timestamp: expected an ISO 8601 date/);
     expect(bad('user_id,item_id,event_type,timestamp\n\n\nu1,,view_item,1\n', 'h.csv')).toThrow(/^h\.csv:4: item_id: must not be empty/);
     expect(bad('user_id,item_id,event_type\nu,i,view_item\n', 'h.csv')).toThrow(/^h\.csv:1: timestamp: missing column/);
-    expect(bad(CSV + 'u3,x\n', 'h.csv')).toThrow(/^h\.csv:5: /);
-    expect(bad('{"event_name":"purchase","user_pseudo_id":"","event_timestamp":"1","items":[]}\n', 'e.json')).toThrow(/^e\.json:1: user_pseudo_id: must not be empty/);
+    expect(bad(CSV + 'u3,x\n', 'h.csv')).toThrow(/^h\.csv:5: 2 fields, but the header has 4$/);
+    expect(bad('{"event_name":"purchase","user_pseudo_id":"p","event_timestamp":"1","items":{"item_id":"A"}}\n', 'e.json')).toThrow(/^e\.json:1: items: /);
+    expect(parseHistory('{"event_name":"purchase","user_pseudo_id":null,"event_timestamp":"1","items":[{"item_id":"A"}]}\n{"event_name":"purchase","user_pseudo_id":"p","event_timestamp":"1","items":[{"item_id":"A"}]}\n', 'e.json').skipped).toBe(1);
     expect(bad('{"event_name":"purchase","user_pseudo_id":"p","event_timestamp":"x","items":[{"item_id":"A"}]}\n', 'e.json')).toThrow(/^e\.json:1: event_timestamp: /);
   });
 });
