@@ -3,7 +3,7 @@
 // contract's checks (sizes, hashes, dim, unique ids), the token must arrive as a bearer header, and a 4xx must
 // come back as one line with the server's error code and message.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -13,6 +13,8 @@ import { initialWeights, flatten, weightSpecs } from '../../src/shared/model/wei
 import { ModelConfigSchema, type ModelConfig } from '../../src/shared/protocol.js';
 import { writeBundle } from '../shop/bundle.js';
 import { addItems, publish } from './admin-client.js';
+import { importFeed } from './import-command.js';
+import { pushNewItems } from './push-items.js';
 
 const config: ModelConfig = { itemDim: 4, hidden: 4, maxLen: 5, ffn: 8, eventTypes: 5, blocks: 1 };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -96,6 +98,16 @@ describe('admin client against the contract', () => {
     // The same space again is reused (same sha256): a second version.
     expect((await publish({ server, token: 's3cret' }, join(dir, 'bundle'))).version).toBe(2);
     expect(await addItems({ server, token: 's3cret' }, 'my-shop-1', ['new-1'], new Float32Array(4).fill(0.5))).toEqual({ space: 'my-shop-1', added: 1 });
+  });
+
+  it('pushes only feed items the space lacks, once', async () => {
+    const ws = join(dir, 'ws');
+    writeFileSync(join(dir, 'feed.jsonl'), ['sku-1', 'new-2', 'new-3'].map((id) => JSON.stringify({ id, title: `Item ${id}`, brand: 'Acme' })).join('\n'));
+    importFeed(join(dir, 'feed.jsonl'), ws);
+    const target = { server, token: 's3cret', workspace: ws, space: 'my-shop-1', bundle: join(dir, 'bundle') };
+    expect(await pushNewItems(target)).toEqual({ space: 'my-shop-1', added: 2, withoutFeatures: 2 });
+    expect(spaces.get('my-shop-1')!.ids.has('new-3')).toBe(true);
+    expect(await pushNewItems(target)).toEqual({ space: 'my-shop-1', added: 0, withoutFeatures: 0 });
   });
 
   it('reports the server\'s refusal as one line with its code', async () => {
