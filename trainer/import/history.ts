@@ -83,7 +83,8 @@ function csvHistory(text: string, file: string): History {
   const index: Record<string, number> = {};
   const names: Record<string, string> = {};
   for (const [field, options] of Object.entries(HISTORY_COLUMNS)) {
-    const i = header.findIndex((h) => (options as readonly string[]).includes(h));
+    // The first name of the list that the header has (user_id before session_id, item_id before id).
+    const i = options.map((o) => header.indexOf(o)).find((k) => k >= 0) ?? -1;
     if (i < 0) throw new ImportError(file, 1, field === 'ms' ? 'timestamp' : field === 'key' ? 'user_id' : field === 'item' ? 'item_id' : 'event_type', `missing column (one of ${options.join(', ')})`);
     index[field] = i;
     names[field] = header[i]!;

@@ -74,6 +74,8 @@ describe('history import', () => {
     expect(Array.from(h.types)).toEqual([0, 3, 3]);
     expect(Array.from(h.ms)).toEqual([Date.parse('2024-05-01T10:00:00Z'), 1714557700000, 1714557700123]);
     expect(parseHistory('session_id;item_id;event;time\n7;9;view;2016-05-09\n', 'h.csv').keys).toEqual(['7']);
+    // Column names by priority, not position: item_id wins over a row id column before it.
+    expect(parseHistory('id,session_id,user_id,item_id,event,time\n1,s,u,i,view,5\n', 'h.csv')).toMatchObject({ keys: ['u'], items: ['i'] });
     const jl = parseHistory('{"session_id":"s","item_id":"A-1","event_type":"add_to_cart","timestamp":"2024-01-01T00:00:00Z"}\n', 'h.jsonl');
     expect([jl.keys[0], jl.types[0]]).toEqual(['s', 2]);
     const ga4 = [
