@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI step: packs the package as `npm publish` would, installs the tarball into a fresh temporary folder (no access
-# to this checkout) and runs what a shop would: `shelf --help`, a real `shelf import feed`, and resolves the SDK's
-# entry and files. Fails on the first problem. Never publishes anything.
+# to this checkout) and runs what a shop would: `shelf --help`, a real `shelf import feed` (and a bad one), a tiny
+# `shelf train` and `shelf evaluate`, and resolves the SDK's entry and files. Fails on the first problem. Never publishes anything.
 # Run: bash scripts/check-package.sh   (SHELF_PACK_SKIP_BUILD=1 reuses an existing dist/ instead of building)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +36,17 @@ out="$(npx --no-install shelf import feed bad.tsv --out ws2 2>&1)"; rc=$?
 set -e
 echo "$out"
 [ "$rc" -eq 1 ] && echo "$out" | grep -q 'bad.tsv:2: price:' && [ ! -e ws2/feed.jsonl ] || { echo "bad feed not reported as expected"; exit 1; }
+
+# Training and evaluating from the installed package (tfjs and its wasm files resolved from node_modules): a tiny
+# generated shop of 150 items where each visitor walks through consecutive items.
+node -e '
+const rows = ["session_id,item_id,event_type,timestamp"];
+for (let u = 0; u < 300; u++) for (let k = 0; k < 5; k++) rows.push(`s${u},sku-${(u * 7 + k) % 150},view_item,${1700000000 + u * 100 + k}`);
+require("fs").writeFileSync("history.csv", rows.join("\n") + "\n");'
+npx --no-install shelf import history history.csv --out ws
+npx --no-install shelf train --in ws --epochs 1 --dim 8 --hidden 8 --ffn 16 --negatives 64 --no-smoothing --no-progress | tail -2
+test -f ws/bundle/manifest.json && test -f ws/bundle/vectors.bin
+npx --no-install shelf evaluate --in ws | tail -3
 
 # The SDK: the package entry resolves and the script-tag files are there to serve.
 node --input-type=module -e "console.log('SDK entry', import.meta.resolve('shelf-reco'))"
