@@ -60,12 +60,12 @@ export function parseHistory(text: string, file: string): History {
   return jsonl ? jsonlHistory(text, file) : csvHistory(text, file);
 }
 
-/** Validates one row into `out`; `line` is the line number, or with `csvText` the CSV record index (counted back to a line only for a bad row). */
-function validated(raw: { key: unknown; item: unknown; type: unknown; ms: unknown }, file: string, line: number, names: Record<string, string>, out: Columns, csvText?: string): void {
+/** Validates one row into `out`; `line` is the line number, or with `csv` the CSV record index (turned into a line only for a bad row). */
+function validated(raw: { key: unknown; item: unknown; type: unknown; ms: unknown }, file: string, line: number, names: Record<string, string>, out: Columns, csv?: { text: string; delimiter: string }): void {
   const r = HistoryRowSchema.safeParse(raw);
   if (!r.success) {
     const { field, problem } = zodIssue(r.error);
-    throw new ImportError(file, csvText === undefined ? line : lineOfRecord(csvText, line), names[field] ?? field, problem);
+    throw new ImportError(file, csv ? lineOfRecord(csv.text, line, csv.delimiter) : line, names[field] ?? field, problem);
   }
   out.push(r.data.key, r.data.item, r.data.type, r.data.ms);
 }
@@ -90,28 +90,19 @@ function csvHistory(text: string, file: string): History {
     names[field] = header[i]!;
   }
   const out = new Columns();
+  const csv = { text, delimiter };
   for (let r = 1; r < rows.length; r++) {
     const row = rows[r]!;
     const raw = { key: row[index['key']!], item: row[index['item']!], type: row[index['type']!], ms: row[index['ms']!] };
-    validated(raw, file, r, names, out, text);
+    validated(raw, file, r, names, out, csv);
   }
   return out.done('csv', 0, file);
 }
 
-/** 1-based line of the r-th CSV record (header = record 0), counting blank lines; records without embedded newlines. */
-function lineOfRecord(text: string, r: number): number {
-  let line = 1;
-  let record = 0;
-  let blank = true;
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      if (!blank) record++;
-      if (record > r) return line;
-      line++;
-      blank = true;
-    } else if (text.charCodeAt(i) !== 13) blank = false;
-  }
-  return line;
+/** 1-based line where the r-th CSV record (header = record 0) ends, from csv-parse itself (quoted newlines, blank lines); only for a bad row. */
+function lineOfRecord(text: string, r: number, delimiter: string): number {
+  const records = parseCsv(text, { delimiter, bom: true, skip_empty_lines: true, relax_column_count: true, info: true, to: r + 1 }) as unknown as { info: { lines: number } }[];
+  return records[records.length - 1]?.info.lines ?? r + 1;
 }
 
 const Ga4RowSchema = z.object({

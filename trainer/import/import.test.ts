@@ -94,6 +94,7 @@ describe('history import', () => {
     expect(bad(CSV.replace('view_item', 'looked'), 'h.csv')).toThrow(/^h\.csv:2: event_type: unknown event type "looked"/);
     expect(bad(CSV.replace(',1714557700\n', ',yesterday\n'), 'h.csv')).toThrow(/^h\.csv:3: timestamp: expected an ISO 8601 date/);
     expect(bad('user_id,item_id,event_type,timestamp\n\n\nu1,,view_item,1\n', 'h.csv')).toThrow(/^h\.csv:4: item_id: must not be empty/);
+    expect(bad('user_id,item_id,event_type,timestamp,note\nu1,a,view_item,1,"two\nlines"\nu2,b,view_item,x,\n', 'h.csv')).toThrow(/^h\.csv:4: timestamp: /);
     expect(bad('user_id,item_id,event_type\nu,i,view_item\n', 'h.csv')).toThrow(/^h\.csv:1: timestamp: missing column/);
     expect(bad(CSV + 'u3,x\n', 'h.csv')).toThrow(/^h\.csv:5: 2 fields, but the header has 4$/);
     expect(bad('{"event_name":"purchase","user_pseudo_id":"p","event_timestamp":"1","items":{"item_id":"A"}}\n', 'e.json')).toThrow(/^e\.json:1: items: /);
