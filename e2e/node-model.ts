@@ -4,7 +4,7 @@ import { sequenceTypeIndex, type EventType } from '../src/shared/events.js';
 import { ManifestSchema } from '../src/shared/protocol.js';
 import { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
-import { useNodeBackend } from '../scripts/lib/tf-node.js';
+import { useNodeBackend } from '../trainer/tf-node.js';
 
 export async function nodeScores(
   baseURL: string,

@@ -6,13 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
-import { useNodeBackend, type NodeBackend } from './lib/tf-node.js';
-import { DATASETS, defaultDataDir, loadDataset, type DatasetName } from './quality/data.js';
-import { modelPaths, readModel } from './quality/device-model-files.js';
+import { useNodeBackend, type NodeBackend } from '../trainer/tf-node.js';
+import { DATASETS, defaultDataDir, loadDataset, type DatasetName } from '../trainer/data.js';
+import { modelPaths, readModel } from '../trainer/device-model-files.js';
 import { evaluateDataset, type ResultRow } from './quality/evaluate.js';
 import { PUBLISHED } from './quality/published.js';
 import { markdownSection, renderPlot, writeJson, writeSection, type QualityResults } from './quality/report.js';
-import { PURCHASE_TYPE } from './quality/trainer.js';
+import { PURCHASE_TYPE } from '../trainer/training-data.js';
 
 const { values: a } = parseArgs({
   options: {

@@ -13,7 +13,7 @@ import { DEMO_MODEL_CONFIG, DEMO_MODEL_NAME, makeManifest, MANIFEST_FILE, WEIGHT
 import { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
 import { initialWeights, mulberry32, weightSpecs } from '../src/shared/model/weights.js';
-import { useNodeBackend } from './lib/tf-node.js';
+import { useNodeBackend } from '../trainer/tf-node.js';
 
 const { values: args } = parseArgs({
   options: {

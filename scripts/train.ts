@@ -6,15 +6,15 @@ import { parseArgs } from 'node:util';
 import type { ModelConfig } from '../src/shared/protocol.js';
 import { weightSpecs } from '../src/shared/model/weights.js';
 import { SEQUENCE_TYPES } from '../src/shared/events.js';
-import { useNodeBackend, type NodeBackend } from './lib/tf-node.js';
+import { useNodeBackend, type NodeBackend } from '../trainer/tf-node.js';
 import { readFileSync } from 'node:fs';
-import { attributeVectors, parseItemVectorsJson } from './quality/content-vectors.js';
-import { DATASETS, defaultDataDir, loadAttributes, loadDataset, type DatasetName } from './quality/data.js';
-import { calibrateServerBlend, withBlend1 } from './quality/calibrate.js';
-import { assertTrainedOn, modelPaths, readModel, writeModel, type TrainingRecord } from './quality/device-model-files.js';
-import { DeviceScorer } from './quality/device-scoring.js';
-import { trainModel } from './quality/trainer.js';
-import { chooseSmoothing } from './quality/smooth-items.js';
+import { attributeVectors, parseItemVectorsJson } from '../trainer/content-vectors.js';
+import { DATASETS, defaultDataDir, loadAttributes, loadDataset, type DatasetName } from '../trainer/data.js';
+import { calibrateServerBlend, withBlend1 } from '../trainer/calibrate.js';
+import { assertTrainedOn, modelPaths, readModel, writeModel, type TrainingRecord } from '../trainer/device-model-files.js';
+import { DeviceScorer } from '../trainer/device-scoring.js';
+import { trainModel } from '../trainer/trainer.js';
+import { chooseSmoothing } from '../trainer/smooth-items.js';
 import { PLAN } from './quality/evaluate.js';
 
 const { values: a, positionals } = parseArgs({

@@ -20,14 +20,14 @@ import { buildTrainingBatch, countExamples, type TrainingEvent } from '../../src
 import { ShelfModel } from '../../src/shared/model/model.js';
 import { weightSpecs } from '../../src/shared/model/weights.js';
 import type { ModelConfig } from '../../src/shared/protocol.js';
-import { useNodeBackend } from '../lib/tf-node.js';
-import { attributeVectors } from '../quality/content-vectors.js';
-import { defaultDataDir, loadAttributes, loadDataset } from '../quality/data.js';
-import { DeviceScorer } from '../quality/device-scoring.js';
-import { sampleNegatives, seeded } from '../quality/rng.js';
-import { PURCHASE_TYPE } from '../quality/trainer.js';
-import { splitLeaveOneOut, type Dataset } from '../quality/data.js';
-import { deviceRanker, evalUsers, sampled, sampledNegatives, subset, type EvalUser } from '../quality/protocols.js';
+import { useNodeBackend } from '../../trainer/tf-node.js';
+import { attributeVectors } from '../../trainer/content-vectors.js';
+import { defaultDataDir, loadAttributes, loadDataset } from '../../trainer/data.js';
+import { DeviceScorer } from '../../trainer/device-scoring.js';
+import { sampleNegatives, seeded } from '../../trainer/rng.js';
+import { PURCHASE_TYPE } from '../../trainer/training-data.js';
+import { splitLeaveOneOut, type Dataset } from '../../trainer/data.js';
+import { deviceRanker, evalUsers, sampled, sampledNegatives, subset, type EvalUser } from '../../trainer/protocols.js';
 import { flatten, initialWeights } from '../../src/shared/model/weights.js';
 
 // The simulation's data pieces, as in scripts/federated/simulate.ts (kept apart: that file's imports pull in the

@@ -1,9 +1,9 @@
 // A tiny slice of the federated simulation on synthetic data: every client trains with the worker's code,
 // updates are clipped and quantised, the DP mean moves the global model, and the central baseline runs.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useNodeBackend } from '../lib/tf-node.js';
-import type { Dataset } from '../quality/data.js';
-import { seeded } from '../quality/rng.js';
+import { useNodeBackend } from '../../trainer/tf-node.js';
+import type { Dataset } from '../../trainer/data.js';
+import { seeded } from '../../trainer/rng.js';
 import { evaluate, initialFlat, simData, trainCentral, trainFederated } from './simulate.js';
 
 const config = { itemDim: 8, hidden: 8, maxLen: 5, ffn: 8, eventTypes: 5 };

@@ -18,12 +18,12 @@ import { flatten, initialWeights, weightSpecs } from '../../src/shared/model/wei
 import { localTrainJob } from '../../workers/local-recipe.js';
 import { createTrainerCore } from '../../workers/trainer-core.js';
 import type { BackendName } from '../../src/shared/engine-api.js';
-import { splitLeaveOneOut, type Dataset } from '../quality/data.js';
-import { DeviceScorer } from '../quality/device-scoring.js';
-import type { Metrics } from '../quality/metrics.js';
-import { deviceRanker, evalUsers, sampled, sampledNegatives, subset, type EvalUser } from '../quality/protocols.js';
-import { sampleNegatives, seeded, shuffle, type Rand } from '../quality/rng.js';
-import { PURCHASE_TYPE } from '../quality/trainer.js';
+import { splitLeaveOneOut, type Dataset } from '../../trainer/data.js';
+import { DeviceScorer } from '../../trainer/device-scoring.js';
+import type { Metrics } from '../../trainer/metrics.js';
+import { deviceRanker, evalUsers, sampled, sampledNegatives, subset, type EvalUser } from '../../trainer/protocols.js';
+import { sampleNegatives, seeded, shuffle, type Rand } from '../../trainer/rng.js';
+import { PURCHASE_TYPE } from '../../trainer/training-data.js';
 
 export interface SimData {
   readonly config: ModelConfig;

@@ -2,11 +2,11 @@
 // (through the worker's scoring functions, checked against ShelfModel.score), the popularity baseline, the
 // re-rank protocol, and the content-vector model. Refuses a model trained on other data.
 import type { ModelConfig } from '../../src/shared/protocol.js';
-import type { Dataset } from './data.js';
-import { assertTrainedOn, modelPaths, readModel, type LoadedBenchModel } from './device-model-files.js';
-import { DeviceScorer } from './device-scoring.js';
-import type { Metrics } from './metrics.js';
-import { allItems, byTrainingCount, deviceRanker, evalUsers, popularity, rerankLists, sampled, sampledNegatives, serverLists, type CheckCase, type TargetGroup } from './protocols.js';
+import type { Dataset } from '../../trainer/data.js';
+import { assertTrainedOn, modelPaths, readModel, type LoadedBenchModel } from '../../trainer/device-model-files.js';
+import { DeviceScorer } from '../../trainer/device-scoring.js';
+import type { Metrics } from '../../trainer/metrics.js';
+import { allItems, byTrainingCount, deviceRanker, evalUsers, popularity, rerankLists, sampled, sampledNegatives, serverLists, type CheckCase, type TargetGroup } from '../../trainer/protocols.js';
 
 export type Protocol = 'sampled-100' | 'sampled-99' | 'all-items' | 'rerank-lag-1' | 'rerank-lag-2' | 'rerank-lag-3';
 

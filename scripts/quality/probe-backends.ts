@@ -5,9 +5,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SEQUENCE_TYPES } from '../../src/shared/events.js';
-import { useNodeBackend, type NodeBackend } from '../lib/tf-node.js';
-import { defaultDataDir, loadDataset } from './data.js';
-import { trainModel } from './trainer.js';
+import { useNodeBackend, type NodeBackend } from '../../trainer/tf-node.js';
+import { defaultDataDir, loadDataset } from '../../trainer/data.js';
+import { trainModel } from '../../trainer/trainer.js';
 
 const { values: a } = parseArgs({ options: { 'data-dir': { type: 'string', default: defaultDataDir() }, users: { type: 'string', default: '1024' } } });
 const ds = loadDataset('beauty', a['data-dir']!, Number(a.users));

@@ -1,6 +1,6 @@
 // Published results quoted from ../shared/data/REFERENCE_RESULTS.md, on the same files and protocols, to sit
 // beside the measured rows. Copied by hand; never computed, never edited to flatter.
-import type { DatasetName } from './data.js';
+import type { DatasetName } from '../../trainer/data.js';
 import type { ResultRow } from './evaluate.js';
 
 /** A quoted row: the same metric columns as a measured ResultRow, plus where it was published. */

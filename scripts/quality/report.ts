@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as vl from 'vega-lite';
 import type { ResultRow } from './evaluate.js';
-import type { TargetGroup } from './protocols.js';
+import type { TargetGroup } from '../../trainer/protocols.js';
 import { TARGETS } from './published.js';
 import { writeDocSection, writeSvg } from '../lib/docs-output.js';
 
@@ -111,7 +111,7 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
       'figure ranks every user\'s second-last item by the protocol itself, with counts that leave the validation items out.',
       'The test rows above rank the last item, after a history that now ends with the validation item.',
       '',
-      'The smoothing column is the server-side smoothing of the item vectors (`scripts/quality/smooth-items.ts`), chosen',
+      'The smoothing column is the server-side smoothing of the item vectors (`trainer/smooth-items.ts`), chosen',
       'after training on the validation targets of up to 10,000 users (a larger sample than the trainer\'s 3,000) by the same',
       '`--select` figure: its window and α, and that figure without → with it.',
       '',
@@ -153,7 +153,7 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
       '',
       'tfjs-node cannot be installed here, so the choice is between wasm (SIMD, one thread) and cpu (plain JS). On wasm',
       'only untransposed matrix products take the fast path; the trainer therefore registers a BatchMatMul gradient',
-      'that materialises transposes (`scripts/quality/fast-grads.ts`) and a gather gradient built on ScatterNd.',
+      'that materialises transposes (`trainer/fast-grads.ts`) and a gather gradient built on ScatterNd.',
     );
   }
   out.push(
@@ -248,11 +248,11 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
     'A rarely bought item\'s vector is shaped mostly by being a negative (the training-count table). Two ways of borrowing',
     'from the items bought near it in the training part, which is what a shop\'s own order logs hold:',
     '',
-    '- After training, always tried (`scripts/quality/smooth-items.ts`): v′ = (1 − α)·v + α·(the mean vector of the items',
+    '- After training, always tried (`trainer/smooth-items.ts`): v′ = (1 − α)·v + α·(the mean vector of the items',
     '  within `window` positions of it in the training sequences), window 2 or 5 and α 0, .2, .3, .4 or .5 chosen on the',
     '  validation targets of 10,000 users by the `--select` figure; α 0 (none) wins where smoothing does not help. The',
     '  device model is untouched; only the table the server sends changes.',
-    '- While training (`--neighbour-alpha α`, `scripts/quality/item-neighbours.ts`): every lookup of the item table',
+    '- While training (`--neighbour-alpha α`, `trainer/item-neighbours.ts`): every lookup of the item table',
     '  (history, target, negatives, and every item under the full softmax) is (1 − α)·vᵢ + α·Σ share·v over the item\'s',
     '  16 most frequent neighbours within 3 positions, and that blend is the table exported, so the device model learns',
     '  on the vectors it will be sent.',

@@ -54,6 +54,8 @@ function attentionBias(mask: tf.Tensor2D): tf.Tensor3D {
 export interface EncodeOptions {
   /** Dropout rate on the embedded input and on each block's attention and feed-forward outputs (0 = none). */
   dropout?: number;
+  /** Seeds the dropout masks (the k-th mask of this call uses seed + k), so a training run can be repeated exactly. */
+  dropoutSeed?: number;
 }
 
 /**
@@ -62,7 +64,9 @@ export interface EncodeOptions {
  */
 export function encode(w: WeightTensors, c: ModelConfig, s: SequenceTensors, options: EncodeOptions = {}): tf.Tensor3D {
   const rate = options.dropout ?? 0;
-  const drop = (t: tf.Tensor3D): tf.Tensor3D => (rate > 0 ? (tf.dropout(t, rate) as tf.Tensor3D) : t);
+  let masks = 0;
+  const seed = options.dropoutSeed;
+  const drop = (t: tf.Tensor3D): tf.Tensor3D => (rate > 0 ? (tf.dropout(t, rate, undefined, seed === undefined ? undefined : seed + masks++) as tf.Tensor3D) : t);
   const mask3 = tf.expandDims(s.mask, 2);
   let x = project(s.items, get(w, 'input_proj'));
   x = tf.add(x, project(s.types, get(w, 'type_embedding')));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { tf, useNodeBackend } from '../../../scripts/lib/tf-node.js';
+import { tf, useNodeBackend } from '../../../trainer/tf-node.js';
 import { contentVector, type ItemFacts } from '../item-vectors.js';
 import { ManifestSchema } from '../protocol.js';
 import { buildTrainingBatch } from './examples.js';

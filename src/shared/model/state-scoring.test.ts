@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf, useNodeBackend } from '../../../scripts/lib/tf-node.js';
+import { tf, useNodeBackend } from '../../../trainer/tf-node.js';
 import { DEMO_MODEL_CONFIG } from './manifest.js';
 import { ShelfModel } from './model.js';
 import { buildSequence } from './sequence.js';

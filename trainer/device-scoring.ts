@@ -3,12 +3,12 @@
 // against ShelfModel.score — the exact call the worker makes — so the batch path cannot drift from it.
 // Never reads the server's item table except to look up the vectors the server would send.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig, WeightSpec } from '../../src/shared/protocol.js';
-import { currentState } from '../../src/shared/model/encoder.js';
-import { ShelfModel } from '../../src/shared/model/model.js';
-import { buildSequence } from '../../src/shared/model/sequence.js';
-import { unflatten } from '../../src/shared/model/weights.js';
-import { PURCHASE_TYPE, sequenceBatch } from './trainer.js';
+import type { ModelConfig, WeightSpec } from '../src/shared/protocol.js';
+import { currentState } from '../src/shared/model/encoder.js';
+import { ShelfModel } from '../src/shared/model/model.js';
+import { buildSequence } from '../src/shared/model/sequence.js';
+import { unflatten } from '../src/shared/model/weights.js';
+import { eventTypeAt, sequenceBatch } from './training-data.js';
 
 export class DeviceScorer {
   readonly config: ModelConfig;
@@ -75,7 +75,7 @@ export class DeviceScorer {
     let worst = 0;
     try {
       for (const c of cases) {
-        const events = Array.from(c.history, (id) => ({ vector: this.items.subarray(id * this.d, id * this.d + this.d), typeIndex: PURCHASE_TYPE }));
+        const events = Array.from(c.history, (id, i) => ({ vector: this.items.subarray(id * this.d, id * this.d + this.d), typeIndex: eventTypeAt(c.history, i) }));
         const vectors = new Float32Array(c.candidates.length * this.d);
         c.candidates.forEach((id, i) => vectors.set(this.items.subarray(id * this.d, id * this.d + this.d), i * this.d));
         const got = await model.score({ sequence: buildSequence(events, this.config), vectors, serverRanks: c.ranks });

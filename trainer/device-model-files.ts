@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManifestSchema, type Manifest, type ModelConfig } from '../../src/shared/protocol.js';
-import { makeManifest, MANIFEST_FILE, WEIGHTS_FILE } from '../../src/shared/model/manifest.js';
+import { ManifestSchema, type Manifest, type ModelConfig } from '../src/shared/protocol.js';
+import { makeManifest, MANIFEST_FILE, WEIGHTS_FILE } from '../src/shared/model/manifest.js';
 import type { DatasetFingerprint } from './data.js';
 import type { EpochLog } from './trainer.js';
 import type { SmoothingChoice } from './smooth-items.js';

@@ -4,19 +4,18 @@
 // with a target reach the loss, each with the same weight whatever its batch.
 // Must never read validation or test targets except the validation target used to pick the best epoch.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../../src/shared/protocol.js';
-import { currentState, encode } from '../../src/shared/model/encoder.js';
+import type { ModelConfig } from '../src/shared/protocol.js';
+import { currentState, encode } from '../src/shared/model/encoder.js';
 import { smoothedTable, topNeighbours } from './item-neighbours.js';
-import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../../src/shared/model/weights.js';
-import { splitLeaveOneOut, type Dataset } from './data.js';
+import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../src/shared/model/weights.js';
+import type { Dataset } from './data.js';
 import { fullSoftmaxCrossEntropy } from './full-softmax.js';
 import { gatherRows, installFastMatMulGradient, logSumExpRows, uninstallFastMatMulGradient } from './fast-grads.js';
 import { accumulate, emptyTotals, finish, rankOf, type Metrics } from './metrics.js';
 import { rankAmongAllItems } from './protocols.js';
-import { sampleNegatives, seeded, shuffle } from './rng.js';
-
-/** Every sequence event of these data sets is a review, i.e. a purchase (row 3 of SEQUENCE_TYPES). */
-export const PURCHASE_TYPE = 3;
+import { seeded } from './rng.js';
+import type { CheckpointStore } from './checkpoint.js';
+import { eventTypeAt, examples, makeBatches, negativeSampler, sequenceBatch, targetHits, validationSet, type Example } from './training-data.js';
 
 /** Largest logit matrix (positions × items) of one full-softmax part: 128 MB of float32. */
 const fullSoftmaxCells = 2 ** 25;
@@ -44,6 +43,12 @@ export interface TrainOptions {
   /** Users sampled for the per-epoch validation score that picks the best epoch. */
   validUsers: number;
   log: (line: string) => void;
+  /** Continue from this store's checkpoint of the same run, and hand it one after every epoch. */
+  checkpoints?: CheckpointStore;
+  /** Identifies the run for the checkpoint (data and options); a checkpoint of another run is ignored. */
+  runId?: string;
+  /** Called after every optimiser step with the steps done and the planned total (for a progress bar). */
+  onStep?: (done: number, total: number) => void;
   /** Stop after this many epochs without a better validation NDCG@10 (0 = never stop early). */
   patience?: number;
   /**
@@ -104,34 +109,14 @@ export interface TrainResult {
   history: EpochLog[];
 }
 
-export interface Example {
-  /** Training prefix of one user (everything but the last two items), at most maxLen+1 long. */
-  seq: Int32Array;
-}
-
-function examples(ds: Dataset, maxLen: number): Example[] {
-  const out: Example[] = [];
-  for (const s of ds.sequences) {
-    const { train } = splitLeaveOneOut(s);
-    if (train.length >= 2) out.push({ seq: train.subarray(Math.max(0, train.length - (maxLen + 1))) });
-  }
-  return out;
-}
-
-/** Batches of users of similar length, in a shuffled order; each trimmed to its longest input. */
-function makeBatches(ex: Example[], batchSize: number, rand: () => number): Example[][] {
-  const order = shuffle([...ex], rand).sort((a, b) => a.seq.length - b.seq.length);
-  const batches: Example[][] = [];
-  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
-  return shuffle(batches, rand);
-}
-
 export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainResult> {
   if (o.plainMatMulGradient) uninstallFastMatMulGradient();
   else installFastMatMulGradient();
   const c = o.config;
   const d = c.itemDim;
-  const rand = seeded(o.seed);
+  const stream = seeded(o.seed);
+  let randCalls = 0;
+  const rand = () => (randCalls++, stream());
   const specs = weightSpecs(c);
   const init = initialWeights(c, o.seed);
   const vars: Record<string, tf.Variable> = {};
@@ -166,54 +151,85 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   const history: EpochLog[] = [];
   let best: { score: number; device: Float32Array; items: Float32Array; epoch: number; averaged: boolean } | null = null;
   const mean = { device: null as Float64Array | null, items: null as Float64Array | null, count: 0 };
-  const started = performance.now();
+  const resumed = o.checkpoints?.load(o.runId ?? '') ?? null;
+  const started = performance.now() - (resumed?.elapsedSeconds ?? 0) * 1000;
   const outOfTime = () => (performance.now() - started) / 60000 > o.minutes;
 
   const lastEpoch = o.decayEpochs ? Math.min(o.epochs, o.decayEpochs) : o.epochs;
   const batchesPerEpoch = Math.ceil(ex.length / o.batchSize);
   let totalSteps = 0;
-  for (let epoch = 1; epoch <= lastEpoch && !outOfTime(); epoch++) {
-    let lossSum = 0;
-    let steps = 0;
-    for (const batch of makeBatches(ex, o.batchSize, rand)) {
-      if (o.decayEpochs) setLearningRate(optimizer, (o.learningRate * (1 + Math.cos((Math.PI * totalSteps) / (o.decayEpochs * batchesPerEpoch)))) / 2);
-      totalSteps++;
-      const loss = step(batch, sampler.draw());
-      lossSum += (await loss.data())[0]!;
-      loss.dispose();
-      steps++;
-      if (outOfTime()) break;
+  /** Forward passes within the current step (a full-softmax step makes several), for the dropout seeds. */
+  let part = 0;
+  try {
+    if (resumed) {
+      for (const s of specs) vars[s.name]!.assign(tf.tensor(resumed.vars[s.name]!, s.shape));
+      if (table instanceof tf.Variable) table.assign(tf.tensor2d(resumed.table, [n, d]));
+      await optimizer.setWeights(resumed.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) })));
+      while (randCalls < resumed.randCalls) rand();
+      totalSteps = resumed.totalSteps;
+      best = resumed.best;
+      Object.assign(mean, resumed.mean);
+      history.push(...resumed.history);
+      o.log(`continuing from the checkpoint after epoch ${resumed.epoch}`);
     }
-    const snapshot = await snapshotWeights();
-    const { sampled: metrics, allItems } = await validate(snapshot.device, snapshot.items);
-    const seconds = (performance.now() - started) / 1000;
-    const log: EpochLog = { epoch, loss: lossSum / steps, seconds, valid: metrics, validAllItems: allItems };
-    history.push(log);
-    o.log(`epoch ${epoch} loss ${(lossSum / steps).toFixed(4)} valid NDCG@10 ${metrics.ndcg10.toFixed(4)} HR@10 ${metrics.hr10.toFixed(4)}, all items NDCG@10 ${allItems.ndcg10.toFixed(4)} (${seconds.toFixed(0)} s)`);
-    const pick = (m: { sampled: Metrics; allItems: Metrics }) => (o.select === 'all-items' ? m.allItems.ndcg10 : m.sampled.ndcg10);
-    const score = pick({ sampled: metrics, allItems });
-    if (!best || score > best.score) best = { score, device: snapshot.device, items: snapshot.items, epoch, averaged: false };
-    if (o.averageFrom && epoch >= o.averageFrom) {
-      const avg = addToMean(snapshot);
-      const m = await validate(avg.device, avg.items);
-      log.averaged = { from: o.averageFrom, valid: m.sampled, validAllItems: m.allItems };
-      o.log(`  mean of epochs ${o.averageFrom}..${epoch}: valid NDCG@10 ${m.sampled.ndcg10.toFixed(4)} HR@10 ${m.sampled.hr10.toFixed(4)}, all items NDCG@10 ${m.allItems.ndcg10.toFixed(4)}`);
-      const avgScore = pick(m);
-      if (avgScore > best.score) best = { score: avgScore, device: avg.device, items: avg.items, epoch, averaged: true };
+    for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= lastEpoch && !outOfTime(); epoch++) {
+      let lossSum = 0;
+      let steps = 0;
+      for (const batch of makeBatches(ex, o.batchSize, rand)) {
+        if (o.decayEpochs) setLearningRate(optimizer, (o.learningRate * (1 + Math.cos((Math.PI * totalSteps) / (o.decayEpochs * batchesPerEpoch)))) / 2);
+        totalSteps++;
+        part = 0;
+        const loss = step(batch, sampler.draw());
+        lossSum += (await loss.data())[0]!;
+        loss.dispose();
+        steps++;
+        o.onStep?.(totalSteps, lastEpoch * batchesPerEpoch);
+        if (outOfTime()) break;
+      }
+      const snapshot = await snapshotWeights();
+      const { sampled: metrics, allItems } = await validate(snapshot.device, snapshot.items);
+      const seconds = (performance.now() - started) / 1000;
+      const log: EpochLog = { epoch, loss: lossSum / steps, seconds, valid: metrics, validAllItems: allItems };
+      history.push(log);
+      o.log(`epoch ${epoch} loss ${(lossSum / steps).toFixed(4)} valid NDCG@10 ${metrics.ndcg10.toFixed(4)} HR@10 ${metrics.hr10.toFixed(4)}, all items NDCG@10 ${allItems.ndcg10.toFixed(4)} (${seconds.toFixed(0)} s)`);
+      const pick = (m: { sampled: Metrics; allItems: Metrics }) => (o.select === 'all-items' ? m.allItems.ndcg10 : m.sampled.ndcg10);
+      const score = pick({ sampled: metrics, allItems });
+      if (!best || score > best.score) best = { score, device: snapshot.device, items: snapshot.items, epoch, averaged: false };
+      if (o.averageFrom && epoch >= o.averageFrom) {
+        const avg = addToMean(snapshot);
+        const m = await validate(avg.device, avg.items);
+        log.averaged = { from: o.averageFrom, valid: m.sampled, validAllItems: m.allItems };
+        o.log(`  mean of epochs ${o.averageFrom}..${epoch}: valid NDCG@10 ${m.sampled.ndcg10.toFixed(4)} HR@10 ${m.sampled.hr10.toFixed(4)}, all items NDCG@10 ${m.allItems.ndcg10.toFixed(4)}`);
+        const avgScore = pick(m);
+        if (avgScore > best.score) best = { score: avgScore, device: avg.device, items: avg.items, epoch, averaged: true };
+      }
+      if (o.checkpoints) await saveCheckpoint(epoch);
+      if (o.patience && epoch - best.epoch >= o.patience) {
+        o.log(`no better validation score for ${o.patience} epochs: stopping (best epoch ${best.epoch})`);
+        break;
+      }
     }
-    if (o.patience && epoch - best.epoch >= o.patience) {
-      o.log(`no better validation score for ${o.patience} epochs: stopping (best epoch ${best.epoch})`);
-      break;
-    }
+  } finally {
+    for (const v of trainable) v.dispose();
+    table.dispose();
+    logQT?.dispose();
+    if (nbT) for (const t of Object.values(nbT)) t.dispose();
+    optimizer.dispose();
   }
   const trainSeconds = (performance.now() - started) / 1000;
-  for (const v of trainable) v.dispose();
-  table.dispose();
-  logQT?.dispose();
-  if (nbT) for (const t of Object.values(nbT)) t.dispose();
-  optimizer.dispose();
   if (!best) throw new Error('training ran no epoch (time budget too small?)');
   return { device: best.device, itemVectors: best.items, trainSeconds, bestEpoch: best.epoch, keptAveraged: best.averaged, history };
+
+  async function saveCheckpoint(epoch: number): Promise<void> {
+    const saved: Record<string, Float32Array> = {};
+    for (const s of specs) saved[s.name] = (await vars[s.name]!.data()) as Float32Array;
+    const opt = await optimizer.getWeights();
+    const optimizerState = await Promise.all(opt.map(async (w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(await w.tensor.data()) })));
+    o.checkpoints!.save({
+      run: o.runId ?? '', epoch, totalSteps, randCalls, elapsedSeconds: (performance.now() - started) / 1000,
+      vars: saved, table: Float32Array.from(await table.data()), optimizer: optimizerState, best, mean: { ...mean }, history,
+    });
+  }
 
   /** Adds one epoch's weights to the running mean and returns the mean as float32. */
   function addToMean(w: { device: Float32Array; items: Float32Array }): { device: Float32Array; items: Float32Array } {
@@ -285,7 +301,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
         const p = r * len + start + i;
         ids[p] = e.seq[i]!;
         mask[p] = 1;
-        types[p * c.eventTypes + PURCHASE_TYPE] = 1;
+        types[p * c.eventTypes + eventTypeAt(e.seq, i)] = 1;
         validIdx.push(p);
         targets.push(e.seq[i + 1]!);
       }
@@ -297,7 +313,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
     const items = tf.reshape(rows(idsT), [b, len, d]) as tf.Tensor3D;
     const pe = vars['position_embedding']!;
     const w = { ...vars, position_embedding: tf.slice(pe, [c.maxLen - len, 0], [len, c.hidden]) };
-    const states = encode(w, c, { items, types: typesT, mask: maskT }, { dropout: o.dropout });
+    const states = encode(w, c, { items, types: typesT, mask: maskT }, { dropout: o.dropout, dropoutSeed: (o.seed * 7919 + totalSteps * 131 + part++ * 17) % 2 ** 31 });
     const sv = gatherRows(tf.reshape(states, [b * len, d]) as tf.Tensor2D, validT);
     const scale = tf.slice(vars['blend']!, [0], [1]) as tf.Tensor1D;
     if (!negIds) {
@@ -368,92 +384,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   }
 }
 
-export interface NegativeSampler {
-  draw(): Int32Array;
-  /** log q(item) of the proposal, indexed by item id; null for the uniform one (a constant that cancels). */
-  logQ: Float32Array | null;
-}
-
-export function negativeSampler(kind: 'uniform' | 'mixed', ex: readonly Example[], itemCount: number, count: number, rand: () => number): NegativeSampler {
-  if (kind === 'uniform') {
-    const distinct = Math.min(count, itemCount - 1);
-    return { draw: () => sampleNegatives(rand, itemCount, distinct, new Set()), logQ: null };
-  }
-  const weight = new Float64Array(itemCount + 1);
-  for (const e of ex) for (const id of e.seq) weight[id]!++;
-  let total = 0;
-  for (let i = 1; i <= itemCount; i++) total += weight[i] = weight[i]! ** 0.75;
-  const cumulative = new Float64Array(itemCount + 1);
-  const logQ = new Float32Array(itemCount + 1);
-  for (let i = 1; i <= itemCount; i++) {
-    cumulative[i] = cumulative[i - 1]! + weight[i]! / total;
-    logQ[i] = Math.log(0.5 / itemCount + (0.5 * weight[i]!) / total);
-  }
-  const byCount = (): number => {
-    const u = rand();
-    let lo = 1;
-    let hi = itemCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid]! < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return { draw: () => Int32Array.from({ length: count }, () => (rand() < 0.5 ? 1 + Math.floor(rand() * itemCount) : byCount())), logQ };
-}
-
 /** tfjs's Adam reads its rate from this field at every step. */
 function setLearningRate(optimizer: tf.AdamOptimizer, rate: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = rate;
-}
-
-/** [targets, 1 + negatives] additive mask: −1e9 where a shared negative is that row's own target. */
-function targetHits(targets: readonly number[], negIds: Int32Array): Float32Array {
-  const negCol = new Map<number, number>();
-  negIds.forEach((id, k) => negCol.set(id, k));
-  const hits = new Float32Array(targets.length * (negIds.length + 1));
-  targets.forEach((t, i) => {
-    const k = negCol.get(t);
-    if (k !== undefined) hits[i * (negIds.length + 1) + 1 + k] = -1e9;
-  });
-  return hits;
-}
-
-interface ValidUser {
-  history: Int32Array;
-  target: number;
-  negatives: Int32Array;
-}
-
-function validationSet(ds: Dataset, count: number, seed: number): { users: ValidUser[] } {
-  const rand = seeded(seed ^ 0x5eed);
-  const candidates = ds.sequences.filter((s) => s.length >= 3);
-  const picked = shuffle([...candidates], rand).slice(0, count);
-  return {
-    users: picked.map((s) => {
-      const { train, valid } = splitLeaveOneOut(s);
-      return { history: train, target: valid!, negatives: sampleNegatives(rand, ds.itemCount, 100, new Set(s)) };
-    }),
-  };
-}
-
-/** Right-aligned input tensors for sequences of item ids, using item vectors from a flat table. */
-export function sequenceBatch(histories: readonly Int32Array[], items: Float32Array, c: ModelConfig) {
-  const { maxLen: l, itemDim: d, eventTypes: t } = c;
-  const b = histories.length;
-  const x = new Float32Array(b * l * d);
-  const types = new Float32Array(b * l * t);
-  const mask = new Float32Array(b * l);
-  histories.forEach((h, r) => {
-    const recent = h.subarray(Math.max(0, h.length - l));
-    const start = l - recent.length;
-    recent.forEach((id, i) => {
-      const p = r * l + start + i;
-      x.set(items.subarray(id * d, id * d + d), p * d);
-      types[p * t + PURCHASE_TYPE] = 1;
-      mask[p] = 1;
-    });
-  });
-  return { items: tf.tensor3d(x, [b, l, d]), types: tf.tensor3d(types, [b, l, t]), mask: tf.tensor2d(mask, [b, l]) };
 }

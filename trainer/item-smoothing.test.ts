@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useNodeBackend } from '../lib/tf-node.js';
-import type { ModelConfig } from '../../src/shared/protocol.js';
+import { useNodeBackend } from './tf-node.js';
+import type { ModelConfig } from '../src/shared/protocol.js';
 import { defaultDataDir, loadDataset, type Dataset } from './data.js';
 import { smoothedTable, topNeighbours } from './item-neighbours.js';
 import { neighbourMeans, smoothVectors } from './smooth-items.js';

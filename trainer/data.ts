@@ -27,9 +27,9 @@ export const DATASET_FILES: Readonly<Record<DatasetName, DatasetFiles>> = {
   },
 };
 
-/** The data folder: `--data-dir`, else $SHELF_DATA_DIR, else ../shared/data (relative to the project root). */
+/** The data folder: `--data-dir`, else $SHELF_BENCH_DATA, else ../shared/data (relative to the project root). */
 export function defaultDataDir(): string {
-  return process.env['SHELF_DATA_DIR'] ?? '../shared/data';
+  return process.env['SHELF_BENCH_DATA'] ?? '../shared/data';
 }
 
 /** A data file that does not have the expected shape; the message names the file and line. */
@@ -38,7 +38,8 @@ export class DataFormatError extends Error {
 }
 
 export interface Dataset {
-  readonly name: DatasetName;
+  /** A benchmark data set (games, beauty, sports) or a shop's name. */
+  readonly name: string;
   /** Full per-user sequences of 1-based item ids, time-ordered. */
   readonly sequences: readonly Int32Array[];
   /** Largest item id (ids run 1..itemCount). */
@@ -48,7 +49,7 @@ export interface Dataset {
 }
 
 export interface DatasetFingerprint {
-  readonly dataset: DatasetName;
+  readonly dataset: string;
   readonly file: string;
   readonly sha256: string;
   /** Only the first `maxUsers` users were read (a test slice), or null for all. */
@@ -103,7 +104,7 @@ export function loadDataset(name: DatasetName, dataDir: string, maxUsers: number
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new DataFormatError(`cannot read ${path} (data folder ${dataDir}; set --data-dir or SHELF_DATA_DIR): ${(e as Error).message}`);
+    throw new DataFormatError(`cannot read ${path} (data folder ${dataDir}; set --data-dir or SHELF_BENCH_DATA): ${(e as Error).message}`);
   }
   const sequences = parseInteractions(bytes.toString('utf8'), spec.format, path, maxUsers);
   let itemCount = 0;

@@ -2,7 +2,7 @@
 // the ScatterNd-based row gather, and the row log-sum-exp whose gradient is the softmax.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useNodeBackend } from '../lib/tf-node.js';
+import { useNodeBackend } from './tf-node.js';
 import { gatherRows, installFastMatMulGradient, logSumExpRows, uninstallFastMatMulGradient } from './fast-grads.js';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {

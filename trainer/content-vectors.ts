@@ -1,7 +1,7 @@
 // The content fallback for the benchmarks: an item's vector from its attributes alone (S3-Rec's anonymised
 // category/brand ids), feature-hashed with the same fixed directions as the demo's content vectors
 // (src/shared/item-vectors.ts). Uses no interaction data at all, so it works for a catalogue without history.
-import { featureDirection } from '../../src/shared/item-vectors.js';
+import { featureDirection } from '../src/shared/item-vectors.js';
 
 /** Unit vector of a bag of attribute ids; zero for an item without attributes. Row i = item id i. */
 export function attributeVectors(attributes: readonly (readonly number[])[], dim: number): Float32Array {

@@ -1,8 +1,8 @@
 // Sets the device model's server-rank weight (blend[1]) for the re-rank protocol on VALIDATION targets only:
 // the training loss never sees a server order, so this one scalar is chosen by a small grid search, as a shop
 // would tune it on held-out traffic. Never looks at test targets.
-import type { WeightSpec } from '../../src/shared/protocol.js';
-import { specSize } from '../../src/shared/model/weights.js';
+import type { WeightSpec } from '../src/shared/protocol.js';
+import { specSize } from '../src/shared/model/weights.js';
 import type { Dataset } from './data.js';
 import { DeviceScorer } from './device-scoring.js';
 import { evalUsers, rerankLists, serverLists, subset } from './protocols.js';

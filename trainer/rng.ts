@@ -1,6 +1,6 @@
 // Seeded randomness for the trainer and the harness (mulberry32 from the model code), so every number in
 // bench/results can be reproduced. Never uses Math.random.
-import { mulberry32 } from '../../src/shared/model/weights.js';
+import { mulberry32 } from '../src/shared/model/weights.js';
 
 export type Rand = () => number;
 
