@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { startServer, type ServerProcess } from '../bench/reliability/server-process.js';
+import { freePort, startServer, type ServerProcess } from '../bench/reliability/server-process.js';
 import { KEEPALIVE_LIMIT_BYTES } from '../src/shared/federated/wire.js';
 import { makeManifest, MANIFEST_FILE, WEIGHTS_FILE } from '../src/shared/model/manifest.js';
 import { flatten, initialWeights, parameterCount, weightSpecs } from '../src/shared/model/weights.js';
@@ -22,7 +22,7 @@ let helper: ServerProcess | undefined;
 let dir: string | undefined;
 
 test.beforeAll(async () => {
-  test.setTimeout(150_000);
+  test.setTimeout(300_000);
   dir = mkdtempSync(path.join(tmpdir(), 'shelf-e2e-large-'));
   const weights = new Uint8Array(flatten(weightSpecs(CONFIG), initialWeights(CONFIG, 7)).buffer);
   const manifest = makeManifest({
@@ -33,15 +33,18 @@ test.beforeAll(async () => {
   mkdirSync(seedDir, { recursive: true });
   writeFileSync(path.join(seedDir, MANIFEST_FILE), JSON.stringify(manifest));
   writeFileSync(path.join(seedDir, WEIGHTS_FILE), weights);
-  helper = await startServer({ HELPER_DATA_DIR: path.join(dir, 'helper'), HELPER_LEADER_TOKEN: TOKEN, HELPER_MIN_BATCH: '1' }, { entry: 'helper', timeoutMs: 90_000 });
-  leader = await startServer(
+  // Both start together (the leader keeps asking for the helper's key until it answers).
+  const helperPort = await freePort();
+  const helperStarted = startServer({ HELPER_DATA_DIR: path.join(dir, 'helper'), HELPER_LEADER_TOKEN: TOKEN, HELPER_MIN_BATCH: '1' }, { entry: 'helper', port: helperPort, timeoutMs: 240_000 });
+  const leaderStarted = startServer(
     {
       SHELF_DATA_DIR: path.join(dir, 'leader'), SHELF_SEED_DIR: path.join(dir, 'seeds'), SHELF_MODEL: MODEL, SHELF_DEMO: 'on',
       SHELF_MIN_UPDATES: '1', SHELF_DP_SAMPLE_RATE: '1', SHELF_DP_NOISE_MULTIPLIER: '0.02', SHELF_DP_CLIP: '1', SHELF_DP_EPSILON_BUDGET: '1000000',
-      SHELF_HELPER_URL: helper.base, SHELF_HELPER_TOKEN: TOKEN,
+      SHELF_HELPER_URL: `http://127.0.0.1:${helperPort}/`, SHELF_HELPER_TOKEN: TOKEN,
     },
-    { timeoutMs: 90_000 },
+    { timeoutMs: 240_000 },
   );
+  [helper, leader] = await Promise.all([helperStarted, leaderStarted]);
 });
 test.afterAll(async () => {
   await leader?.kill('SIGTERM');
@@ -61,10 +64,14 @@ test('a 78k-parameter report goes without keepalive, queued first, and the aggre
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 120_000 });
   type Flush = { uploaded: boolean; status: number | null; reason: string | null };
   const result = await page.evaluate(async (dim) => {
-    const shelf = (window as unknown as { shelf: { track(e: unknown): Promise<boolean>; flush(): Promise<Flush> } }).shelf;
+    const shelf = (window as unknown as { shelf: { track(e: unknown): Promise<boolean>; rerank(c: unknown[], o: unknown): Promise<unknown>; flush(): Promise<Flush> } }).shelf;
     let s = 1;
     const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5;
-    for (let i = 0; i < 6; i++) await shelf.track({ type: 'view_item', itemId: `item-${i}`, vector: Array.from({ length: dim }, rand) });
+    // A list of 20 items (their vectors reach the engine with the candidates), shown; the visitor opens 6 of them.
+    const items = Array.from({ length: 20 }, (_, i) => ({ id: `item-${i}`, vector: Array.from({ length: dim }, rand) }));
+    await shelf.rerank(items, { listId: 'large', timeoutMs: 60_000 });
+    await shelf.track({ type: 'view_item_list', listId: 'large', shownIds: items.map((x) => x.id) });
+    for (const item of items.slice(0, 6)) await shelf.track({ type: 'view_item', itemId: item.id, vector: item.vector });
     return shelf.flush();
   }, CONFIG.itemDim);
   expect(result.uploaded, result.reason ?? '').toBe(true);
