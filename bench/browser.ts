@@ -31,6 +31,11 @@ const ONLY_RERANK = process.env['SHELF_BENCH_ONLY'] === 'rerank';
  * bench/results/browser.json (heapMbAfter10k, memoryAfter10k, marked with when and how it was measured).
  */
 const ONLY_MEMORY = process.env['SHELF_BENCH_ONLY'] === 'memory';
+/**
+ * SHELF_BENCH_ONLY=transfer measures only the bytes a first visit transfers (transferBytes) and writes them into
+ * the existing bench/results/browser.json.
+ */
+const ONLY_TRANSFER = process.env['SHELF_BENCH_ONLY'] === 'transfer';
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const pct = (xs: readonly number[], p: number) => {
@@ -337,16 +342,113 @@ async function memoryAfterEvents(page: Page, cdpHeap: () => Promise<{ pageMb: nu
   return { events: 10_000, storedEvents: after.events, numTensorsBefore: before.numTensors ?? null, numTensorsAfter: after.numTensors ?? null, heapBefore, heapAfter };
 }
 
+interface WireRequest {
+  url: string;
+  bytes: number;
+  contentLength: number;
+  encoding: string | null;
+  cacheControl: string | null;
+}
+
+/**
+ * A first visit (empty cache, empty IndexedDB) over the wire: every request of the page and of its workers (the
+ * engine, and the training worker it spawns), counted by the bytes Chromium received for it — response headers
+ * plus body as encoded on the wire (CDP's `encodedDataLength`, which Playwright's `request.sizes()` splits into
+ * headers and body). The visitor views products one by one until a re-rank comes from the model with their
+ * views in it (firstRerank), then goes on until the engine has uploaded its first update (firstUpload).
+ */
+async function transferBytes(browser: Browser, log: (...a: unknown[]) => void) {
+  const context = await browser.newContext();
+  const seen: WireRequest[] = [];
+  const done: Promise<void>[] = [];
+  const record = (req: import('@playwright/test').Request) => {
+    done.push(
+      (async () => {
+        const res = await req.response();
+        const sizes = await req.sizes();
+        const headers = res ? await res.allHeaders() : {};
+        const contentLength = Number(headers['content-length'] ?? Number.NaN);
+        // A worker's own script (the engine's and the training worker's entry) is reported with its headers but
+        // a body of 0: there the body on the wire is its content-length. A response from the HTTP cache is 0.
+        const fromCache = sizes.responseHeadersSize + sizes.responseBodySize === 0;
+        const body = fromCache ? 0 : Math.max(sizes.responseBodySize, Number.isFinite(contentLength) ? contentLength : 0);
+        seen.push({
+          url: req.url().replace(base, ''),
+          bytes: fromCache ? 0 : sizes.responseHeadersSize + body,
+          contentLength,
+          encoding: headers['content-encoding'] ?? null,
+          cacheControl: headers['cache-control'] ?? null,
+        });
+      })().catch(() => undefined),
+    );
+  };
+  context.on('requestfinished', record);
+  const page = await context.newPage();
+  // The SDK's default options (training after 5 positive events, an upload once 10 examples are pending).
+  const options = { dbName: 'bench-transfer' };
+  // Served by the server from dist/, not through page.route(): request interception turns the HTTP cache off,
+  // and the training worker's imports are meant to come from that cache.
+  mkdirSync('dist/bench', { recursive: true });
+  writeFileSync('dist/bench/first-visit.html', shopPage(options));
+  await page.goto(`${base}/bench/first-visit.html`);
+  await page.waitForFunction(() => (window as unknown as BenchWindow).bench?.ready === true);
+  const settle = async () => {
+    await page.waitForTimeout(500);
+    await Promise.all(done);
+    return seen.slice();
+  };
+  const rerank = await page.evaluate(async () => {
+    const { shelf, bench } = window as unknown as BenchWindow;
+    for (let i = 0; i < 600; i++) {
+      const item = bench.items[i % bench.items.length]!;
+      await shelf.track({ type: 'view_item', itemId: item.id, vector: item.vector });
+      const r = await shelf.rerank(bench.items);
+      if (r.source === 'model' && i >= 1) return { views: i + 1, ms: performance.now() - bench.t0 };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return null;
+  });
+  const atRerank = await settle();
+  const upload = await page.evaluate(async () => {
+    const { shelf, bench } = window as unknown as BenchWindow;
+    for (let i = 0; i < 300; i++) {
+      const item = bench.items[(i * 7 + 3) % bench.items.length]!;
+      await shelf.track({ type: i % 3 === 2 ? 'add_to_cart' : 'view_item', itemId: item.id, vector: item.vector });
+      await shelf.rerank(bench.items.slice(0, 48));
+      const s = await shelf.status();
+      if ((s.engine?.uploads ?? 0) > 0) return { events: i + 1, ms: performance.now() - bench.t0, uploads: s.engine!.uploads };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  });
+  const atUpload = await settle();
+  if (!rerank || !upload) log('transfer: status', JSON.stringify(await page.evaluate(() => (window as unknown as BenchWindow).shelf.status())), JSON.stringify(seen));
+  await context.close();
+  const sum = (rs: readonly WireRequest[]) => rs.reduce((a, r) => a + r.bytes, 0);
+  if (!rerank || !upload) throw new Error(`transfer: no ${rerank ? 'upload' : 'model re-rank'} on the first visit`);
+  return {
+    firstRerank: sum(atRerank),
+    firstUpload: sum(atUpload),
+    detail: {
+      method:
+        'a first visit in a fresh browser context (empty HTTP cache and IndexedDB): the bench page with the SDK snippet, /v1/candidates?limit=200, then view_item events until shelf.rerank() answers from the model (firstRerank), then events until the engine has uploaded (firstUpload); bytes = response headers + body as received (CDP encodedDataLength, via Playwright request.sizes()) summed over every request of the page and its workers; a worker\'s own script is reported with a body of 0, so its body counts as its content-length; a response from the HTTP cache counts 0',
+      firstRerankAfter: rerank,
+      firstUploadAfter: upload,
+      requests: atUpload.map((r) => ({ ...r, beforeFirstRerank: atRerank.some((x) => x.url === r.url) })),
+    },
+  };
+}
+
+/** gzip -9 sizes of the SDK's files: the entries by name, and each worker chunk and the wasm file as built. */
 function gzipSizes() {
   const size = (f: string) => gzipSync(readFileSync(f), { level: 9 }).length;
-  const assets = readdirSync('dist/sdk/assets');
-  const trainer = assets.find((f) => /^trainer\.worker-.*\.js$/.test(f));
+  const files = readdirSync('dist/sdk').filter((f) => /^shelf-.*\.(js|wasm)$/.test(f)).sort();
   return {
     loader: size('dist/sdk/shelf-loader.js'),
     client: size('dist/sdk/shelf-client.js'),
     worker: size('dist/sdk/shelf-engine.worker.js'),
-    ...(trainer ? { trainerWorker: size(`dist/sdk/assets/${trainer}`) } : {}),
-    wasmSimd: size('dist/sdk/tfjs-backend-wasm-simd.wasm'),
+    trainerWorker: size('dist/sdk/shelf-trainer.worker.js'),
+    files: Object.fromEntries(files.map((f) => [f, size(`dist/sdk/${f}`)])),
   };
 }
 
@@ -362,6 +464,17 @@ try {
   const loadStart = loadavg()[0]!;
   const browser = await chromium.launch({ ...(CHROMIUM_PATH ? { executablePath: CHROMIUM_PATH } : {}), args: [...CHROMIUM_FLAGS, '--enable-unsafe-webgpu', '--enable-precise-memory-info'] });
   const log = (...a: unknown[]) => console.error('[bench:browser]', ...a);
+  if (ONLY_TRANSFER) {
+    const t = await transferBytes(browser, log);
+    const saved = JSON.parse(readFileSync('bench/results/browser.json', 'utf8')) as Record<string, unknown>;
+    saved['transferBytes'] = { firstRerank: t.firstRerank, firstUpload: t.firstUpload };
+    saved['transfer'] = { ...t.detail, goals: { firstRerank: 350_000, firstUpload: 600_000 }, measuredBy: 'SHELF_BENCH_ONLY=transfer npm run bench:browser', measuredAt: new Date().toISOString(), browser: browser.version() };
+    writeFileSync('bench/results/browser.json', JSON.stringify(saved, null, 2) + '\n');
+    log('transfer', JSON.stringify(t, null, 1));
+    await browser.close();
+    server.kill('SIGTERM');
+    process.exit(0);
+  }
 
   const rerank: { backend: string; candidates: number; p50Ms: number; p95Ms: number; meanMs: number; maxMs: number; runs: number; loopMeanMs: number; sources: Record<string, number> }[] = [];
   const perBackend: Record<string, unknown> = {};
@@ -423,6 +536,8 @@ try {
     server.kill('SIGTERM');
     process.exit(0);
   }
+  const transfer = await transferBytes(browser, log);
+  log('transfer', transfer.firstRerank, transfer.firstUpload);
   const cold = await coldStart(browser, 5);
   log('cold start', cold);
   const browseResult = await browse(browser);
@@ -454,6 +569,8 @@ try {
     heapMbAfter10k: round(heapAfter, 2),
     memoryAfter10k: memory,
     bundleGzipBytes: gzipSizes(),
+    transferBytes: { firstRerank: transfer.firstRerank, firstUpload: transfer.firstUpload },
+    transfer: { ...transfer.detail, goals: { firstRerank: 350_000, firstUpload: 600_000 } },
     goals: { rerank200P50Ms: 1, rerank200P95Ms: 3, rerank1000P50Ms: 2, speedupVsHttp: 10, longTasks: 0, coldStartMs: 1000 },
   };
   mkdirSync('bench/results', { recursive: true });

@@ -15,3 +15,17 @@ describe('demo catalogue lists', () => {
     expect(() => catalog.candidates('related:nope', 5)).toThrow(RangeError);
   });
 });
+
+describe('shortestFloat32 (candidate vectors on the wire)', () => {
+  it('reads back as exactly the same float32 and is never longer than float64 printing', async () => {
+    const { shortestFloat32 } = await import('./catalog.js');
+    const { contentVector } = await import('../../src/shared/item-vectors.js');
+    const v = contentVector({ category: 'smartphones', brand: 'Apple', price: 999, title: 'iPhone 9 64GB' });
+    for (const x of v) {
+      const s = shortestFloat32(x);
+      expect(Math.fround(s)).toBe(x);
+      expect(String(s).length).toBeLessThanOrEqual(String(x).length);
+    }
+    expect(Float32Array.from(v, shortestFloat32)).toEqual(v);
+  });
+});

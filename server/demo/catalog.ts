@@ -68,12 +68,25 @@ export function parseListId(listId: string, knownCategories: ReadonlySet<string>
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
+/**
+ * The shortest decimal that reads back as the same float32: a vector is float32 on both sides, so this is
+ * lossless, and a candidate list's JSON is less than half the size of printing each value's float64 digits.
+ */
+export function shortestFloat32(x: number): number {
+  const f = Math.fround(x);
+  for (let p = 6; p < 9; p++) {
+    const y = Number(f.toPrecision(p));
+    if (Math.fround(y) === f) return y;
+  }
+  return Number(f.toPrecision(9));
+}
+
 /** Builds the catalogue from parsed file contents. @throws ZodError when the file is not a valid catalogue. */
 export function createCatalog(file: unknown): Catalog {
   const data = CatalogFileSchema.parse(file);
   const products = data.products;
   const items = products.map(
-    (p): Omit<CandidateItem, 'score'> => ({ ...p, vector: Array.from(contentVector(p)) }),
+    (p): Omit<CandidateItem, 'score'> => ({ ...p, vector: Array.from(contentVector(p), shortestFloat32) }),
   );
   const searchText = products.map((p) => new Set(words(`${p.title} ${p.brand ?? ''} ${p.category}`)));
 
