@@ -167,6 +167,11 @@ await writeFile(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, nul
 
 // The snippet, for the loader on this server (`SHELF_SDK_URL` overrides, e.g. a CDN base).
 const base = process.env['SHELF_SDK_URL'] ?? '/sdk/';
+if (!/^https?:\/\//.test(base)) {
+  process.stdout.write(
+    `snippet.html loads the loader from '${base}' (relative): it works only on pages Shelf's own server serves. For a shop, build with SHELF_SDK_URL=https://<shelf origin>/sdk/\n`,
+  );
+}
 const loaderUrl = `${base.replace(/\/?$/, '/')}${SDK_FILES.loader}`;
 const integrity = files[SDK_FILES.loader]!.integrity;
 await writeFile(path.join(out, 'snippet.js'), `${buildSnippet({ loaderUrl, integrity, init: {} })}\n`);

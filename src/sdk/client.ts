@@ -99,6 +99,11 @@ export class ShelfClient {
       this.stops.push(
         bridgeDataLayer(window, this.sdk.dataLayer, (entry) => {
           const signal = types ? gtagConsent(entry, types) : null;
+          // A site's Consent Mode *default* is not the shopper's choice: it never overrides their browser's GPC.
+          // An *update* (the shopper's answer in the shop's banner) does, as consent('granted') does.
+          if (signal === 'granted' && this.consentSource === 'gpc' && (entry as ArrayLike<unknown>)[1] === 'default') {
+            return this.log("Consent Mode default 'granted' ignored: Global Privacy Control says denied until the shopper grants");
+          }
           if (signal) return void this.setConsent(signal, 'gtag');
           const mapped = mapDataLayerEntry(entry);
           if (mapped) void this.recordMapped(mapped, 'dataLayer');
