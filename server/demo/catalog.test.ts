@@ -29,3 +29,14 @@ describe('shortestFloat32 (candidate vectors on the wire)', () => {
     expect(Float32Array.from(v, shortestFloat32)).toEqual(v);
   });
 });
+
+describe('search finds categories by everyday words', () => {
+  const catalog = loadDemoCatalog();
+  it('"phone" finds the smartphones, "shoe" the shoes, "watch" the watches', () => {
+    const phones = catalog.candidates('search:phone', 50).items;
+    expect(phones.length).toBeGreaterThan(0);
+    expect(phones.filter((p) => p.category === 'smartphones').length).toBe(catalog.products.filter((p) => p.category === 'smartphones').length);
+    expect(catalog.candidates('search:shoe', 50).items.some((p) => p.category.endsWith('shoes'))).toBe(true);
+    expect(catalog.candidates('search:watch', 50).items.every((p) => /watch/i.test(`${p.title} ${p.category}`))).toBe(true);
+  });
+});

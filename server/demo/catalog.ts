@@ -88,7 +88,15 @@ export function createCatalog(file: unknown): Catalog {
   const items = products.map(
     (p): Omit<CandidateItem, 'score'> => ({ ...p, vector: Array.from(contentVector(p), shortestFloat32) }),
   );
+  // The category's words count too ("mens-shoes" → mens, shoes), and a search word matches inside them
+  // ("phone" finds "smartphones"), so a shopper's everyday word finds the shop's category.
   const searchText = products.map((p) => new Set(words(`${p.title} ${p.brand ?? ''} ${p.category}`)));
+  const categoryWords = products.map((p) => words(p.category));
+  const matches = (w: string, i: number): boolean => {
+    const have = searchText[i]!;
+    if (have.has(w) || have.has(`${w}s`) || (w.endsWith('s') && have.has(w.slice(0, -1)))) return true;
+    return w.length >= 4 && categoryWords[i]!.some((c) => c.includes(w.replace(/s$/, '')));
+  };
 
   const counts = new Map<string, number>();
   for (const p of products) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
@@ -109,7 +117,7 @@ export function createCatalog(file: unknown): Catalog {
       if (p.id === of.id) return null;
       return (p.category === of.category ? 20 : 0) + (p.brand !== null && p.brand === of.brand ? 10 : 0) + p.rating;
     }
-    const matched = query.words.filter((w) => searchText[i]!.has(w)).length;
+    const matched = query.words.filter((w) => matches(w, i)).length;
     return matched === 0 ? null : round4((10 * matched) / query.words.length + p.rating);
   }
 

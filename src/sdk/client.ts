@@ -250,6 +250,8 @@ export class ShelfClient {
   async forget(): Promise<boolean> {
     if (this.forgotten) return true;
     this.forgotten = true;
+    // Nothing is granted any more: the remembered choice is deleted and Shelf stays off on this page.
+    this.consentState = 'denied';
     for (const stop of this.stops.splice(0)) stop();
     await this.wipe('forgotten', 'forget() was called');
     storeConsent(null);
