@@ -457,7 +457,8 @@ const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
   stdio: 'inherit',
 });
 try {
-  for (let i = 0; i < 100; i++) {
+  // Up to 90 s for the server to start (a loaded machine starts tsx slowly).
+  for (let i = 0; i < 300; i++) {
     if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
     await new Promise((r) => setTimeout(r, 300));
   }
