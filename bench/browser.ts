@@ -6,7 +6,7 @@
 // a scripted browse with training and uploads running, track()'s main-thread cost, memory after 10,000 events
 // and the gzip sizes of the SDK's files. Writes bench/results/browser.json; `--svg` also renders the chart.
 // Run: npm run build && npm run bench:browser   (never part of npm test)
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Worker } from '@playwright/test';
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,6 +15,9 @@ import { gzipSync } from 'node:zlib';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../e2e/settings.js';
 import { renderRerankChart } from './perf-charts.js';
 import { trackCost } from './track-cost.js';
+import { shopPage } from './shop-page.js';
+import { transferBytes } from './transfer-bytes.js';
+import { engineWorker, heapReader, memoryAfterEvents } from './browser-memory.js';
 
 const port = Number(process.env['SHELF_BENCH_PORT'] ?? 4479);
 const base = `http://127.0.0.1:${port}`;
@@ -49,43 +52,6 @@ const stats = (xs: readonly number[]) => ({
   meanMs: round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)),
   maxMs: round(Math.max(...xs)),
 });
-
-/** The shop's page: the SDK snippet with these options, a long-task observer, the server's order rendered first. */
-function shopPage(options: Record<string, unknown>, cold = false): string {
-  const snippet = readFileSync('dist/sdk/snippet.html', 'utf8').replace('shelf.init({});', `shelf.init(${JSON.stringify(options)});`);
-  return `<!doctype html><html><head><meta charset="utf-8"><title>bench</title>
-<script>
-window.bench = { t0: performance.now(), longTasks: [] };
-try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.bench.longTasks.push({ start: e.startTime, ms: e.duration }); }).observe({ type: 'longtask', buffered: true }); } catch (e) {}
-</script>
-${snippet}
-</head><body><ol id="list"></ol>
-<script type="module">
-const r = await fetch('/v1/candidates?list=all&limit=200');
-const { items } = await r.json();
-// The shop's order, shown at once (Shelf re-orders it when ready).
-document.getElementById('list').replaceChildren(...items.slice(0, 24).map((p) => Object.assign(document.createElement('li'), { textContent: p.title })));
-window.bench.serverOrderShownAt = performance.now();
-// Synthetic lists of any size: the catalogue's vectors, cycled and slightly varied, with fresh ids.
-const d = items[0].vector.length;
-window.bench.items = items;
-window.bench.list = (n) => Array.from({ length: n }, (_, i) => {
-  const src = items[i % items.length];
-  return { id: i < items.length ? src.id : src.id + '~' + i, vector: i < items.length ? src.vector : src.vector.map((x, j) => x + 0.01 * Math.sin(i * 7 + j)) };
-});
-window.bench.dim = d;
-window.bench.ready = true;
-${cold ? `// The shop asks for its re-rank as soon as its list is there; until the engine is up the stub queues the call.
-let calls = 0;
-for (;;) {
-  const res = await shelf.rerank(items);
-  calls++;
-  const now = performance.now();
-  if (res.source === 'model' || now - window.bench.t0 > 30000) { window.bench.cold = { coldStartMs: now - window.bench.t0, fromNavigationMs: now, serverOrderShownMs: window.bench.serverOrderShownAt - window.bench.t0, source: res.source + (res.reason ? ':' + res.reason : ''), calls }; break; }
-  await new Promise((r) => setTimeout(r, 5));
-}` : ''}
-</script></body></html>`;
-}
 
 type Shelf = {
   track(e: unknown): Promise<boolean>;
@@ -141,14 +107,6 @@ async function rerankLatency(page: Page) {
     },
     { sizes: [...SIZES], blocks: BLOCKS, perBlock: PER_BLOCK },
   );
-}
-
-/** The engine worker (started from a blob: URL by the SDK): the one exposing the rerank timings. */
-async function engineWorker(page: Page): Promise<Worker | null> {
-  for (const w of page.workers()) {
-    if (await w.evaluate(() => typeof (globalThis as unknown as { shelfRerankTimings?: unknown }).shelfRerankTimings === 'object').catch(() => false)) return w;
-  }
-  return null;
 }
 
 const median = (xs: readonly number[]) => round(pct(xs, 0.5));
@@ -277,168 +235,6 @@ async function browse(browser: Browser) {
   return { ...result, longTasks: tasks.length, longTaskMs: tasks.map((t) => round(t.ms, 1)), longTasksBeforeBrowse: before };
 }
 
-/** Memory after 10,000 events: the engine's live tensors and the JS heap of the page and of the engine worker. */
-/**
- * A dedicated worker's used JS heap after a garbage collection, through the DevTools protocol: workers have no
- * performance.memory, so the page's CDP session attaches to the worker's target (unflattened: Playwright's
- * CDPSession cannot address a child session) and asks it. Null when no worker target has that URL.
- */
-async function workerHeapUsed(cdp: CDPSession, url: string): Promise<number | null> {
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
-  const target = targetInfos.find((t) => t.type === 'worker' && t.url === url);
-  if (!target) return null;
-  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
-  let next = 0;
-  const call = (method: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const id = ++next;
-      const onMessage = (e: { sessionId: string; message: string }) => {
-        const m = JSON.parse(e.message) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
-        if (e.sessionId !== sessionId || m.id !== id) return;
-        cdp.off('Target.receivedMessageFromTarget', onMessage);
-        if (m.error) reject(new Error(`${method}: ${m.error.message}`));
-        else resolve(m.result ?? {});
-      };
-      cdp.on('Target.receivedMessageFromTarget', onMessage);
-      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) });
-    });
-  try {
-    await call('HeapProfiler.collectGarbage');
-    return Number((await call('Runtime.getHeapUsage'))['usedSize']);
-  } finally {
-    await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
-  }
-}
-
-/** The page's and the engine worker's used JS heap (MB) after a garbage collection in each. */
-function heapReader(page: Page, cdp: CDPSession): () => Promise<{ pageMb: number; workerMb: number | null }> {
-  return async () => {
-    await cdp.send('HeapProfiler.collectGarbage');
-    const pageHeap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
-    const worker = await engineWorker(page);
-    const workerUsed = worker ? await workerHeapUsed(cdp, worker.url()) : null;
-    return { pageMb: round(pageHeap.usedSize / 2 ** 20, 2), workerMb: workerUsed === null ? null : round(workerUsed / 2 ** 20, 2) };
-  };
-}
-
-async function memoryAfterEvents(page: Page, cdpHeap: () => Promise<{ pageMb: number; workerMb: number | null }>) {
-  const before = (await page.evaluate(() => (window as unknown as BenchWindow).shelf.status())).engine!;
-  const heapBefore = await cdpHeap();
-  await page.evaluate(async () => {
-    const { shelf, bench } = window as unknown as BenchWindow;
-    const list = bench.list(200);
-    for (let b = 0; b < 100; b++) {
-      const pending: Promise<boolean>[] = [];
-      for (let i = 0; i < 100; i++) {
-        const item = bench.items[(b * 100 + i) % bench.items.length]!;
-        pending.push(shelf.track({ type: i % 3 ? 'view_item' : 'select_item', itemId: item.id, vector: item.vector }));
-      }
-      await Promise.all(pending);
-      await shelf.rerank(list);
-    }
-  });
-  const after = (await page.evaluate(() => (window as unknown as BenchWindow).shelf.status())).engine!;
-  const heapAfter = await cdpHeap();
-  return { events: 10_000, storedEvents: after.events, numTensorsBefore: before.numTensors ?? null, numTensorsAfter: after.numTensors ?? null, heapBefore, heapAfter };
-}
-
-interface WireRequest {
-  url: string;
-  bytes: number;
-  contentLength: number;
-  encoding: string | null;
-  cacheControl: string | null;
-}
-
-/**
- * A first visit (empty cache, empty IndexedDB) over the wire: every request of the page and of its workers (the
- * engine, and the training worker it spawns), counted by the bytes Chromium received for it — response headers
- * plus body as encoded on the wire (CDP's `encodedDataLength`, which Playwright's `request.sizes()` splits into
- * headers and body). The visitor views products one by one until a re-rank comes from the model with their
- * views in it (firstRerank), then goes on until the engine has uploaded its first update (firstUpload).
- */
-async function transferBytes(browser: Browser, log: (...a: unknown[]) => void) {
-  const context = await browser.newContext();
-  const seen: WireRequest[] = [];
-  const done: Promise<void>[] = [];
-  const record = (req: import('@playwright/test').Request) => {
-    done.push(
-      (async () => {
-        const res = await req.response();
-        const sizes = await req.sizes();
-        const headers = res ? await res.allHeaders() : {};
-        const contentLength = Number(headers['content-length'] ?? Number.NaN);
-        // A worker's own script (the engine's and the training worker's entry) is reported with its headers but
-        // a body of 0: there the body on the wire is its content-length. A response from the HTTP cache is 0.
-        const fromCache = sizes.responseHeadersSize + sizes.responseBodySize === 0;
-        const body = fromCache ? 0 : Math.max(sizes.responseBodySize, Number.isFinite(contentLength) ? contentLength : 0);
-        seen.push({
-          url: req.url().replace(base, ''),
-          bytes: fromCache ? 0 : sizes.responseHeadersSize + body,
-          contentLength,
-          encoding: headers['content-encoding'] ?? null,
-          cacheControl: headers['cache-control'] ?? null,
-        });
-      })().catch(() => undefined),
-    );
-  };
-  context.on('requestfinished', record);
-  const page = await context.newPage();
-  // The SDK's default options (training after 5 positive events, an upload once 10 examples are pending).
-  const options = { dbName: 'bench-transfer' };
-  // Served by the server from dist/, not through page.route(): request interception turns the HTTP cache off,
-  // and the training worker's imports are meant to come from that cache.
-  mkdirSync('dist/bench', { recursive: true });
-  writeFileSync('dist/bench/first-visit.html', shopPage(options));
-  await page.goto(`${base}/bench/first-visit.html`);
-  await page.waitForFunction(() => (window as unknown as BenchWindow).bench?.ready === true);
-  const settle = async () => {
-    await page.waitForTimeout(500);
-    await Promise.all(done);
-    return seen.slice();
-  };
-  const rerank = await page.evaluate(async () => {
-    const { shelf, bench } = window as unknown as BenchWindow;
-    for (let i = 0; i < 600; i++) {
-      const item = bench.items[i % bench.items.length]!;
-      await shelf.track({ type: 'view_item', itemId: item.id, vector: item.vector });
-      const r = await shelf.rerank(bench.items);
-      if (r.source === 'model' && i >= 1) return { views: i + 1, ms: performance.now() - bench.t0 };
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return null;
-  });
-  const atRerank = await settle();
-  const upload = await page.evaluate(async () => {
-    const { shelf, bench } = window as unknown as BenchWindow;
-    for (let i = 0; i < 300; i++) {
-      const item = bench.items[(i * 7 + 3) % bench.items.length]!;
-      await shelf.track({ type: i % 3 === 2 ? 'add_to_cart' : 'view_item', itemId: item.id, vector: item.vector });
-      await shelf.rerank(bench.items.slice(0, 48));
-      const s = await shelf.status();
-      if ((s.engine?.uploads ?? 0) > 0) return { events: i + 1, ms: performance.now() - bench.t0, uploads: s.engine!.uploads };
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return null;
-  });
-  const atUpload = await settle();
-  if (!rerank || !upload) log('transfer: status', JSON.stringify(await page.evaluate(() => (window as unknown as BenchWindow).shelf.status())), JSON.stringify(seen));
-  await context.close();
-  const sum = (rs: readonly WireRequest[]) => rs.reduce((a, r) => a + r.bytes, 0);
-  if (!rerank || !upload) throw new Error(`transfer: no ${rerank ? 'upload' : 'model re-rank'} on the first visit`);
-  return {
-    firstRerank: sum(atRerank),
-    firstUpload: sum(atUpload),
-    detail: {
-      method:
-        'a first visit in a fresh browser context (empty HTTP cache and IndexedDB): the bench page with the SDK snippet, /v1/candidates?limit=200, then view_item events until shelf.rerank() answers from the model (firstRerank), then events until the engine has uploaded (firstUpload); bytes = response headers + body as received (CDP encodedDataLength, via Playwright request.sizes()) summed over every request of the page and its workers; a worker\'s own script is reported with a body of 0, so its body counts as its content-length; a response from the HTTP cache counts 0',
-      firstRerankAfter: rerank,
-      firstUploadAfter: upload,
-      requests: atUpload.map((r) => ({ ...r, beforeFirstRerank: atRerank.some((x) => x.url === r.url) })),
-    },
-  };
-}
-
 /** gzip -9 sizes of the SDK's files: the entries by name, and each worker chunk and the wasm file as built. */
 function gzipSizes() {
   const size = (f: string) => gzipSync(readFileSync(f), { level: 9 }).length;
@@ -466,7 +262,7 @@ try {
   const browser = await chromium.launch({ ...(CHROMIUM_PATH ? { executablePath: CHROMIUM_PATH } : {}), args: [...CHROMIUM_FLAGS, '--enable-unsafe-webgpu', '--enable-precise-memory-info'] });
   const log = (...a: unknown[]) => console.error('[bench:browser]', ...a);
   if (ONLY_TRANSFER) {
-    const t = await transferBytes(browser, log);
+    const t = await transferBytes(browser, { base, page: shopPage({ dbName: 'bench-transfer' }), log });
     const saved = JSON.parse(readFileSync('bench/results/browser.json', 'utf8')) as Record<string, unknown>;
     saved['transferBytes'] = { firstRerank: t.firstRerank, firstUpload: t.firstUpload };
     saved['transfer'] = { ...t.detail, goals: { firstRerank: 350_000, firstUpload: 600_000 }, measuredBy: 'SHELF_BENCH_ONLY=transfer npm run bench:browser', measuredAt: new Date().toISOString(), browser: browser.version() };
@@ -537,7 +333,7 @@ try {
     server.kill('SIGTERM');
     process.exit(0);
   }
-  const transfer = await transferBytes(browser, log);
+  const transfer = await transferBytes(browser, { base, page: shopPage({ dbName: 'bench-transfer' }), log });
   log('transfer', transfer.firstRerank, transfer.firstUpload);
   const cold = await coldStart(browser, 5);
   log('cold start', cold);
