@@ -29,6 +29,15 @@ describe('createDeduper (GA4 events and data attributes reporting the same actio
     expect(d.admit([{ ...auto, shownIds: ['a', 'b'] }], 'auto').inputs).toEqual([]);
   });
 
+  it("counts a product page once when the shop's view_item comes first and the dwell's after dwellMs", () => {
+    let t = 0;
+    const d = createDeduper(() => t);
+    const view = { type: 'view_item' as const, itemId: 'p1' };
+    expect(d.admit([view], 'shop').inputs).toHaveLength(1);
+    t += 5_200; // the default dwellMs, and a little
+    expect(d.admit([view], 'auto').inputs).toHaveLength(0);
+  });
+
   it('leaves other events alone', () => {
     const d = createDeduper(() => 0);
     const cart = { type: 'add_to_cart' as const, itemId: 'a' };

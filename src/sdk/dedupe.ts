@@ -1,16 +1,21 @@
 // Keeps one event when the same shopper action reaches Shelf twice: a shop that sends GA4 events
 // (`select_item`, `view_item_list`, `view_item` through the dataLayer or track()) and also marks its cards with
 // `data-shelf-item-id` (auto-capture on, the default) reports every click and impression from both. Within one
-// page view, the first report of an action wins: a click or product view repeated by the other kind of source
-// within WINDOW_MS is dropped, and an impression of an item already counted by the other kind is removed from
+// page view, the first report of an action wins: a click (product view) repeated by the other kind of source
+// within 5 s (2 min) is dropped, and an impression of an item already counted by the other kind is removed from
 // the later `view_item_list`. Two reports from the same kind (two real clicks) are both kept. Pure: no DOM.
 import type { TrackInput } from '../shared/engine-api.js';
 
 /** Auto-capture (data attributes) or the shop's own events (dataLayer, track()). */
 export type EventOrigin = 'auto' | 'shop';
 
-/** How long a click or product view from one origin hides the same one from the other. */
+/** How long a click from one origin hides the same click from the other. */
 export const DEDUPE_WINDOW_MS = 5_000;
+/**
+ * How long a product view hides the same view from the other origin: the dwell's `view_item` comes `dwellMs`
+ * (5 s by default) after the shop's own `view_item`, which a GA4 page pushes on load.
+ */
+export const VIEW_DEDUPE_WINDOW_MS = 120_000;
 
 export interface Deduper {
   /** The inputs to record (possibly fewer, or with fewer `shownIds`), and a note for each one dropped. */
@@ -45,7 +50,8 @@ export function createDeduper(now: () => number = () => Date.now()): Deduper {
         if (input.type === 'select_item' || input.type === 'view_item') {
           const key = `${input.type}\u0000${input.itemId}`;
           const last = actions.get(key);
-          if (last && last.origin !== origin && t - last.at <= DEDUPE_WINDOW_MS) {
+          const window = input.type === 'view_item' ? VIEW_DEDUPE_WINDOW_MS : DEDUPE_WINDOW_MS;
+          if (last && last.origin !== origin && t - last.at <= window) {
             notes.push(`${input.type} ${input.itemId}: already counted from ${last.origin === 'auto' ? 'the data attributes' : "the shop's events"}`);
             actions.delete(key);
             continue;
