@@ -6,7 +6,7 @@
 // a scripted browse with training and uploads running, track()'s main-thread cost, memory after 10,000 events
 // and the gzip sizes of the SDK's files. Writes bench/results/browser.json; `--svg` also renders the chart.
 // Run: npm run build && npm run bench:browser   (never part of npm test)
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Worker } from '@playwright/test';
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,6 +15,9 @@ import { gzipSync } from 'node:zlib';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../e2e/settings.js';
 import { renderRerankChart } from './perf-charts.js';
 import { trackCost } from './track-cost.js';
+import { shopPage } from './shop-page.js';
+import { transferBytes } from './transfer-bytes.js';
+import { engineWorker, heapReader, memoryAfterEvents } from './browser-memory.js';
 
 const port = Number(process.env['SHELF_BENCH_PORT'] ?? 4479);
 const base = `http://127.0.0.1:${port}`;
@@ -31,6 +34,11 @@ const ONLY_RERANK = process.env['SHELF_BENCH_ONLY'] === 'rerank';
  * bench/results/browser.json (heapMbAfter10k, memoryAfter10k, marked with when and how it was measured).
  */
 const ONLY_MEMORY = process.env['SHELF_BENCH_ONLY'] === 'memory';
+/**
+ * SHELF_BENCH_ONLY=transfer measures only the bytes a first visit transfers (transferBytes) and writes them into
+ * the existing bench/results/browser.json.
+ */
+const ONLY_TRANSFER = process.env['SHELF_BENCH_ONLY'] === 'transfer';
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const pct = (xs: readonly number[], p: number) => {
@@ -44,43 +52,6 @@ const stats = (xs: readonly number[]) => ({
   meanMs: round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)),
   maxMs: round(Math.max(...xs)),
 });
-
-/** The shop's page: the SDK snippet with these options, a long-task observer, the server's order rendered first. */
-function shopPage(options: Record<string, unknown>, cold = false): string {
-  const snippet = readFileSync('dist/sdk/snippet.html', 'utf8').replace('shelf.init({});', `shelf.init(${JSON.stringify(options)});`);
-  return `<!doctype html><html><head><meta charset="utf-8"><title>bench</title>
-<script>
-window.bench = { t0: performance.now(), longTasks: [] };
-try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.bench.longTasks.push({ start: e.startTime, ms: e.duration }); }).observe({ type: 'longtask', buffered: true }); } catch (e) {}
-</script>
-${snippet}
-</head><body><ol id="list"></ol>
-<script type="module">
-const r = await fetch('/v1/candidates?list=all&limit=200');
-const { items } = await r.json();
-// The shop's order, shown at once (Shelf re-orders it when ready).
-document.getElementById('list').replaceChildren(...items.slice(0, 24).map((p) => Object.assign(document.createElement('li'), { textContent: p.title })));
-window.bench.serverOrderShownAt = performance.now();
-// Synthetic lists of any size: the catalogue's vectors, cycled and slightly varied, with fresh ids.
-const d = items[0].vector.length;
-window.bench.items = items;
-window.bench.list = (n) => Array.from({ length: n }, (_, i) => {
-  const src = items[i % items.length];
-  return { id: i < items.length ? src.id : src.id + '~' + i, vector: i < items.length ? src.vector : src.vector.map((x, j) => x + 0.01 * Math.sin(i * 7 + j)) };
-});
-window.bench.dim = d;
-window.bench.ready = true;
-${cold ? `// The shop asks for its re-rank as soon as its list is there; until the engine is up the stub queues the call.
-let calls = 0;
-for (;;) {
-  const res = await shelf.rerank(items);
-  calls++;
-  const now = performance.now();
-  if (res.source === 'model' || now - window.bench.t0 > 30000) { window.bench.cold = { coldStartMs: now - window.bench.t0, fromNavigationMs: now, serverOrderShownMs: window.bench.serverOrderShownAt - window.bench.t0, source: res.source + (res.reason ? ':' + res.reason : ''), calls }; break; }
-  await new Promise((r) => setTimeout(r, 5));
-}` : ''}
-</script></body></html>`;
-}
 
 type Shelf = {
   track(e: unknown): Promise<boolean>;
@@ -136,14 +107,6 @@ async function rerankLatency(page: Page) {
     },
     { sizes: [...SIZES], blocks: BLOCKS, perBlock: PER_BLOCK },
   );
-}
-
-/** The engine worker (started from a blob: URL by the SDK): the one exposing the rerank timings. */
-async function engineWorker(page: Page): Promise<Worker | null> {
-  for (const w of page.workers()) {
-    if (await w.evaluate(() => typeof (globalThis as unknown as { shelfRerankTimings?: unknown }).shelfRerankTimings === 'object').catch(() => false)) return w;
-  }
-  return null;
 }
 
 const median = (xs: readonly number[]) => round(pct(xs, 0.5));
@@ -272,81 +235,16 @@ async function browse(browser: Browser) {
   return { ...result, longTasks: tasks.length, longTaskMs: tasks.map((t) => round(t.ms, 1)), longTasksBeforeBrowse: before };
 }
 
-/** Memory after 10,000 events: the engine's live tensors and the JS heap of the page and of the engine worker. */
-/**
- * A dedicated worker's used JS heap after a garbage collection, through the DevTools protocol: workers have no
- * performance.memory, so the page's CDP session attaches to the worker's target (unflattened: Playwright's
- * CDPSession cannot address a child session) and asks it. Null when no worker target has that URL.
- */
-async function workerHeapUsed(cdp: CDPSession, url: string): Promise<number | null> {
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
-  const target = targetInfos.find((t) => t.type === 'worker' && t.url === url);
-  if (!target) return null;
-  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
-  let next = 0;
-  const call = (method: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const id = ++next;
-      const onMessage = (e: { sessionId: string; message: string }) => {
-        const m = JSON.parse(e.message) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
-        if (e.sessionId !== sessionId || m.id !== id) return;
-        cdp.off('Target.receivedMessageFromTarget', onMessage);
-        if (m.error) reject(new Error(`${method}: ${m.error.message}`));
-        else resolve(m.result ?? {});
-      };
-      cdp.on('Target.receivedMessageFromTarget', onMessage);
-      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) });
-    });
-  try {
-    await call('HeapProfiler.collectGarbage');
-    return Number((await call('Runtime.getHeapUsage'))['usedSize']);
-  } finally {
-    await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
-  }
-}
-
-/** The page's and the engine worker's used JS heap (MB) after a garbage collection in each. */
-function heapReader(page: Page, cdp: CDPSession): () => Promise<{ pageMb: number; workerMb: number | null }> {
-  return async () => {
-    await cdp.send('HeapProfiler.collectGarbage');
-    const pageHeap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
-    const worker = await engineWorker(page);
-    const workerUsed = worker ? await workerHeapUsed(cdp, worker.url()) : null;
-    return { pageMb: round(pageHeap.usedSize / 2 ** 20, 2), workerMb: workerUsed === null ? null : round(workerUsed / 2 ** 20, 2) };
-  };
-}
-
-async function memoryAfterEvents(page: Page, cdpHeap: () => Promise<{ pageMb: number; workerMb: number | null }>) {
-  const before = (await page.evaluate(() => (window as unknown as BenchWindow).shelf.status())).engine!;
-  const heapBefore = await cdpHeap();
-  await page.evaluate(async () => {
-    const { shelf, bench } = window as unknown as BenchWindow;
-    const list = bench.list(200);
-    for (let b = 0; b < 100; b++) {
-      const pending: Promise<boolean>[] = [];
-      for (let i = 0; i < 100; i++) {
-        const item = bench.items[(b * 100 + i) % bench.items.length]!;
-        pending.push(shelf.track({ type: i % 3 ? 'view_item' : 'select_item', itemId: item.id, vector: item.vector }));
-      }
-      await Promise.all(pending);
-      await shelf.rerank(list);
-    }
-  });
-  const after = (await page.evaluate(() => (window as unknown as BenchWindow).shelf.status())).engine!;
-  const heapAfter = await cdpHeap();
-  return { events: 10_000, storedEvents: after.events, numTensorsBefore: before.numTensors ?? null, numTensorsAfter: after.numTensors ?? null, heapBefore, heapAfter };
-}
-
+/** gzip -9 sizes of the SDK's files: the entries by name, and each worker chunk and the wasm file as built. */
 function gzipSizes() {
   const size = (f: string) => gzipSync(readFileSync(f), { level: 9 }).length;
-  const assets = readdirSync('dist/sdk/assets');
-  const trainer = assets.find((f) => /^trainer\.worker-.*\.js$/.test(f));
+  const files = readdirSync('dist/sdk').filter((f) => /^shelf-.*\.(js|wasm)$/.test(f)).sort();
   return {
     loader: size('dist/sdk/shelf-loader.js'),
     client: size('dist/sdk/shelf-client.js'),
     worker: size('dist/sdk/shelf-engine.worker.js'),
-    ...(trainer ? { trainerWorker: size(`dist/sdk/assets/${trainer}`) } : {}),
-    wasmSimd: size('dist/sdk/tfjs-backend-wasm-simd.wasm'),
+    trainerWorker: size('dist/sdk/shelf-trainer.worker.js'),
+    files: Object.fromEntries(files.map((f) => [f, size(`dist/sdk/${f}`)])),
   };
 }
 
@@ -355,13 +253,25 @@ const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
   stdio: 'inherit',
 });
 try {
-  for (let i = 0; i < 100; i++) {
+  // Up to 90 s for the server to start (a loaded machine starts tsx slowly).
+  for (let i = 0; i < 300; i++) {
     if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
     await new Promise((r) => setTimeout(r, 300));
   }
   const loadStart = loadavg()[0]!;
   const browser = await chromium.launch({ ...(CHROMIUM_PATH ? { executablePath: CHROMIUM_PATH } : {}), args: [...CHROMIUM_FLAGS, '--enable-unsafe-webgpu', '--enable-precise-memory-info'] });
   const log = (...a: unknown[]) => console.error('[bench:browser]', ...a);
+  if (ONLY_TRANSFER) {
+    const t = await transferBytes(browser, { base, page: shopPage({ dbName: 'bench-transfer' }), log });
+    const saved = JSON.parse(readFileSync('bench/results/browser.json', 'utf8')) as Record<string, unknown>;
+    saved['transferBytes'] = { firstRerank: t.firstRerank, firstUpload: t.firstUpload };
+    saved['transfer'] = { ...t.detail, goals: { firstRerank: 350_000, firstUpload: 600_000 }, measuredBy: 'SHELF_BENCH_ONLY=transfer npm run bench:browser', measuredAt: new Date().toISOString(), browser: browser.version() };
+    writeFileSync('bench/results/browser.json', JSON.stringify(saved, null, 2) + '\n');
+    log('transfer', JSON.stringify(t, null, 1));
+    await browser.close();
+    server.kill('SIGTERM');
+    process.exit(0);
+  }
 
   const rerank: { backend: string; candidates: number; p50Ms: number; p95Ms: number; meanMs: number; maxMs: number; runs: number; loopMeanMs: number; sources: Record<string, number> }[] = [];
   const perBackend: Record<string, unknown> = {};
@@ -423,6 +333,8 @@ try {
     server.kill('SIGTERM');
     process.exit(0);
   }
+  const transfer = await transferBytes(browser, { base, page: shopPage({ dbName: 'bench-transfer' }), log });
+  log('transfer', transfer.firstRerank, transfer.firstUpload);
   const cold = await coldStart(browser, 5);
   log('cold start', cold);
   const browseResult = await browse(browser);
@@ -454,6 +366,8 @@ try {
     heapMbAfter10k: round(heapAfter, 2),
     memoryAfter10k: memory,
     bundleGzipBytes: gzipSizes(),
+    transferBytes: { firstRerank: transfer.firstRerank, firstUpload: transfer.firstUpload },
+    transfer: { ...transfer.detail, goals: { firstRerank: 350_000, firstUpload: 600_000 } },
     goals: { rerank200P50Ms: 1, rerank200P95Ms: 3, rerank1000P50Ms: 2, speedupVsHttp: 10, longTasks: 0, coldStartMs: 1000 },
   };
   mkdirSync('bench/results', { recursive: true });

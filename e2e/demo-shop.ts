@@ -42,12 +42,13 @@ export async function categoriesOf(page: Page, ids: readonly string[]): Promise<
 }
 
 /**
- * Writes a screenshot to docs/screenshots/<name>.png and checks it is not blank: decoded in the page, at least
- * `minColors` distinct colours among sampled pixels.
+ * Writes a screenshot to test-results/screenshots/<name>.png — or, with SHELF_UPDATE_SCREENSHOTS=1, to the tracked
+ * docs/screenshots/<name>.png the README shows — and checks it is not blank: decoded in the page, at least
+ * `minColors` distinct colours among sampled pixels. A plain `npm test` never rewrites a tracked file.
  */
 export async function screenshotNotBlank(page: Page, name: string, minColors = 12): Promise<string> {
   const buf = await page.screenshot({ fullPage: false });
-  const dir = path.join(process.cwd(), 'docs', 'screenshots');
+  const dir = process.env['SHELF_UPDATE_SCREENSHOTS'] === '1' ? path.join(process.cwd(), 'docs', 'screenshots') : path.join(process.cwd(), 'test-results', 'screenshots');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.png`);
   writeFileSync(file, buf);

@@ -81,5 +81,8 @@ test('the consent banner asks first; forget me empties IndexedDB and the next li
   expect(after.source).toBe('fallback');
   expect(after.shelfOrder).toEqual(after.serverOrder);
   await expect(page.locator('#privacy-body')).toContainText('was deleted');
+  // After "Forget me" nothing is granted any more, and no internal code reaches the shopper.
+  await expect(page.locator('#privacy-body')).not.toContainText(/granted|given \(/);
+  await expect(page.locator('main')).not.toContainText(/cold_start|disabled|consent_denied/);
   await expect(page.locator('#privacy-events tr')).toHaveCount(1);
 });

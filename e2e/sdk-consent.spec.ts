@@ -81,6 +81,30 @@ test('Global Privacy Control on: treated as denied, nothing stored or requested'
   expect(backendRequests(requests, shelf)).toEqual([]);
   const s = await page.evaluate(() => (window as unknown as { shelf: Api }).shelf.status());
   expect(s).toMatchObject({ mode: 'off', consent: 'denied', consentSource: 'gpc' });
+  // Exactly what loads while consent is denied: the loader and the client from Shelf's origin, nothing else
+  // (no worker, no tfjs, no model, no backend call).
+  expect(requests.map((r) => r.url()).filter((u) => u.startsWith(shelf)).map((u) => u.slice(shelf.length)).sort()).toEqual(['/sdk/shelf-client.js', '/sdk/shelf-loader.js']);
+  await close();
+});
+
+test("GPC with Google Consent Mode: the site's default 'granted' does not override GPC, the shopper's update does", async ({ page, baseURL }) => {
+  const shelf = baseURL!;
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true }));
+  const db = `sdk-e2e-gpc-gtag-${Date.now()}`;
+  const { requests, close } = await openShop(page, {
+    shelf,
+    csp: strictCsp(shelf),
+    before: `window.dataLayer = window.dataLayer || []; function gtag(){ dataLayer.push(arguments); }
+      gtag('consent', 'default', { analytics_storage: 'granted' });`,
+    after: `window.queued = [shelf.init({ serverUrl: ${JSON.stringify(`${shelf}/`)}, dbName: ${JSON.stringify(db)}, timeoutMs: 10000 })];`,
+  });
+  const [status] = (await page.evaluate(() => Promise.all((window as unknown as { queued: Promise<unknown>[] }).queued))) as [{ mode: string; consentSource: string }];
+  expect(status).toMatchObject({ mode: 'off', consentSource: 'gpc' });
+  expect(backendRequests(requests, shelf)).toEqual([]);
+  await page.evaluate(() => (window as unknown as { gtag(...a: unknown[]): void }).gtag('consent', 'update', { analytics_storage: 'granted' }));
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { shelf: Api }).shelf.status()), { timeout: 15_000 })
+    .toMatchObject({ mode: 'worker', consent: 'granted', consentSource: 'gtag' });
   await close();
 });
 

@@ -14,7 +14,7 @@ export const NONCE = 'e2e-nonce-4b1d';
 export interface ShopPage {
   /** Shelf's origin (the e2e server), without a trailing slash. */
   shelf: string;
-  /** Content-Security-Policy header of the page, or none. */
+  /** Content-Security-Policy header of the page, or none; `{origin}` becomes the shop page's own origin. */
   csp?: string;
   /** Inline script run before the snippet (e.g. GA4 dataLayer pushes). */
   before?: string;
@@ -26,6 +26,8 @@ export interface ShopPage {
   body?: string;
   /** Data made available as `window.products`. */
   products?: unknown;
+  /** Bodies POSTed to the shop's `/csp-report` (name it in the CSP's `report-uri`) are pushed here. */
+  cspReports?: string[];
 }
 
 export function manifest(): { files: Record<string, { integrity: string }> } {
@@ -70,15 +72,25 @@ export async function openShop(page: Page, o: ShopPage): Promise<{ requests: Req
     throw new Error(`uncaught error in the shop page: ${err.message}`);
   });
   const body = shopHtml(o);
+  let origin = '';
   const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/csp-report') {
+      let data = '';
+      req.on('data', (c: Buffer) => (data += c.toString()));
+      req.on('end', () => {
+        o.cspReports?.push(data);
+        res.writeHead(204).end();
+      });
+      return;
+    }
     res.writeHead(req.url === '/' ? 200 : 404, {
       'content-type': 'text/html; charset=utf-8',
-      ...(o.csp ? { 'content-security-policy': o.csp } : {}),
+      ...(o.csp ? { 'content-security-policy': o.csp.replaceAll('{origin}', origin) } : {}),
     });
     res.end(req.url === '/' ? body : '');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+  origin = `http://localhost:${(server.address() as AddressInfo).port}`;
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   await page.goto(`${origin}/`);
   await expect.poll(() => page.evaluate(() => (window as unknown as { shelf?: { initialized?: boolean } }).shelf?.initialized === true), { timeout: 30_000 }).toBe(true);

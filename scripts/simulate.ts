@@ -6,7 +6,9 @@
 //
 // By default it starts its own server (fresh data folder in the OS temp dir, small cohort K, a random admin
 // token) on --port and stops it at the end. --server URL --token T runs against a server you started
-// (e.g. `npm start`, token in .shelf-data/admin-token) so its dashboard shows the figures; --keep leaves the
+// (e.g. `npm start`, token in .shelf-data/admin-token) so its dashboard shows the figures — it then writes
+// test-results/simulation-server.json unless --out names a file, and puts back the version that was current
+// before its probes (also on Ctrl-C); --keep leaves the
 // simulation's own server running afterwards (Ctrl-C stops it) to look at its dashboard; --from-init starts its
 // server from an untrained version 1 (the seed trainer's initial weights, `train:seed --steps 0`) instead of the
 // shipped seed, which was trained on shoppers like these and leaves the rounds little to add.
@@ -34,7 +36,7 @@ const { values: a } = parseArgs({
     noise: { type: 'string', default: '0.01' },
     server: { type: 'string' },
     token: { type: 'string' },
-    out: { type: 'string', default: 'bench/results/simulation.json' },
+    out: { type: 'string' },
     keep: { type: 'boolean', default: false },
     probes: { type: 'string', default: '8' },
     'eval-every': { type: 'string', default: '1' },
@@ -82,6 +84,8 @@ async function main(): Promise<void> {
   if (!a.server && !(existsSync('dist/index.html') && existsSync('dist/sdk/shelf-loader.js'))) {
     throw new Error('the storefront and SDK are not built: run `npm run build` first');
   }
+  // The tracked result is rewritten only by a run on the simulation's own server, or when --out asks for it.
+  const outFile = a.out ?? (a.server ? path.join('test-results', 'simulation-server.json') : 'bench/results/simulation.json');
   const token = a.token ?? randomBytes(18).toString('base64url');
   const own = a.server ? null : startServer(n('port'), n('k'), token, n('noise'), a['from-init']!);
   const baseURL = a.server ?? own!.url;
@@ -105,10 +109,10 @@ async function main(): Promise<void> {
       probes,
       sessions: results.map((r) => ({ ...r })),
     };
-    mkdirSync(path.dirname(a.out!), { recursive: true });
-    writeFileSync(a.out!, `${JSON.stringify(out, null, 1)}\n`);
+    mkdirSync(path.dirname(outFile), { recursive: true });
+    writeFileSync(outFile, `${JSON.stringify(out, null, 1)}\n`);
     console.log(JSON.stringify({ finalVersion: health.version, ...summary, curve: undefined, versions: undefined, probes }, null, 1));
-    console.log(`wrote ${a.out}`);
+    console.log(`wrote ${outFile}`);
     if (own && a.keep) {
       await browser.close();
       console.log(`server kept running: dashboard at ${baseURL}/dashboard.html, admin token ${token} (a throw-away token for this run); Ctrl-C stops it`);

@@ -1,18 +1,12 @@
 // Chooses the tfjs backend: tries the configured order (webgpu → webgl → wasm → cpu by default), skips
 // software GPU adapters unless allowed (on a machine without a GPU they are 10–50× slower than wasm), checks
 // each candidate with a real kernel, and reports the one in use and why the others were skipped.
-// Must never leave tfjs on a backend that failed its check.
+// Must never leave tfjs on a backend that failed its check. A backend's code is fetched only once its precheck
+// passes (backend-modules.ts): a software GPU adapter that is skipped costs no download.
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from '../src/shared/engine-api.js';
 import { ShelfError } from '../src/shared/errors.js';
+import { loadBackend } from './backend-modules.js';
 
 export interface BackendChoice {
   backend: BackendName;
@@ -57,16 +51,7 @@ async function precheck(name: BackendName, allowSoftwareGpu: boolean): Promise<s
     if (software && !allowSoftwareGpu) return `software renderer (${renderer}), slower than wasm`;
     return null;
   }
-  if (name === 'wasm') {
-    if (typeof WebAssembly === 'undefined') return 'WebAssembly is missing';
-    // Threads need cross-origin isolation and crash under minification; one thread is as fast on small models.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    setWasmPaths({
-      'tfjs-backend-wasm.wasm': wasmPlain,
-      'tfjs-backend-wasm-simd.wasm': wasmSimd,
-      'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-    });
-  }
+  if (name === 'wasm' && typeof WebAssembly === 'undefined') return 'WebAssembly is missing';
   return null;
 }
 
@@ -101,6 +86,7 @@ async function warmUp(): Promise<number> {
 async function tryBackend(name: BackendName, allowSoftwareGpu: boolean): Promise<string | null> {
   const reason = await precheck(name, allowSoftwareGpu);
   if (reason) return reason;
+  await loadBackend(name);
   if (!(await tf.setBackend(name))) return 'failed to initialise';
   await tf.ready();
   await smokeTest();

@@ -1,15 +1,17 @@
 // Where local training runs. Preferably a second worker spawned by this (engine) worker: the optimiser steps
 // then run in parallel with re-ranking, and the page needs to know nothing about it. When nested workers are
 // unavailable, or the training worker keeps dying, training runs in this thread between calls and status says
-// so ('inline'). Must never hold the engine's model: it gets weights in, gives weights back.
+// so ('inline'). Must never hold the engine's model: it gets weights in, gives weights back. The in-thread
+// trainer (and tfjs's gradients with it) is imported only when training falls back inline, so the engine's
+// first download carries no training code.
 import * as tf from '@tensorflow/tfjs-core';
 import { wrap, type Remote } from 'comlink';
 import type { BackendName } from '../src/shared/engine-api.js';
 import { ShelfError } from '../src/shared/errors.js';
 import { blobSource } from '../src/shared/worker-blob.js';
 import type { TrainerApi, TrainJob, TrainOutcome } from './trainer-api.js';
-import { createTrainerCore } from './trainer-core.js';
-import trainerUrl from './trainer.worker.ts?worker&url';
+import type { createTrainerCore } from './trainer-core.js';
+import { trainerWorkerUrl } from './trainer-url.js';
 
 export interface Training {
   readonly where: 'worker' | 'inline';
@@ -25,7 +27,8 @@ export function startTraining(spawn: (() => Worker) | null = defaultSpawn()): Tr
   let remote: Remote<TrainerApi> | null = null;
   let deaths = 0;
   let failPending: ((err: Error) => void)[] = [];
-  const inline = createTrainerCore(async () => tf.getBackend() as BackendName);
+  let inlineCore: Promise<ReturnType<typeof createTrainerCore>> | null = null;
+  const inline = () => (inlineCore ??= import('./trainer-core.js').then((m) => m.createTrainerCore(async () => tf.getBackend() as BackendName)));
   const state = { where: (spawn ? 'worker' : 'inline') as 'worker' | 'inline' };
 
   const ensure = (): Remote<TrainerApi> | null => {
@@ -57,7 +60,7 @@ export function startTraining(spawn: (() => Worker) | null = defaultSpawn()): Tr
     },
     async train(job) {
       const r = ensure();
-      if (!r) return inline.train(job);
+      if (!r) return (await inline()).train(job);
       return new Promise<TrainOutcome>((resolve, reject) => {
         failPending.push(reject);
         r.train(job).then(resolve, reject).finally(() => {
@@ -67,14 +70,14 @@ export function startTraining(spawn: (() => Worker) | null = defaultSpawn()): Tr
     },
     dispose() {
       worker?.terminate();
-      inline.dispose();
+      void inlineCore?.then((core) => core.dispose());
     },
   };
 }
 
 function defaultSpawn(): (() => Worker) | null {
   if (typeof Worker === 'undefined') return null;
-  const url = new URL(trainerUrl, import.meta.url).href;
+  const url = trainerWorkerUrl();
   return () => spawnModuleWorker(url, 'shelf-trainer');
 }
 

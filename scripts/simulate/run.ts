@@ -128,6 +128,18 @@ export interface ProbeQuality {
   readonly serverTop5Share: number;
   /** top5ShareAt1 − the same for version 1. */
   readonly liftAt1OverV1: number;
+  /**
+   * Share of probes whose Shelf top 5 (of the home list's whole pool) holds at least one item outside the
+   * category they are shopping for, after 1 and 2 views; the same for the shop's own top 5.
+   */
+  readonly top5UnrelatedAt1: number;
+  readonly top5UnrelatedAt2: number;
+  readonly serverTop5Unrelated: number;
+}
+
+/** The current version of `model` on the server (GET /healthz). */
+async function currentVersion(baseURL: string): Promise<number> {
+  return ((await (await fetch(new URL('/healthz', baseURL))).json()) as { version: number }).version;
 }
 
 async function setCurrent(baseURL: string, token: string, model: string, version: number): Promise<void> {
@@ -138,7 +150,7 @@ async function setCurrent(baseURL: string, token: string, model: string, version
 /**
  * The global model's quality per version, measured the same way for every version: each version is made current
  * in turn (admin API) and the same `probes` fresh shoppers (same tastes, no training, no upload) open two
- * products of their category. Makes the newest version current again at the end.
+ * products of their category. Makes the version that was current before current again at the end (and on Ctrl-C).
  */
 export async function evaluateVersions(
   browser: Browser,
@@ -150,6 +162,14 @@ export async function evaluateVersions(
   const categories = eligibleCategories(products);
   const tastes = Array.from({ length: o.probes }, () => makeTaste(random, categories, 2, 0));
   const out: ProbeQuality[] = [];
+  // Whatever was current before is made current again at the end — also on Ctrl-C — so a live server is never
+  // left on a probed version.
+  const before = await currentVersion(o.baseURL);
+  const onInterrupt = () => {
+    o.log?.(`interrupted: making v${before} current again`);
+    void setCurrent(o.baseURL, o.token, model, before).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
   try {
     for (const version of o.versions) {
       await setCurrent(o.baseURL, o.token, model, version);
@@ -164,12 +184,24 @@ export async function evaluateVersions(
       await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, lane));
       const ok = results.filter((r) => !r.error && r.share.length === 3 && r.versions[1] === version);
       const at1 = r3(mean(ok.map((r) => r.share[1]!)) ?? 0)!;
-      const q = { version, probes: ok.length, top5ShareAt1: at1, top5ShareAt2: r3(mean(ok.map((r) => r.share[2]!)) ?? 0)!, serverTop5Share: r3(mean(ok.map((r) => r.serverShare[1]!)) ?? 0)!, liftAt1OverV1: r3(at1 - (out[0]?.top5ShareAt1 ?? at1))! };
+      const unrelated = (xs: number[]) => r3(mean(xs.map((x) => (x < 1 ? 1 : 0))) ?? 0)!;
+      const q = {
+        version,
+        probes: ok.length,
+        top5ShareAt1: at1,
+        top5ShareAt2: r3(mean(ok.map((r) => r.share[2]!)) ?? 0)!,
+        serverTop5Share: r3(mean(ok.map((r) => r.serverShare[1]!)) ?? 0)!,
+        liftAt1OverV1: r3(at1 - (out[0]?.top5ShareAt1 ?? at1))!,
+        top5UnrelatedAt1: unrelated(ok.map((r) => r.share[1]!)),
+        top5UnrelatedAt2: unrelated(ok.map((r) => r.share[2]!)),
+        serverTop5Unrelated: unrelated(ok.map((r) => r.serverShare[1]!)),
+      };
       out.push(q);
-      o.log?.(`version ${version}: ${ok.length} probes, top-5 share after 1 view ${q.top5ShareAt1}, after 2 ${q.top5ShareAt2} (shop's order ${q.serverTop5Share})`);
+      o.log?.(`version ${version}: ${ok.length} probes, top-5 share after 1 view ${q.top5ShareAt1}, after 2 ${q.top5ShareAt2} (shop's order ${q.serverTop5Share}); top 5 with an unrelated item after 1 view ${q.top5UnrelatedAt1}, after 2 ${q.top5UnrelatedAt2} (shop's order ${q.serverTop5Unrelated})`);
     }
   } finally {
-    await setCurrent(o.baseURL, o.token, model, Math.max(...o.versions));
+    process.off('SIGINT', onInterrupt);
+    await setCurrent(o.baseURL, o.token, model, before);
   }
   return out;
 }

@@ -68,14 +68,35 @@ export function parseListId(listId: string, knownCategories: ReadonlySet<string>
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
+/**
+ * The shortest decimal that reads back as the same float32: a vector is float32 on both sides, so this is
+ * lossless, and a candidate list's JSON is less than half the size of printing each value's float64 digits.
+ */
+export function shortestFloat32(x: number): number {
+  const f = Math.fround(x);
+  for (let p = 6; p < 9; p++) {
+    const y = Number(f.toPrecision(p));
+    if (Math.fround(y) === f) return y;
+  }
+  return Number(f.toPrecision(9));
+}
+
 /** Builds the catalogue from parsed file contents. @throws ZodError when the file is not a valid catalogue. */
 export function createCatalog(file: unknown): Catalog {
   const data = CatalogFileSchema.parse(file);
   const products = data.products;
   const items = products.map(
-    (p): Omit<CandidateItem, 'score'> => ({ ...p, vector: Array.from(contentVector(p)) }),
+    (p): Omit<CandidateItem, 'score'> => ({ ...p, vector: Array.from(contentVector(p), shortestFloat32) }),
   );
+  // The category's words count too ("mens-shoes" → mens, shoes), and a search word matches inside them
+  // ("phone" finds "smartphones"), so a shopper's everyday word finds the shop's category.
   const searchText = products.map((p) => new Set(words(`${p.title} ${p.brand ?? ''} ${p.category}`)));
+  const categoryWords = products.map((p) => words(p.category));
+  const matches = (w: string, i: number): boolean => {
+    const have = searchText[i]!;
+    if (have.has(w) || have.has(`${w}s`) || (w.endsWith('s') && have.has(w.slice(0, -1)))) return true;
+    return w.length >= 4 && categoryWords[i]!.some((c) => c.includes(w.replace(/s$/, '')));
+  };
 
   const counts = new Map<string, number>();
   for (const p of products) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
@@ -96,7 +117,7 @@ export function createCatalog(file: unknown): Catalog {
       if (p.id === of.id) return null;
       return (p.category === of.category ? 20 : 0) + (p.brand !== null && p.brand === of.brand ? 10 : 0) + p.rating;
     }
-    const matched = query.words.filter((w) => searchText[i]!.has(w)).length;
+    const matched = query.words.filter((w) => matches(w, i)).length;
     return matched === 0 ? null : round4((10 * matched) / query.words.length + p.rating);
   }
 

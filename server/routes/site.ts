@@ -1,5 +1,7 @@
 // Serves the built demo site (vite's output) at `/`, and GET /healthz. When the site has not been built,
 // `/` answers 503 saying how to build it rather than an empty 404.
+// Files are served pre-compressed (the build writes .br and .gz beside them) and a file whose name carries a
+// content hash is cached immutably for a year; every other file is revalidated on each use.
 // Must never shadow the API routes: static files are only the fallback for paths no route claims.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +21,14 @@ export const HealthSchema = z.object({
   pending: z.int().min(0),
 });
 
+/** A content-hashed build output (vite's `name-Hash8.js`, the SDK's `shelf-name-Hash8.wasm`), possibly pre-compressed. */
+const HASHED = /-[A-Za-z0-9_-]{8}\.(?:js|mjs|css|wasm|svg|png|woff2?)(?:\.br|\.gz)?$/;
+
+/** Cache-Control for a static file: immutable for a hashed name, revalidate (ETag) otherwise. */
+export function cacheControlFor(filePath: string): string {
+  return HASHED.test(path.basename(filePath)) ? 'public, max-age=31536000, immutable' : 'public, max-age=0, must-revalidate';
+}
+
 /** True when `dir` holds a built site (an index.html). */
 export function siteIsBuilt(dir: string): boolean {
   return existsSync(path.join(dir, 'index.html'));
@@ -35,7 +45,12 @@ export async function registerSiteRoutes(app: FastifyInstance, opts: { staticDir
   });
 
   if (siteIsBuilt(opts.staticDir)) {
-    await app.register(fastifyStatic, { root: opts.staticDir, prefix: '/' });
+    await app.register(fastifyStatic, {
+      root: opts.staticDir,
+      prefix: '/',
+      preCompressed: true,
+      setHeaders: (reply, filePath) => void reply.header('cache-control', cacheControlFor(filePath)),
+    });
     return;
   }
   r.get('/', { schema: { response: { 503: ErrorBodySchema } } }, async () => {

@@ -8,6 +8,7 @@ import { Shelf, type Candidate, type RerankContext, type ShelfEvent, type ShelfR
 import { startAutoCapture } from './autocapture.js';
 import { deleteDatabase, initialConsent, storeConsent, type ConsentSource } from './consent.js';
 import { bridgeDataLayer } from './datalayer.js';
+import { createDeduper } from './dedupe.js';
 import { ATTR, readCards, readVector, reorderInPlace } from './dom.js';
 import { gtagConsent, mapDataLayerEntry, mapEventObject, mapNamedEvent, type Mapped } from './event-map.js';
 import { MAX_CANDIDATES, fallbackResult, guardVectors } from './rerank-input.js';
@@ -61,6 +62,8 @@ export class ShelfClient {
   private forgotten = false;
   private stops: (() => void)[] = [];
   private settled: Promise<void> = Promise.resolve();
+  /** One action reported by both GA4 events and the data attributes is recorded once. */
+  private readonly deduper = createDeduper();
 
   constructor(private readonly env: ClientEnvironment = {}) {}
 
@@ -96,6 +99,11 @@ export class ShelfClient {
       this.stops.push(
         bridgeDataLayer(window, this.sdk.dataLayer, (entry) => {
           const signal = types ? gtagConsent(entry, types) : null;
+          // A site's Consent Mode *default* is not the shopper's choice: it never overrides their browser's GPC.
+          // An *update* (the shopper's answer in the shop's banner) does, as consent('granted') does.
+          if (signal === 'granted' && this.consentSource === 'gpc' && (entry as ArrayLike<unknown>)[1] === 'default') {
+            return this.log("Consent Mode default 'granted' ignored: Global Privacy Control says denied until the shopper grants");
+          }
           if (signal) return void this.setConsent(signal, 'gtag');
           const mapped = mapDataLayerEntry(entry);
           if (mapped) void this.recordMapped(mapped, 'dataLayer');
@@ -242,6 +250,8 @@ export class ShelfClient {
   async forget(): Promise<boolean> {
     if (this.forgotten) return true;
     this.forgotten = true;
+    // Nothing is granted any more: the remembered choice is deleted and Shelf stays off on this page.
+    this.consentState = 'denied';
     for (const stop of this.stops.splice(0)) stop();
     await this.wipe('forgotten', 'forget() was called');
     storeConsent(null);
@@ -330,8 +340,11 @@ export class ShelfClient {
     return mapped.inputs.length ? this.record(mapped.inputs, why) : false;
   }
 
-  private async record(inputs: TrackInput[], why: string): Promise<boolean> {
+  private async record(all: TrackInput[], why: string): Promise<boolean> {
     if (this.forgotten) return false;
+    const { inputs, notes } = this.deduper.admit(all, why === 'click' || why === 'impression' || why === 'dwell' ? 'auto' : 'shop');
+    for (const note of notes) this.log(`${why}: not recorded twice: ${note}`);
+    if (inputs.length === 0) return false;
     if (this.consentState !== 'granted') return this.log(`${why}: ${inputs[0]?.type} not recorded: consent ${this.consentState}`), false;
     if (!this.sdk) return this.log(`${why}: ${inputs[0]?.type} not recorded: call init() first`), false;
     await this.settled;

@@ -26,6 +26,7 @@ export const SDK_FILES = Object.freeze({
   loader: 'shelf-loader.js',
   client: 'shelf-client.js',
   worker: 'shelf-engine.worker.js',
+  trainer: 'shelf-trainer.worker.js',
 });
 
 /** One queued call, as the snippet's stub pushes it: method, arguments, and the resolver of its Promise. */

@@ -1,5 +1,6 @@
 // The worker ↔ server wire format, declared once as zod schemas and shared by both sides.
 // Must never import DOM, Worker or Node APIs. Bump PROTOCOL_VERSION on any incompatible change.
+import './zod-no-eval.js';
 import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1 as const;

@@ -32,7 +32,8 @@ const GLYPHS: readonly [RegExp, string][] = [
   [/watch/, '<rect x="88" y="26" width="24" height="92" rx="6" fill="#fff" opacity=".6"/><circle cx="100" cy="72" r="24" fill="#fff" opacity=".95"/>'],
   [/bag/, '<path d="M80 58a20 20 0 0 1 40 0" stroke="#fff" stroke-width="6" fill="none"/><rect x="62" y="58" width="76" height="54" rx="8" fill="#fff" opacity=".9"/>'],
   [/jewel|sunglass/, '<circle cx="78" cy="74" r="18" fill="none" stroke="#fff" stroke-width="8"/><circle cx="122" cy="74" r="18" fill="none" stroke="#fff" stroke-width="8"/>'],
-  [/groceries|kitchen/, '<circle cx="100" cy="76" r="34" fill="#fff" opacity=".9"/><rect x="96" y="30" width="8" height="16" rx="3" fill="#fff"/>'],
+  [/groceries/, '<circle cx="100" cy="76" r="34" fill="#fff" opacity=".9"/><rect x="96" y="30" width="8" height="16" rx="3" fill="#fff"/>'],
+  [/kitchen/, '<rect x="60" y="58" width="80" height="48" rx="8" fill="#fff" opacity=".9"/><rect x="52" y="50" width="96" height="10" rx="4" fill="#fff"/><rect x="140" y="66" width="22" height="6" rx="3" fill="#fff" opacity=".8"/>'],
   [/furniture|home-decoration/, '<rect x="58" y="62" width="84" height="30" rx="6" fill="#fff" opacity=".9"/><rect x="62" y="40" width="76" height="26" rx="6" fill="#fff" opacity=".7"/><rect x="64" y="92" width="8" height="18" fill="#fff"/><rect x="128" y="92" width="8" height="18" fill="#fff"/>'],
   [/motorcycle|vehicle/, '<circle cx="66" cy="96" r="16" fill="none" stroke="#fff" stroke-width="7"/><circle cx="134" cy="96" r="16" fill="none" stroke="#fff" stroke-width="7"/><path d="M66 96l24-30h30l14 30" stroke="#fff" stroke-width="7" fill="none"/>'],
   [/sports/, '<circle cx="100" cy="74" r="36" fill="#fff" opacity=".9"/><path d="M64 74h72M100 38v72" stroke="currentColor" stroke-width="3" opacity=".4"/>'],
@@ -46,11 +47,26 @@ function glyph(category: string, seed: number): string {
     : `<rect x="${100 - r}" y="${74 - r}" width="${2 * r}" height="${2 * r}" rx="10" fill="#fff" opacity=".9" transform="rotate(${seed % 30} 100 74)"/>`;
 }
 
+/** A per-product backdrop (stripes, dots or rings, placed by the product's hash), so no two products look alike. */
+function backdrop(seed: number): string {
+  const kind = seed % 3;
+  const a = (seed >> 3) % 180;
+  if (kind === 0) {
+    return `<g opacity=".13" transform="rotate(${a} 100 75)">${[0, 1, 2, 3, 4].map((k) => `<rect x="-60" y="${-40 + k * 50}" width="320" height="${8 + ((seed >> k) % 14)}" fill="#fff"/>`).join('')}</g>`;
+  }
+  if (kind === 1) {
+    return `<g opacity=".16" fill="#fff">${[0, 1, 2, 3, 4, 5].map((k) => `<circle cx="${(seed >> (k * 3)) % 200}" cy="${(seed >> (k * 2 + 5)) % 150}" r="${4 + ((seed >> k) % 9)}"/>`).join('')}</g>`;
+  }
+  return `<g opacity=".14" fill="none" stroke="#fff" stroke-width="6">${[0, 1, 2].map((k) => `<circle cx="${(seed >> (k * 4)) % 200}" cy="${(seed >> (k * 3 + 7)) % 150}" r="${18 + k * 16}"/>`).join('')}</g>`;
+}
+
 /** The product's picture as SVG markup (200 × 150). */
 export function productSvg(p: ImageFacts): string {
   const h = categoryHue(p.category);
   const seed = hash(p.id + p.title);
-  const shift = (seed % 40) - 20;
+  const shift = (seed % 70) - 35;
+  // The category's silhouette, turned, scaled and placed per product.
+  const pose = `translate(${((seed >> 5) % 31) - 15} ${((seed >> 9) % 13) - 6}) rotate(${((seed >> 13) % 25) - 12} 100 74) translate(100 74) scale(${0.82 + ((seed >> 17) % 28) / 100}) translate(-100 -74)`;
   const initials = p.title
     .split(/\s+/)
     .filter((w) => /^[A-Za-z0-9]/.test(w))
@@ -62,8 +78,8 @@ export function productSvg(p: ImageFacts): string {
     `<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(${h} 60% 62%)"/>` +
     `<stop offset="1" stop-color="hsl(${(h + shift + 360) % 360} 55% 42%)"/></linearGradient></defs>` +
     `<rect width="200" height="150" fill="url(#g)"/>` +
-    `<circle cx="${20 + (seed % 160)}" cy="${10 + ((seed >> 8) % 40)}" r="${30 + ((seed >> 4) % 30)}" fill="#fff" opacity=".08"/>` +
-    glyph(p.category, seed) +
+    backdrop(seed) +
+    `<g transform="${pose}">${glyph(p.category, seed)}</g>` +
     `<text x="10" y="140" font-family="system-ui,sans-serif" font-size="13" font-weight="700" fill="#fff" opacity=".85">${escapeXml(initials)}</text>` +
     `</svg>`
   );

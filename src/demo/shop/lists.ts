@@ -7,12 +7,14 @@ import { categoryName, money, product, type Product } from './catalog.js';
 import { productImageUrl } from './image.js';
 import { shelf } from './sdk.js';
 import { explain } from './why.js';
+import { reasonText } from './words.js';
 
 export interface ListView {
   readonly listId: string;
   readonly title: string;
+  /** The shop's candidates in its order: its recall (the home list's pool is the whole catalogue). */
   readonly items: readonly Product[];
-  /** Cards to show (the shop's candidate list may be longer). */
+  /** Cards to show: the shop's first `show`, and Shelf's top `show` of the whole pool. */
   readonly show: number;
 }
 
@@ -56,10 +58,8 @@ function card(p: Product, index: number, shelfCard: boolean): HTMLLIElement {
   const meta = document.createElement('div');
   meta.className = 'meta';
   meta.textContent = `${money(p.price)} · ★${p.rating.toFixed(1)} · ${categoryName(p.category)}`;
-  const rank = document.createElement('div');
-  rank.className = 'rank';
-  rank.textContent = `shop #${index + 1}`;
-  li.append(a, meta, rank);
+  li.dataset['shopRank'] = String(index + 1);
+  li.append(a, meta);
   return li;
 }
 
@@ -87,7 +87,8 @@ export async function renderList(root: HTMLElement, view: ListView): Promise<Lis
   const cols = document.createElement('div');
   cols.className = 'columns';
 
-  const { col: shelfCol, head: shelfHead, list: ol } = column('shelf', "Shelf's order (for you)", shown.map((p, i) => card(p, i, true)));
+  // Shelf ranks the whole pool; the cards past `show` are removed once it has (before anyone sees them).
+  const { col: shelfCol, head: shelfHead, list: ol } = column('shelf', "Shelf's order (for you)", view.items.map((p, i) => card(p, i, true)));
   ol.setAttribute('data-shelf-list-id', view.listId);
   const { col: serverCol } = column('server', "Shop's order (from the server)", shown.map((p, i) => card(p, i, false)));
 
@@ -97,12 +98,13 @@ export async function renderList(root: HTMLElement, view: ListView): Promise<Lis
   root.append(section);
 
   const result = await shelf().rerankElements(ol, { listId: view.listId, timeoutMs: 3_000 });
+  [...ol.querySelectorAll<HTMLElement>('li.card')].slice(view.show).forEach((li) => li.remove());
   ol.style.visibility = '';
   const order = [...ol.querySelectorAll<HTMLElement>('li.card')].map((li) => li.dataset['id']!);
   const source = result?.source ?? 'fallback';
-  shelfHead.textContent = source === 'model' ? `Shelf's order (for you, model v${result?.modelVersion ?? '?'})` : `Shelf's order: the shop's, kept (${result?.reason ?? 'off'})`;
+  shelfHead.textContent = source === 'model' ? `Shelf's order (for you, model v${result?.modelVersion ?? '?'})` : `Shelf's order: the shop's, kept (${reasonText(result?.reason)})`;
   const events = source === 'model' ? await shelf().events(100) : [];
-  const serverRank = new Map(shown.map((p, i) => [p.id, i]));
+  const serverRank = new Map(view.items.map((p, i) => [p.id, i]));
   ol.querySelectorAll<HTMLElement>('li.card').forEach((li, i) => {
     const p = product(li.dataset['id']!)!;
     const why = document.createElement('div');
@@ -110,7 +112,6 @@ export async function renderList(root: HTMLElement, view: ListView): Promise<Lis
     const w = source === 'model' ? explain(p, serverRank.get(p.id)!, i, events, product) : null;
     why.textContent = w?.text ?? '';
     if (w && w.moved > 0) li.classList.add('raised');
-    li.querySelector('.rank')!.textContent = `shop #${serverRank.get(p.id)! + 1} → #${i + 1}`;
     li.append(why);
   });
   lastOutcome = {

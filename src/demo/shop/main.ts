@@ -1,7 +1,7 @@
 // The demo storefront: a small shop that integrates Shelf the way a real shop would — the script-tag snippet
 // (in index.html), data attributes on its product cards, GA4 events in the dataLayer, and the SDK's public calls.
 // URL parameters, for tests and the shopper simulation: ?db=name&timeoutMs=…&trainEvery=…&uploadMinExamples=…
-// &homeLimit=36&consent=granted&compare=on&debug=1
+// &homeLimit=24&homePool=200&consent=granted&compare=on&debug=1 (homeLimit cards shown, of a pool of homePool)
 import { categories, categoryName, loadAll } from './catalog.js';
 import { lastList } from './lists.js';
 import { cart, cartPage, category, checkoutPage, home, productPage, search } from './pages.js';
@@ -24,7 +24,8 @@ void shelf().init({
 if (params.get('consent') === 'granted') void shelf().consent('granted');
 
 const root = document.querySelector<HTMLElement>('#page')!;
-const homeLimit = num('homeLimit') ?? 36;
+const homeLimit = num('homeLimit') ?? 24;
+const homePool = num('homePool') ?? 200;
 let rendering = Promise.resolve();
 
 async function route(): Promise<void> {
@@ -37,7 +38,7 @@ async function route(): Promise<void> {
   else if (path === 'p') await productPage(root, what);
   else if (path.startsWith('cart')) cartPage(root);
   else if (path === 'checkout') checkoutPage(root);
-  else await home(root, homeLimit);
+  else await home(root, homeLimit, homePool);
   await noteUploads();
   if (!document.querySelector<HTMLElement>('#privacy')!.hidden) await renderPrivacy(refresh);
   document.body.dataset['renders'] = String(Number(document.body.dataset['renders'] ?? 0) + 1);

@@ -28,8 +28,12 @@ const h = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: s
   return e;
 };
 
-export async function home(root: HTMLElement, limit: number): Promise<void> {
-  await renderList(root, { listId: 'home', title: 'Picked for you', items: await candidates('all', limit), show: limit });
+/**
+ * The home list: the shop's recall (`pool` candidates across every category, the whole demo catalogue by
+ * default) goes to Shelf, which shows its top `limit`; the shop's own order shows its first `limit`.
+ */
+export async function home(root: HTMLElement, limit: number, pool: number): Promise<void> {
+  await renderList(root, { listId: 'home', title: 'Picked for you', items: await candidates('all', Math.max(pool, limit)), show: limit });
 }
 
 export async function category(root: HTMLElement, slug: string): Promise<void> {

@@ -4,6 +4,7 @@
 // Reads only through the public SDK; never reads IndexedDB itself.
 import { product } from './catalog.js';
 import { shelf } from './sdk.js';
+import { consentText, modeText } from './words.js';
 
 /** Updates sent while this page was open, newest first: from "Train & upload now", or noticed in the engine's count. */
 const sent: { at: number; text: string }[] = [];
@@ -50,8 +51,8 @@ export async function renderPrivacy(onChange: () => void): Promise<void> {
   const e = s.engine;
   const events = await shelf().events(200);
   const rows: [string, string][] = [
-    ['Consent', `${s.consent} (${s.consentSource})`],
-    ['Shelf', s.mode + (s.reason ? ` — ${s.reason}` : '')],
+    ['Consent', consentText(s)],
+    ['Shelf', modeText(s)],
     ['Model', e ? `${e.model} v${e.modelVersion ?? '–'} on ${e.backend ?? 'no backend'}` : '–'],
     ['Events stored here', e ? String(e.events) : '0'],
     ['Local training steps', e?.trainedSteps !== undefined ? String(e.trainedSteps) : '–'],
@@ -79,7 +80,7 @@ export async function renderPrivacy(onChange: () => void): Promise<void> {
     const r = await shelf().flush();
     sent.unshift({
       at: Date.now(),
-      text: !r ? 'not sent: Shelf is not running' : r.uploaded ? `sent an update from ${r.examples} examples${r.published ? `; the server published v${r.published}` : ''}` : `not sent: ${r.reason}`,
+      text: !r ? 'not sent: Shelf is not running' : r.uploaded ? `sent an update from ${r.examples} examples${r.published ? `; the server published v${r.published}` : ''}` : `not sent: ${(r.reason ?? 'nothing to send').replaceAll('_', ' ')}`,
     });
     knownUploads = (await shelf().status()).engine?.uploads ?? knownUploads;
     await renderPrivacy(onChange);
