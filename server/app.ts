@@ -13,6 +13,7 @@ import { loadDemoCatalog, type Catalog } from './demo/catalog.js';
 import { ticketSigner, type TicketSigner } from './federated/tickets.js';
 import { installErrorHandling } from './http-errors.js';
 import { makeAggregator } from './publish.js';
+import { registerReadiness } from './readiness.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -64,6 +65,7 @@ export async function buildApp(
   await registerCors(app, options.cors);
   await registerRateLimits(app, config.rateLimit ?? DEFAULT_RATE_LIMITS, options.rateLimitStore);
   registerSiteKeys(app, config.siteKeys ?? []);
+  registerReadiness(app, { store, model: config.model });
 
   const manifest = await store.current(config.model);
   const params = manifest ? parameterCount(manifest.weights) : FALLBACK_PARAMS;

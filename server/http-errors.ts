@@ -24,6 +24,8 @@ export type ServerErrorCode =
   | 'rate_limited'
   | 'invalid_site_key'
   | 'site_not_built'
+  | 'not_ready'
+  | 'storage_damaged'
   | 'internal';
 
 /**

@@ -8,8 +8,7 @@
 // counts per round and norm bin (NORM_BINS bins from 0 to 1.1 × clip) in <dataDir>/update-norms.json: no time, no
 // value of any single update. Must never change a model, a round or an update, and never record anything from an
 // update the server rejected.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -180,21 +179,4 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
     },
   );
   return { recordNorm };
-}
-
-/**
- * The admin token when SHELF_ADMIN_TOKEN is not set (as Jenkins does with its first admin password): read from
- * `<dataDir>/admin-token`, or made (24 random bytes, base64url) and written there readable by its owner only.
- * The token is never logged; the log says where the file is.
- */
-export function ensureAdminTokenFile(dataDir: string): { token: string; file: string; created: boolean } {
-  const file = path.join(dataDir, 'admin-token');
-  if (existsSync(file)) {
-    const token = readFileSync(file, 'utf8').trim();
-    if (token.length >= 16) return { token, file, created: false };
-  }
-  const token = randomBytes(24).toString('base64url');
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return { token, file, created: true };
 }

@@ -1,6 +1,7 @@
 // Model registry routes: the current manifest (`latest.json`, never cached) and each published version's
 // manifest and weights (immutable, cached for a year). Same URL layout as static hosting (see `paths`).
-// Must never serve a version's files under a cache policy that outlives a change: only versions are immutable.
+// Must never serve a version's files under a cache policy that outlives a change (only versions are immutable), nor
+// weights that do not match their manifest's sha256 (503 storage_damaged).
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,6 +9,7 @@ import { ErrorBodySchema, ManifestSchema, ModelNameSchema, type Manifest } from 
 import { MANIFEST_FILE, WEIGHTS_FILE } from '../../src/shared/model/manifest.js';
 import { HttpError } from '../http-errors.js';
 import type { Store } from '../storage/store.js';
+import { sha256Hex } from '../weights-codec.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -27,6 +29,10 @@ async function requireManifest(store: Store, name: string, version: number): Pro
   if (!(await store.current(name))) throw new HttpError(404, 'unknown_model', `no model named '${name}'`);
   throw new HttpError(404, 'not_found', `model ${name} has no version ${version}`);
 }
+
+/** 503: the stored weights of a version are damaged (the operator restores them or makes another version current). */
+const damaged = (name: string, version: number, what: string) =>
+  new HttpError(503, 'storage_damaged', `the stored weights of model ${name} v${version} ${what}; the server's storage is damaged`);
 
 export function registerModelRoutes(app: FastifyInstance, store: Store): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -59,9 +65,13 @@ export function registerModelRoutes(app: FastifyInstance, store: Store): void {
       const { name } = request.params;
       const version = parseVersion(name, request.params.version);
       const manifest = await requireManifest(store, name, version);
-      const weights = await store.weights(name, version);
+      const weights = await store.weights(name, version).catch((err: unknown) => {
+        throw damaged(name, version, `cannot be read (${err instanceof Error ? err.message : String(err)})`);
+      });
       if (!weights) throw new HttpError(404, 'not_found', `model ${name} v${version} has no weights`);
+      // Never serve bytes under a hash they do not have: clients would cache them as immutable.
       const sha = manifest.files.find((f) => f.path === WEIGHTS_FILE)?.sha256;
+      if (sha && sha256Hex(weights) !== sha) throw damaged(name, version, `do not match the sha256 in its manifest`);
       if (sha) reply.header('etag', `"${sha}"`);
       return reply
         .header('cache-control', IMMUTABLE)
