@@ -52,7 +52,7 @@ const FALLBACK_PARAMS = 60_000;
  *   const res = await app.inject({ method: 'GET', url: '/healthz' });
  */
 export async function buildApp(
-  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys'>>,
+  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys' | 'rerank' | 'adminOrigins'>>,
   store: Store,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
@@ -62,8 +62,9 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
-  await registerCors(app, options.cors);
-  await registerRateLimits(app, config.rateLimit ?? DEFAULT_RATE_LIMITS, options.rateLimitStore);
+  await registerCors(app, { ...options.cors, ...(config.adminOrigins ? { adminOrigins: config.adminOrigins } : {}) });
+  const rateLimit = config.rateLimit ?? DEFAULT_RATE_LIMITS;
+  await registerRateLimits(app, rateLimit, options.rateLimitStore);
   registerSiteKeys(app, config.siteKeys ?? []);
   registerReadiness(app, { store, model: config.model });
 
@@ -75,7 +76,7 @@ export async function buildApp(
     ? registerDashboardRoutes(app, { store, token: config.adminToken, model: config.model, clip: config.federated.clip, dataDir: config.dataDir ?? null })
     : null;
   registerModelRoutes(app, store);
-  registerRerankRoute(app, { store, model: config.model });
+  registerRerankRoute(app, { store, model: config.model, enabled: config.rerank?.enabled ?? false, perMinute: config.rerank?.perMinute ?? 60, exemptLoopback: rateLimit.exemptLoopback });
   registerRoundRoutes(app, { store, model: config.model, tickets, federated: config.federated });
   registerUpdateRoutes(
     app,

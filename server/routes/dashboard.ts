@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { ErrorBodySchema } from '../../src/shared/protocol.js';
 import { HttpError } from '../http-errors.js';
 import type { Store } from '../storage/store.js';
-import { requireBearer } from './admin.js';
+import { adminAuth } from '../admin-auth.js';
 
 export const NORM_BINS = 22;
 /** Rounds whose norm histograms are kept (the newest). */
@@ -88,7 +88,7 @@ export interface DashboardOptions {
  */
 export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOptions): { recordNorm(round: number, norm: number): void } {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const auth = requireBearer(o.token);
+  const auth = adminAuth(app, o.token);
   const qualityFile = o.dataDir ? path.join(o.dataDir, 'quality.json') : null;
   const normsFile = o.dataDir ? path.join(o.dataDir, 'update-norms.json') : null;
   const quality: QualityRow[] = readJsonArray(qualityFile, QualityRowSchema);
@@ -130,7 +130,7 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
 
   r.get(
     '/v1/admin/dashboard',
-    { onRequest: auth, schema: { querystring: z.object({ model: z.string().max(200).optional() }), response: { 200: DashboardSchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema } } },
+    { onRequest: auth, schema: { querystring: z.object({ model: z.string().max(200).optional() }), response: { 200: DashboardSchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 429: ErrorBodySchema } } },
     async (request, reply) => {
       const model = request.query.model ?? o.model;
       const rows = await o.store.versions(model);
@@ -166,7 +166,7 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
       schema: {
         querystring: z.object({ model: z.string().max(200).optional() }),
         body: z.object({ points: z.array(QualityPointSchema).min(1).max(500) }),
-        response: { 200: z.object({ stored: z.int() }), 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema },
+        response: { 200: z.object({ stored: z.int() }), 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 429: ErrorBodySchema },
       },
     },
     async (request) => {
