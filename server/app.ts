@@ -11,7 +11,8 @@ import { registerSiteKeys } from './site-keys.js';
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { loadDemoCatalog, type Catalog } from './demo/catalog.js';
 import { ticketSigner, type TicketSigner } from './federated/tickets.js';
-import { installErrorHandling } from './http-errors.js';
+import { frameworkErrors, installErrorHandling } from './http-errors.js';
+import { checkHeaders, httpServerOptions } from './http-limits.js';
 import { makeAggregator } from './publish.js';
 import { registerReadiness } from './readiness.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -58,10 +59,12 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   // Routes that take a body set their own limit; everything else gets a small one (fastify's default is 1 MiB).
   const bodyLimit = DEFAULT_BODY_LIMIT;
-  const app: FastifyInstance = options.logger ? Fastify({ loggerInstance: options.logger, bodyLimit }) : Fastify({ logger: false, bodyLimit });
+  const base = { bodyLimit, frameworkErrors, ...httpServerOptions() };
+  const app: FastifyInstance = options.logger ? Fastify({ loggerInstance: options.logger, ...base }) : Fastify({ logger: false, ...base });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  checkHeaders(app);
   await registerCors(app, { ...options.cors, ...(config.adminOrigins ? { adminOrigins: config.adminOrigins } : {}) });
   const rateLimit = config.rateLimit ?? DEFAULT_RATE_LIMITS;
   await registerRateLimits(app, rateLimit, options.rateLimitStore);
