@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parameterCount, mulberry32 } from '../src/shared/model/weights.js';
 import { ManifestSchema } from '../src/shared/protocol.js';
-import { fuzzSpecs, runFuzz, type FuzzReport } from './reliability/http-fuzz.js';
+import { fetchOpenApi, fuzzSpecs, runFuzz, type FuzzReport } from './reliability/http-fuzz.js';
 import { startServer, type ServerProcess } from './reliability/server-process.js';
 import { runLoad } from './reliability/load.js';
 import { referenceRun, sigkillTrial, type TrialResult } from './reliability/sigkill.js';
@@ -39,6 +39,7 @@ async function fuzz(): Promise<{ requests: number; status5xx: number; crashes: n
     SHELF_ADMIN_TOKEN: admin,
     SHELF_STATIC_DIR: site,
     SHELF_TICKET_SECRET: 'fuzz-ticket-secret-0123456789abcdef',
+    SHELF_RERANK: 'on',
   };
   let proc: ServerProcess = await startServer(env);
   const manifest = ManifestSchema.parse(await (await fetch(`${proc.base}/models/shelf-demo/latest.json`)).json());
@@ -47,7 +48,8 @@ async function fuzz(): Promise<{ requests: number; status5xx: number; crashes: n
   let crashes = 0;
   const total: FuzzReport = { requests: 0, status5xx: 0, networkErrors: 0, byStatus: {}, findings: [] };
   // Batches, so a crash is noticed, counted, and the server restarted on the same data for the rest.
-  const specs = fuzzSpecs(FUZZ_REQUESTS, 20261123);
+  // Routes and bodies from the server's own OpenAPI document (GET /v1/openapi.json).
+  const specs = fuzzSpecs(await fetchOpenApi(proc.base), FUZZ_REQUESTS, 20261123);
   const BATCH = 1000;
   for (let at = 0; at < specs.length && Date.now() - t0 < FUZZ_DEADLINE_MS; at += BATCH) {
     const r = await runFuzz({ base: proc.base, model: 'shelf-demo', adminToken: admin }, specs.slice(at, at + BATCH), {

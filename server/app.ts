@@ -13,6 +13,7 @@ import { loadDemoCatalog, type Catalog } from './demo/catalog.js';
 import { ticketSigner, type TicketSigner } from './federated/tickets.js';
 import { frameworkErrors, installErrorHandling } from './http-errors.js';
 import { checkHeaders, httpServerOptions } from './http-limits.js';
+import { registerOpenApi } from './openapi.js';
 import { makeAggregator } from './publish.js';
 import { registerReadiness } from './readiness.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -65,6 +66,7 @@ export async function buildApp(
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   checkHeaders(app);
+  await registerOpenApi(app);
   await registerCors(app, { ...options.cors, ...(config.adminOrigins ? { adminOrigins: config.adminOrigins } : {}) });
   const rateLimit = config.rateLimit ?? DEFAULT_RATE_LIMITS;
   await registerRateLimits(app, rateLimit, options.rateLimitStore);
