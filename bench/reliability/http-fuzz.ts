@@ -48,6 +48,8 @@ export interface FuzzReport {
   requests: number;
   status5xx: number;
   networkErrors: number;
+  /** 4xx answers whose body is not exactly `{error, message}` (HEAD answers have no body and are not counted). */
+  badErrorBodies: number;
   byStatus: Record<string, number>;
   findings: FuzzFinding[];
 }
@@ -119,6 +121,16 @@ function safePath(p: string): string {
   return out.length > 16_000 ? out.slice(0, 16_000) : out;
 }
 
+/** True for exactly `{"error": string, "message": string}`. */
+function isErrorBody(body: Buffer): boolean {
+  try {
+    const v = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    return typeof v === 'object' && v !== null && Object.keys(v).sort().join() === 'error,message' && typeof v['error'] === 'string' && typeof v['message'] === 'string';
+  } catch {
+    return false;
+  }
+}
+
 interface Sent {
   status: number | null;
   body: Buffer;
@@ -182,7 +194,7 @@ interface TicketInfo {
  * Update specs first ask for a real ticket (that request counts too).
  */
 export async function runFuzz(target: FuzzTarget, specs: readonly FuzzSpec[], o: { concurrency: number; params: number; deadlineMs: number; onProgress?: (r: FuzzReport) => void }): Promise<FuzzReport> {
-  const report: FuzzReport = { requests: 0, status5xx: 0, networkErrors: 0, byStatus: {}, findings: [] };
+  const report: FuzzReport = { requests: 0, status5xx: 0, networkErrors: 0, badErrorBodies: 0, byStatus: {}, findings: [] };
   const started = Date.now();
   let used: TicketInfo | null = null;
   const record = (spec: FuzzSpec, method: string, path: string, r: Sent) => {
@@ -196,6 +208,9 @@ export async function runFuzz(target: FuzzTarget, specs: readonly FuzzSpec[], o:
     } else if (r.status === null) {
       report.networkErrors++;
       if (report.findings.length < 50) report.findings.push({ spec: describe(), status: null, detail: r.error ?? '' });
+    } else if (r.status >= 400 && method !== 'HEAD' && !isErrorBody(r.body)) {
+      report.badErrorBodies++;
+      if (report.findings.length < 50) report.findings.push({ spec: describe(), status: r.status, detail: `not an {error, message} body: ${r.body.toString('utf8').slice(0, 200)}` });
     }
     if (report.requests % 1000 === 0) o.onProgress?.(report);
   };

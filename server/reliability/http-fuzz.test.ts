@@ -57,6 +57,7 @@ describe('HTTP fuzz (in-process, loopback)', () => {
     expect(report.findings).toEqual([]);
     expect(report.status5xx).toBe(0);
     expect(report.networkErrors).toBe(0);
+    expect(report.badErrorBodies).toBe(0);
     expect(report.requests).toBeGreaterThanOrEqual(400);
     // The fuzz reached the update route's acceptance path too, not only its rejections.
     expect(report.byStatus['200'] ?? 0).toBeGreaterThan(10);
