@@ -28,6 +28,7 @@ describe('OpenAPI document', () => {
     const rerank = doc.paths['/v1/rerank']!['post']!;
     const body = rerank.requestBody!.content['application/json']!.schema as { properties: { candidates: { items: { properties: { vector: { items: { type: string } } } } } } };
     expect(body.properties.candidates.items.properties.vector.items.type).toBe('number');
+    expect(doc.paths['/v1/updates']!['post']!.requestBody!.content['application/octet-stream']!.schema).toMatchObject({ type: 'string', format: 'binary' });
     const err = JSON.stringify(rerank.responses?.['400']);
     expect(err).toContain('"error"');
     expect(err).toContain('"message"');

@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { PROTOCOL_VERSION } from '../src/shared/protocol.js';
+import { PROTOCOL_VERSION, UPDATE_MEDIA_TYPE } from '../src/shared/protocol.js';
 
 export const OPENAPI_PATH = '/v1/openapi.json';
 
@@ -21,7 +21,13 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
     },
-    transform: jsonSchemaTransform,
+    // The upload route reads raw bytes (no zod body schema): the document still says what it takes.
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      if (input.url !== '/v1/updates') return out;
+      const description = 'One client update in the binary wire format (docs/PRIVACY.md; src/shared/federated/wire.ts).';
+      return { ...out, schema: { ...out.schema, consumes: [UPDATE_MEDIA_TYPE], body: { type: 'string', format: 'binary', description } } };
+    },
     transformObject: jsonSchemaTransformObject,
   });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async (_request, reply) => reply.header('cache-control', 'no-cache').send(app.swagger()));
