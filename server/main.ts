@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 
   // Served anyway (an admin can make an intact version current), but not ready: /readyz and uploads answer 503.
   const ready = await readiness(store, config.model);
-  if (!ready.ok) log.error({ dataDir: config.dataDir }, `${ready.reason}: /readyz answers 503 and ticket requests and uploads are refused until an intact version is current`);
+  if (!ready.ok) log.error({ dataDir: config.dataDir, detail: ready.detail }, `${ready.reason}: /readyz answers 503 and ticket requests and uploads are refused until an intact version is current`);
 
   const f = config.federated;
   if (config.minUpdates < DEFAULT_MIN_UPDATES) {

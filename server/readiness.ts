@@ -12,7 +12,8 @@ import { HttpError } from './http-errors.js';
 import type { Store } from './storage/store.js';
 import { sha256Hex } from './weights-codec.js';
 
-export type Readiness = { ok: true; version: number } | { ok: false; reason: string };
+/** `reason` is for anyone (the HTTP answer); `detail`, the database's own error when there was one, for the log. */
+export type Readiness = { ok: true; version: number } | { ok: false; reason: string; detail?: string };
 
 /** How long a readiness answer is reused by the gate on ticket and upload requests. */
 export const READY_TTL_MS = 5_000;
@@ -33,7 +34,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  */
 export async function canPublish(store: Store, model: string): Promise<{ ok: true } | { ok: false; reason: string }> {
   const r = await readiness(store, model);
-  return r.ok ? { ok: true } : r;
+  return r.ok ? { ok: true } : { ok: false, reason: r.reason };
 }
 
 /** canPublish, with the version it checked. */
@@ -42,7 +43,7 @@ export async function readiness(store: Store, model: string): Promise<Readiness>
   try {
     manifest = await store.current(model);
   } catch (err) {
-    return { ok: false, reason: `model ${model}: the current version's manifest cannot be read from storage (${message(err)})` };
+    return { ok: false, reason: `model ${model}: the current version's manifest cannot be read from storage`, detail: message(err) };
   }
   if (!manifest) return { ok: false, reason: `model '${model}' has no version yet` };
   const at = `model ${model} v${manifest.version}`;
@@ -52,7 +53,7 @@ export async function readiness(store: Store, model: string): Promise<Readiness>
   try {
     weights = await store.weights(model, manifest.version);
   } catch (err) {
-    return { ok: false, reason: `${at}: the weights cannot be read from storage (${message(err)})` };
+    return { ok: false, reason: `${at}: the weights cannot be read from storage`, detail: message(err) };
   }
   if (!weights) return { ok: false, reason: `${at}: no weights are stored` };
   if (weights.byteLength !== file.bytes) return { ok: false, reason: `${at}: the stored weights are ${weights.byteLength} bytes, the manifest says ${file.bytes}` };
@@ -91,10 +92,13 @@ export function registerReadiness(app: FastifyInstance, o: { store: Store; model
   app.withTypeProvider<ZodTypeProvider>().get(
     '/readyz',
     { schema: { response: { 200: ReadySchema, 503: ErrorBodySchema } } },
-    async (_request, reply) => {
+    async (request, reply) => {
       // At most one hash a second, however often /readyz is asked.
       const r = await cached(Math.min(ttl, READYZ_TTL_MS));
-      if (!r.ok) throw notReady(r.reason);
+      if (!r.ok) {
+        request.log.error({ detail: r.detail }, r.reason);
+        throw notReady(r.reason);
+      }
       return reply.header('cache-control', 'no-store').send({ ok: true as const, model: o.model, version: r.version });
     },
   );
