@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parameterCount, mulberry32 } from '../src/shared/model/weights.js';
 import { ManifestSchema } from '../src/shared/protocol.js';
-import { fuzzSpecs, runFuzz, type FuzzReport } from './reliability/http-fuzz.js';
+import { fetchOpenApi, fuzzSpecs, runFuzz, type FuzzReport } from './reliability/http-fuzz.js';
 import { startServer, type ServerProcess } from './reliability/server-process.js';
 import { runLoad } from './reliability/load.js';
 import { referenceRun, sigkillTrial, type TrialResult } from './reliability/sigkill.js';
@@ -25,7 +25,7 @@ const log = (...a: unknown[]) => console.error('[bench:reliability]', ...a);
 const parts = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const want = (p: string) => parts.length === 0 || parts.includes(p);
 
-async function fuzz(): Promise<{ requests: number; status5xx: number; crashes: number; networkErrors: number; byStatus: Record<string, number>; seconds: number; findings: FuzzReport['findings'] }> {
+async function fuzz(): Promise<{ requests: number; status5xx: number; crashes: number; networkErrors: number; badErrorBodies: number; byStatus: Record<string, number>; seconds: number; findings: FuzzReport['findings'] }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'shelf-fuzz-'));
   const site = path.join(dir, 'site');
   mkdirSync(site, { recursive: true });
@@ -39,15 +39,17 @@ async function fuzz(): Promise<{ requests: number; status5xx: number; crashes: n
     SHELF_ADMIN_TOKEN: admin,
     SHELF_STATIC_DIR: site,
     SHELF_TICKET_SECRET: 'fuzz-ticket-secret-0123456789abcdef',
+    SHELF_RERANK: 'on',
   };
   let proc: ServerProcess = await startServer(env);
   const manifest = ManifestSchema.parse(await (await fetch(`${proc.base}/models/shelf-demo/latest.json`)).json());
   const params = parameterCount(manifest.weights);
   const t0 = Date.now();
   let crashes = 0;
-  const total: FuzzReport = { requests: 0, status5xx: 0, networkErrors: 0, byStatus: {}, findings: [] };
+  const total: FuzzReport = { requests: 0, status5xx: 0, networkErrors: 0, badErrorBodies: 0, byStatus: {}, findings: [] };
   // Batches, so a crash is noticed, counted, and the server restarted on the same data for the rest.
-  const specs = fuzzSpecs(FUZZ_REQUESTS, 20261123);
+  // Routes and bodies from the server's own OpenAPI document (GET /v1/openapi.json).
+  const specs = fuzzSpecs(await fetchOpenApi(proc.base), FUZZ_REQUESTS, 20261123);
   const BATCH = 1000;
   for (let at = 0; at < specs.length && Date.now() - t0 < FUZZ_DEADLINE_MS; at += BATCH) {
     const r = await runFuzz({ base: proc.base, model: 'shelf-demo', adminToken: admin }, specs.slice(at, at + BATCH), {
@@ -58,6 +60,7 @@ async function fuzz(): Promise<{ requests: number; status5xx: number; crashes: n
     total.requests += r.requests;
     total.status5xx += r.status5xx;
     total.networkErrors += r.networkErrors;
+    total.badErrorBodies += r.badErrorBodies;
     for (const [k, v] of Object.entries(r.byStatus)) total.byStatus[k] = (total.byStatus[k] ?? 0) + v;
     total.findings.push(...r.findings.slice(0, 20 - total.findings.length));
     if (proc.exited()) {
@@ -65,12 +68,12 @@ async function fuzz(): Promise<{ requests: number; status5xx: number; crashes: n
       log(`server exited during batch ${at / BATCH}: ${proc.stderr().slice(-2000)}`);
       proc = await startServer(env, { port: proc.port });
     }
-    log(`fuzz: ${total.requests} requests, ${total.status5xx} 5xx, ${total.networkErrors} network errors, ${crashes} crashes`);
+    log(`fuzz: ${total.requests} requests, ${total.status5xx} 5xx, ${total.networkErrors} network errors, ${total.badErrorBodies} error bodies not {error, message}, ${crashes} crashes`);
   }
   if (proc.exited()) crashes++;
   await proc.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
-  return { requests: total.requests, status5xx: total.status5xx, crashes, networkErrors: total.networkErrors, byStatus: total.byStatus, seconds: Math.round((Date.now() - t0) / 1000), findings: total.findings };
+  return { requests: total.requests, status5xx: total.status5xx, crashes, networkErrors: total.networkErrors, badErrorBodies: total.badErrorBodies, byStatus: total.byStatus, seconds: Math.round((Date.now() - t0) / 1000), findings: total.findings };
 }
 
 async function sigkill(): Promise<{ trials: number; acceptedLost: number; sameVersion: number; versionsIntact: number; inFlightStored: number; results: TrialResult[] }> {

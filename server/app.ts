@@ -11,8 +11,11 @@ import { registerSiteKeys } from './site-keys.js';
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { loadDemoCatalog, type Catalog } from './demo/catalog.js';
 import { ticketSigner, type TicketSigner } from './federated/tickets.js';
-import { installErrorHandling } from './http-errors.js';
+import { frameworkErrors, installErrorHandling } from './http-errors.js';
+import { checkHeaders, httpServerOptions } from './http-limits.js';
+import { registerOpenApi } from './openapi.js';
 import { makeAggregator } from './publish.js';
+import { registerReadiness } from './readiness.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -55,19 +58,24 @@ const FALLBACK_PARAMS = 60_000;
  *   const res = await app.inject({ method: 'GET', url: '/healthz' });
  */
 export async function buildApp(
-  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys' | 'secure'>>,
+  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys' | 'secure' | 'rerank' | 'adminOrigins'>>,
   store: Store,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
   // Routes that take a body set their own limit; everything else gets a small one (fastify's default is 1 MiB).
   const bodyLimit = DEFAULT_BODY_LIMIT;
-  const app: FastifyInstance = options.logger ? Fastify({ loggerInstance: options.logger, bodyLimit }) : Fastify({ logger: false, bodyLimit });
+  const base = { bodyLimit, frameworkErrors, ...httpServerOptions() };
+  const app: FastifyInstance = options.logger ? Fastify({ loggerInstance: options.logger, ...base }) : Fastify({ logger: false, ...base });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
-  await registerCors(app, options.cors);
-  await registerRateLimits(app, config.rateLimit ?? DEFAULT_RATE_LIMITS, options.rateLimitStore);
+  checkHeaders(app);
+  await registerOpenApi(app);
+  await registerCors(app, { ...options.cors, ...(config.adminOrigins ? { adminOrigins: config.adminOrigins } : {}) });
+  const rateLimit = config.rateLimit ?? DEFAULT_RATE_LIMITS;
+  await registerRateLimits(app, rateLimit, options.rateLimitStore);
   registerSiteKeys(app, config.siteKeys ?? []);
+  registerReadiness(app, { store, model: config.model });
 
   const manifest = await store.current(config.model);
   const params = manifest ? parameterCount(manifest.weights) : FALLBACK_PARAMS;
@@ -84,7 +92,7 @@ export async function buildApp(
     ? registerDashboardRoutes(app, { store, token: config.adminToken, model: config.model, clip: config.federated.clip, dataDir: config.dataDir ?? null })
     : null;
   registerModelRoutes(app, store);
-  registerRerankRoute(app, { store, model: config.model });
+  registerRerankRoute(app, { store, model: config.model, enabled: config.rerank?.enabled ?? false, perMinute: config.rerank?.perMinute ?? 60, exemptLoopback: rateLimit.exemptLoopback });
   registerRoundRoutes(app, { store, model: config.model, tickets, federated: config.federated, secure });
   registerUpdateRoutes(
     app,

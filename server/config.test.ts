@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       siteKeys: [],
       databaseUrl: null,
       secure: null,
+      rerank: { enabled: false, perMinute: 60 },
+      adminOrigins: [],
     });
     expect(databaseDir(c)).toBe(path.join('/srv/shelf/.shelf-data', 'db'));
   });
@@ -38,6 +40,15 @@ describe('loadConfig', () => {
     expect(c.model).toBe('other-model');
     expect(c.logLevel).toBe('debug');
     expect(c.staticDir).toBe('/srv/dist');
+  });
+
+  it('reads the re-rank switch and the admin API origins', () => {
+    const c = loadConfig({ SHELF_RERANK: 'on', SHELF_RERANK_PER_MINUTE: '5', SHELF_ADMIN_ORIGINS: 'https://ops.example.com,http://localhost:3000' });
+    expect(c.rerank).toEqual({ enabled: true, perMinute: 5 });
+    expect(c.adminOrigins).toEqual(['https://ops.example.com', 'http://localhost:3000']);
+    expect(() => loadConfig({ SHELF_ADMIN_ORIGINS: '*' })).toThrow(/SHELF_ADMIN_ORIGINS="\*": expected comma-separated origins/);
+    expect(() => loadConfig({ SHELF_ADMIN_ORIGINS: 'https://ops.example.com/path' })).toThrow(/SHELF_ADMIN_ORIGINS/);
+    expect(() => loadConfig({ SHELF_RERANK: 'yes' })).toThrow(/SHELF_RERANK="yes"/);
   });
 
   it('names every bad variable, with its value and what was expected', () => {

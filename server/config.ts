@@ -85,6 +85,16 @@ const EnvSchema = z.object({
       .optional(),
   ),
   SHELF_RATE_LIMIT_LOOPBACK: z.preprocess(unsetIfEmpty, z.enum(['exempt', 'limit']).default('exempt')),
+  SHELF_RERANK: z.preprocess(unsetIfEmpty, z.enum(['on', 'off']).default('off')),
+  SHELF_RERANK_PER_MINUTE: intVar(0, 1_000_000, 60),
+  SHELF_ADMIN_ORIGINS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, 'expected comma-separated origins such as https://ops.example.com (scheme, host, optional port; no path)')
+      .transform((v) => v.split(','))
+      .optional(),
+  ),
   SHELF_TICKET_SECRET: secretVar(32),
   SHELF_ADMIN_TOKEN: secretVar(16),
   SHELF_STATIC_DIR: textVar('dist'),
@@ -131,6 +141,13 @@ export interface ServerConfig {
    * ticket requests and uploads must carry one (server/site-keys.ts). Empty (default): open to any page.
    */
   readonly siteKeys: readonly string[];
+  /**
+   * POST /v1/rerank, the server-side re-rank used as bench:browser's baseline: off unless SHELF_RERANK=on;
+   * SHELF_RERANK_PER_MINUTE requests per client address (default 60, 0 = none; loopback as SHELF_RATE_LIMIT_LOOPBACK).
+   */
+  readonly rerank: { readonly enabled: boolean; readonly perMinute: number };
+  /** Origins whose pages may call the admin API cross-origin (SHELF_ADMIN_ORIGINS, comma-separated); empty (default): none. */
+  readonly adminOrigins: readonly string[];
   /** PostgreSQL URL (SHELF_DATABASE_URL): several replicas share it; null (default): PGlite in `<dataDir>/db`. Never logged. */
   readonly databaseUrl: string | null;
   /**
@@ -277,6 +294,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     siteKeys: Object.freeze(e.SHELF_SITE_KEYS ?? []),
     databaseUrl: e.SHELF_DATABASE_URL ?? null,
     secure: secureConfig(e.SHELF_HELPER_URL, e.SHELF_HELPER_TOKEN),
+    rerank: Object.freeze({ enabled: e.SHELF_RERANK === 'on', perMinute: e.SHELF_RERANK_PER_MINUTE }),
+    adminOrigins: Object.freeze(e.SHELF_ADMIN_ORIGINS ?? []),
     rateLimit: Object.freeze({
       perAddressPerMinute: e.SHELF_RATE_LIMIT_PER_MINUTE,
       perTicket: e.SHELF_RATE_LIMIT_PER_TICKET,

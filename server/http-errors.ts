@@ -1,7 +1,7 @@
 // Turns every failure into an ErrorBody `{error, message}` with the right status: our own HttpErrors, zod
 // validation failures, fastify's body-limit/media-type/JSON errors, unknown routes, and crashes.
 // Must never send a stack trace or an internal message to the client (crashes are logged, not echoed).
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '../src/shared/protocol.js';
 
@@ -28,6 +28,11 @@ export type ServerErrorCode =
   | 'helper_unavailable'
   | 'secure_aggregation_required'
   | 'stale_key'
+  | 'not_ready'
+  | 'storage_damaged'
+  | 'request_timeout'
+  | 'headers_too_large'
+  | 'uri_too_long'
   | 'internal';
 
 /**
@@ -65,6 +70,23 @@ function describeValidation(err: FastifyError): string {
     return field ? `${field}: ${v.message ?? 'invalid'}` : (v.message ?? 'invalid');
   });
   return `invalid ${where}: ${details.join('; ') || err.message}`;
+}
+
+/**
+ * Fastify's `frameworkErrors` option: what the router refuses before any route runs (a malformed percent-escape in
+ * the path, a path parameter over maxParamLength), in the ErrorBody shape.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const path = (request.raw.url ?? '').split('?')[0]!.slice(0, 200);
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.code(414).send(errorBody('uri_too_long', `a segment of the path is too long: ${path}`));
+    return;
+  }
+  if (err.code === 'FST_ERR_BAD_URL') {
+    void reply.code(400).send(errorBody('invalid_request', `malformed URL (a broken percent-escape?): ${path}`));
+    return;
+  }
+  void reply.code(err.statusCode && err.statusCode < 500 ? err.statusCode : 400).send(errorBody('invalid_request', err.message));
 }
 
 /** Installs the error and not-found handlers on `app`. Call before registering routes. */

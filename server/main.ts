@@ -7,10 +7,13 @@ import { SecureRounds } from './secure-aggregation/secure-rounds.js';
 import { buildApp } from './app.js';
 import { ConfigError, DEFAULT_MIN_UPDATES, databaseDir, loadConfig, type ServerConfig } from './config.js';
 import { SeedError, ensureSeeded } from './seed.js';
-import { ensureAdminTokenFile } from './routes/dashboard.js';
+import { AdminTokenError, ensureAdminTokenFile } from './admin-token.js';
+import { readiness } from './readiness.js';
 import { siteIsBuilt } from './routes/site.js';
 import { PgliteStore } from './storage/pglite-store.js';
 import { openPostgres } from './storage/pg-store.js';
+import { privateFolder, restrictUmask } from './storage/data-folder.js';
+import { StorageError } from './storage/storage-check.js';
 
 function readConfig(): ServerConfig {
   try {
@@ -30,9 +33,19 @@ async function main(): Promise<void> {
   // request to its upload by IP (docs/PRIVACY.md, threat model).
   const log = pino({ level: config.logLevel, serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) } });
 
+  // The data folder (database, admin token, dashboard files) is readable by this user only.
+  restrictUmask();
+  await privateFolder(config.dataDir);
   // PostgreSQL when several replicas share one database; PGlite in the data folder otherwise.
   const postgres = config.databaseUrl ? await openPostgres(config.databaseUrl) : null;
-  const store = postgres ? postgres.store : await PgliteStore.open(databaseDir(config));
+  let store;
+  try {
+    store = postgres ? postgres.store : await PgliteStore.open(databaseDir(config));
+  } catch (err) {
+    if (!(err instanceof StorageError)) throw err;
+    log.fatal(err.message);
+    process.exit(1);
+  }
   try {
     await ensureSeeded(store, config, log);
   } catch (err) {
@@ -43,6 +56,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+
+  // Served anyway (an admin can make an intact version current), but not ready: /readyz and uploads answer 503.
+  const ready = await readiness(store, config.model);
+  if (!ready.ok) log.error({ dataDir: config.dataDir, detail: ready.detail }, `${ready.reason}: /readyz answers 503 and ticket requests and uploads are refused until an intact version is current`);
 
   const f = config.federated;
   if (config.minUpdates < DEFAULT_MIN_UPDATES) {
@@ -64,7 +81,15 @@ async function main(): Promise<void> {
   if (!config.ticketSecret) log.warn('SHELF_TICKET_SECRET not set: a random ticket key for this process; tickets die with it');
   let adminToken = config.adminToken;
   if (!adminToken) {
-    const made = ensureAdminTokenFile(config.dataDir);
+    let made;
+    try {
+      made = ensureAdminTokenFile(config.dataDir);
+    } catch (err) {
+      if (!(err instanceof AdminTokenError)) throw err;
+      await store.close();
+      log.fatal(err.message);
+      process.exit(1);
+    }
     adminToken = made.token;
     log.info({ file: made.file }, `SHELF_ADMIN_TOKEN not set: the admin API and the dashboard (/dashboard.html) use the token ${made.created ? 'just written to' : 'in'} ${made.file}`);
   }

@@ -37,26 +37,30 @@ export function ticketOf(body: unknown): string | null {
 const tooMany = (what: string, after: string) => new HttpError(429, 'rate_limited', `too many ${what}; retry in ${after}`);
 
 /**
- * Registers the limiter; call before the routes are registered (it hooks route registration).
+ * A route's `config.rateLimit`: `max` requests per client address per minute, loopback exempt when `exemptLoopback`.
+ * The limiter must be registered (registerRateLimits) before the route.
+ */
+export function perAddressLimit(max: number, exemptLoopback: boolean) {
+  return {
+    max,
+    timeWindow: 60_000,
+    ...(exemptLoopback ? { allowList: (req: FastifyRequest) => isLoopback(req) } : {}),
+    errorResponseBuilder: (_req: FastifyRequest, ctx: { after: string }) => tooMany('requests from this address', ctx.after),
+  };
+}
+
+/**
+ * Registers the limiter (always: other routes, /v1/rerank and the admin API's failed logins, set their own limits);
+ * call before the routes are registered (it hooks route registration).
  * @param store a @fastify/rate-limit store class shared by replicas; default: in-process memory.
  */
 export async function registerRateLimits(app: FastifyInstance, cfg: RateLimitConfig, store?: FastifyRateLimitStoreCtor): Promise<void> {
-  if (cfg.perAddressPerMinute === 0 && cfg.perTicket === 0) return;
-  const allowList = cfg.exemptLoopback ? (req: FastifyRequest) => isLoopback(req) : undefined;
   // Set the per-route config before the plugin's own onRoute hook reads it.
   let perTicket: ReturnType<FastifyInstance['createRateLimit']> | null = null;
   app.addHook('onRoute', (route: RouteOptions) => {
     if (!LIMITED_ROUTES.has(route.url)) return;
     if (cfg.perAddressPerMinute > 0) {
-      route.config = {
-        ...(route.config as object),
-        rateLimit: {
-          max: cfg.perAddressPerMinute,
-          timeWindow: 60_000,
-          ...(allowList ? { allowList } : {}),
-          errorResponseBuilder: (_req: FastifyRequest, ctx: { after: string }) => tooMany('requests from this address', ctx.after),
-        },
-      } as RouteOptions['config'];
+      route.config = { ...(route.config as object), rateLimit: perAddressLimit(cfg.perAddressPerMinute, cfg.exemptLoopback) } as RouteOptions['config'];
     }
     if (route.url === '/v1/updates' && cfg.perTicket > 0) {
       const check = async (req: FastifyRequest) => {

@@ -1,6 +1,7 @@
 // Helpers for the server's tests only: temp folders, seed files on disk, small models, encoded deltas.
 // Must never be imported by the running server, and never write outside os.tmpdir().
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { MANIFEST_FILE, WEIGHTS_FILE, makeManifest } from '../src/shared/model/manifest.js';
@@ -113,4 +114,24 @@ export async function seededApp(
       await tmp.remove();
     },
   };
+}
+
+/** Sends `data` on a fresh TCP connection to the server and resolves with all it answered once the server closes it (or `waitMs` passes). */
+export function rawRequest(port: number, data: string | Buffer, waitMs = 5_000): Promise<{ status: number | null; headers: string; body: string }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const done = () => {
+      clearTimeout(timer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const at = text.indexOf('\r\n\r\n');
+      const head = at < 0 ? text : text.slice(0, at);
+      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? NaN) || null, headers: head, body: at < 0 ? '' : text.slice(at + 4) });
+    };
+    const timer = setTimeout(() => socket.destroy(), waitMs);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('close', done);
+    socket.on('error', () => undefined);
+    socket.write(data);
+  });
 }

@@ -1,8 +1,10 @@
 // The admin API through app.inject(): absent without a token configured, 401 without a bearer, 403 with a
-// wrong one (and nothing changed), and with the right one lists versions and rolls the current one back.
+// wrong one (and nothing changed), 429 for every request from an address after ADMIN_FAILURES wrong ones (the
+// right token too, other addresses unaffected), and with the right one lists versions and rolls the current one back.
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_FAILURES } from '../admin-auth.js';
 import { buildApp } from '../app.js';
 import { ensureSeeded } from '../seed.js';
 import { PgliteStore } from '../storage/pglite-store.js';
@@ -82,5 +84,20 @@ describe('admin API', () => {
     expect((await app.inject({ method: 'POST', url, payload: { version: 2 }, headers: auth() })).json()).toMatchObject({ current: 2 });
     expect((await app.inject({ method: 'POST', url, payload: { version: 9 }, headers: auth() })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url, payload: { version: 'x' }, headers: auth() })).statusCode).toBe(400);
+  });
+
+  it('refuses an address that sent too many wrong tokens, even with the right one, for a while', async () => {
+    const from = (remoteAddress: string, token: string) =>
+      app.inject({ method: 'GET', url: `/v1/admin/models/${MODEL}/versions`, headers: auth(token), remoteAddress });
+    for (let i = 0; i < ADMIN_FAILURES; i++) expect((await from('10.1.1.1', `guess-${i}-xxxxxxxxxxxx`)).statusCode).toBe(403);
+    const wrong = await from('10.1.1.1', 'guess-last-xxxxxxxxxxxx');
+    expect(wrong.statusCode).toBe(429);
+    expect(wrong.json()).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/too many wrong admin tokens/) });
+    expect(Number(wrong.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await from('10.1.1.1', TOKEN)).statusCode).toBe(429);
+    expect((await from('10.1.1.2', TOKEN)).statusCode).toBe(200);
+    // The dashboard's routes share the count.
+    const dash = await app.inject({ method: 'GET', url: '/v1/admin/dashboard', headers: auth(), remoteAddress: '10.1.1.1' });
+    expect(dash.statusCode).toBe(429);
   });
 });

@@ -1,27 +1,14 @@
 // The admin API: list a model's versions with their lineage and privacy, and make any stored version current
 // (publish a newer one or roll back to an older one). Bearer token from SHELF_ADMIN_TOKEN; without a token
-// configured these routes are not registered at all (404). Must never compare tokens in variable time,
-// never log a token, and never change anything on a request that failed authentication.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// configured these routes are not registered at all (404); the check and its limit on wrong tokens are in
+// server/admin-auth.ts. Must never log a token, and never change anything on a request that failed authentication.
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBodySchema, ManifestSchema, ModelNameSchema } from '../../src/shared/protocol.js';
+import { adminAuth } from '../admin-auth.js';
 import { HttpError } from '../http-errors.js';
 import type { Store } from '../storage/store.js';
-
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-
-/** Throws 401 without a bearer token, 403 with a wrong one. */
-export function requireBearer(expected: string): (request: FastifyRequest) => Promise<void> {
-  const want = digest(expected);
-  return async (request) => {
-    const header = request.headers.authorization ?? '';
-    const m = /^Bearer (\S+)$/.exec(header);
-    if (!m) throw new HttpError(401, 'unauthorized', 'the admin API needs an Authorization: Bearer <token> header', { 'www-authenticate': 'Bearer' });
-    if (!timingSafeEqual(digest(m[1]!), want)) throw new HttpError(403, 'forbidden', 'wrong admin token');
-  };
-}
 
 const NameParams = z.object({ name: ModelNameSchema });
 const VersionListSchema = z.object({
@@ -34,8 +21,8 @@ const SetCurrentResponse = z.object({ model: z.string(), previous: z.int(), curr
 
 export function registerAdminRoutes(app: FastifyInstance, o: { store: Store; token: string }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const auth = requireBearer(o.token);
-  const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema };
+  const auth = adminAuth(app, o.token);
+  const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 429: ErrorBodySchema };
 
   r.get(
     '/v1/admin/models/:name/versions',

@@ -1,7 +1,6 @@
 // The dashboard's admin endpoints through app.inject(): bearer required, rounds and lineage read from the
 // published versions, the norm of each accepted update (and none of a rejected one), quality figures stored
-// and kept in the data folder across restarts, and the admin token file made once.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// and kept in the data folder across restarts.
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,6 @@ import { buildApp } from '../app.js';
 import { ensureSeeded } from '../seed.js';
 import { PgliteStore } from '../storage/pglite-store.js';
 import { STORE_TIMEOUT_MS, makeVersion, tempDir, testConfig, wireUpdate, writeSeed } from '../testing.js';
-import { ensureAdminTokenFile } from './dashboard.js';
 
 const MODEL = 'dash-test';
 const TOKEN = 'dashboard-token-for-tests';
@@ -77,16 +75,5 @@ describe('dashboard API', () => {
     const d = (await app.inject({ method: 'GET', url: '/v1/admin/dashboard', headers: auth })).json();
     expect(d.quality).toEqual([expect.objectContaining({ version: 2, metric: 'hit@5', value: 0.4, source: 'simulation', n: 10 })]);
     expect(d.norms.reduce((n: number, r: { count: number }) => n + r.count, 0)).toBe(2);
-  });
-
-  it('makes an admin token file once, readable by its owner only', () => {
-    const dir = path.join(tmp.dir, 'tok');
-    const first = ensureAdminTokenFile(dir);
-    expect(first.created).toBe(true);
-    expect(first.token.length).toBeGreaterThanOrEqual(32);
-    expect(statSync(first.file).mode & 0o077).toBe(0);
-    expect(readFileSync(first.file, 'utf8').trim()).toBe(first.token);
-    expect(ensureAdminTokenFile(dir)).toEqual({ ...first, created: false });
-    expect(existsSync(first.file)).toBe(true);
   });
 });

@@ -8,8 +8,7 @@
 // counts per round and norm bin (NORM_BINS bins from 0 to 1.1 × clip) in <dataDir>/update-norms.json: no time, no
 // value of any single update. Must never change a model, a round or an update, and never record anything from an
 // update the server rejected.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -17,7 +16,7 @@ import { z } from 'zod';
 import { ErrorBodySchema } from '../../src/shared/protocol.js';
 import { HttpError } from '../http-errors.js';
 import type { Store } from '../storage/store.js';
-import { requireBearer } from './admin.js';
+import { adminAuth } from '../admin-auth.js';
 
 export const NORM_BINS = 22;
 /** Rounds whose norm histograms are kept (the newest). */
@@ -89,7 +88,7 @@ export interface DashboardOptions {
  */
 export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOptions): { recordNorm(round: number, norm: number): void } {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const auth = requireBearer(o.token);
+  const auth = adminAuth(app, o.token);
   const qualityFile = o.dataDir ? path.join(o.dataDir, 'quality.json') : null;
   const normsFile = o.dataDir ? path.join(o.dataDir, 'update-norms.json') : null;
   const quality: QualityRow[] = readJsonArray(qualityFile, QualityRowSchema);
@@ -131,7 +130,7 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
 
   r.get(
     '/v1/admin/dashboard',
-    { onRequest: auth, schema: { querystring: z.object({ model: z.string().max(200).optional() }), response: { 200: DashboardSchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema } } },
+    { onRequest: auth, schema: { querystring: z.object({ model: z.string().max(200).optional() }), response: { 200: DashboardSchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 429: ErrorBodySchema } } },
     async (request, reply) => {
       const model = request.query.model ?? o.model;
       const rows = await o.store.versions(model);
@@ -167,7 +166,7 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
       schema: {
         querystring: z.object({ model: z.string().max(200).optional() }),
         body: z.object({ points: z.array(QualityPointSchema).min(1).max(500) }),
-        response: { 200: z.object({ stored: z.int() }), 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema },
+        response: { 200: z.object({ stored: z.int() }), 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 429: ErrorBodySchema },
       },
     },
     async (request) => {
@@ -180,21 +179,4 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
     },
   );
   return { recordNorm };
-}
-
-/**
- * The admin token when SHELF_ADMIN_TOKEN is not set (as Jenkins does with its first admin password): read from
- * `<dataDir>/admin-token`, or made (24 random bytes, base64url) and written there readable by its owner only.
- * The token is never logged; the log says where the file is.
- */
-export function ensureAdminTokenFile(dataDir: string): { token: string; file: string; created: boolean } {
-  const file = path.join(dataDir, 'admin-token');
-  if (existsSync(file)) {
-    const token = readFileSync(file, 'utf8').trim();
-    if (token.length >= 16) return { token, file, created: false };
-  }
-  const token = randomBytes(24).toString('base64url');
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return { token, file, created: true };
 }

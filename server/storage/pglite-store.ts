@@ -8,9 +8,11 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import type { Manifest } from '../../src/shared/protocol.js';
 import type { SpentRounds } from '../federated/privacy.js';
+import { SWEEP_INTERVAL_MS, restrictUmask, secureDataFolder } from './data-folder.js';
 import { ingestBatch, publishClosed, waitingIn } from './ingest-batch.js';
 import { migrate, type SqlRunner } from './migrations.js';
 import { dropValues, insertVersion, isModelName, liveRound, openRoundOn, readManifest, setRoundState, spentRounds } from './sql-versions.js';
+import { StorageError, checkTables, isCluster, openFailure } from './storage-check.js';
 import { ModelExistsError, type DeferredAggregator, type PublishResult, type StoredReport, type IngestPolicy, type IngestResult, type ModelCounts, type ModelVersion, type NewUpdate, type Round, type Store, type VersionInfo } from './store.js';
 
 /** Runs tasks one after another; PGlite has a single connection and ingestion must not interleave. */
@@ -74,6 +76,9 @@ export class PgliteStore implements Store {
   readonly #waiting: Waiting[] = [];
   #draining: Promise<void> | null = null;
   #closed = false;
+  /** PGlite's folder, kept owner-only while open (data-folder.ts); null over another database. */
+  #dir: string | null = null;
+  #sweep: ReturnType<typeof setInterval> | null = null;
 
   /** True on PGlite: updates are written with a binary COPY (see insertUpdates). */
   readonly #copy: boolean;
@@ -93,15 +98,35 @@ export class PgliteStore implements Store {
   }
 
   /**
-   * Opens (creating if needed) the database in `dir` and brings its schema up to date.
+   * Opens (creating if needed) the database in `dir`, brings its schema up to date and checks its tables. The
+   * folder and its files are made owner-only (0700/0600) and kept so while the store is open.
    * @example
    *   const store = await PgliteStore.open('.shelf-data/db');
+   * @throws StorageError naming the folder and what is damaged (control file, write-ahead log, a table)
    */
   static async open(dir: string): Promise<PgliteStore> {
-    await mkdir(dir, { recursive: true });
-    const db = await PGlite.create(dir);
-    await migrate(db);
-    return new PgliteStore(db, true);
+    restrictUmask();
+    await secureDataFolder(dir);
+    const existed = await isCluster(dir);
+    let db: PGlite;
+    try {
+      db = await PGlite.create(dir);
+    } catch (err) {
+      throw existed ? await openFailure(dir, err) : err;
+    }
+    try {
+      await migrate(db);
+      await checkTables(db, dir);
+      await secureDataFolder(dir);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err instanceof StorageError || !existed ? err : await openFailure(dir, err);
+    }
+    const store = new PgliteStore(db, true);
+    store.#dir = dir;
+    store.#sweep = setInterval(() => void secureDataFolder(dir).catch(() => undefined), SWEEP_INTERVAL_MS);
+    store.#sweep.unref();
+    return store;
   }
 
   async current(model: string): Promise<Manifest | null> {
@@ -354,5 +379,7 @@ export class PgliteStore implements Store {
     await this.#serial(async () => {
       await this.#db.close();
     });
+    if (this.#sweep) clearInterval(this.#sweep);
+    if (this.#dir) await secureDataFolder(this.#dir);
   }
 }
