@@ -114,7 +114,7 @@ describe('buildApp', () => {
   it('reports health', async () => {
     const res = await get('/healthz');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ ok: true, model: MODEL, version: 1, pending: 0 });
+    expect(res.json()).toEqual({ ok: true, model: MODEL, version: 1 });
   });
 
   it('404s unknown routes with an ErrorBody', async () => {

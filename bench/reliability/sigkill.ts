@@ -88,8 +88,8 @@ async function post(base: string, body: Uint8Array): Promise<{ status: number | 
 async function storedUpdates(base: string): Promise<number> {
   const list = (await getJson(base, `/v1/admin/models/${MODEL}/versions`, { authorization: `Bearer ${ADMIN}` })) as { versions: { manifest: Manifest }[] };
   const folded = list.versions.reduce((s, v) => s + (v.manifest.lineage.kind === 'aggregate' ? (v.manifest.lineage.updates ?? 0) : 0), 0);
-  const health = (await getJson(base, '/healthz')) as { pending: number };
-  return folded + health.pending;
+  const round = (await getJson(base, `/v1/admin/models/${MODEL}/round`, { authorization: `Bearer ${ADMIN}` })) as { pending: number };
+  return folded + round.pending;
 }
 
 /** The current version's weights hash, and whether every stored version's weights match their manifest. */

@@ -81,12 +81,19 @@ const { values: a } = parseArgs({
     out: { type: 'string', default: 'bench/results/poisoning.json' },
     /** Comma-separated: mean, trimmed-mean (central: the server re-clips each update), secure-sum (secure aggregation: only the sum's norm bound). */
     defences: { type: 'string' },
+    /** Comma-separated attacks (default: all; 'none' first, the clean run each drop is measured against). */
+    attacks: { type: 'string' },
   },
 });
 const N = (k: keyof typeof a) => Number(a[k]);
 const log = (l: string) => console.error(`[bench:poisoning] ${l}`);
 
-type Attack = 'none' | 'scaled' | 'sign-flip' | 'backdoor';
+/**
+ * scaled ×20, sign-flip ×−10, backdoor ×10 (boosted); the -bounded attacks are the adaptive ones against secure
+ * aggregation: the sign flip or the backdoor scaled to half of K·C in norm, so that the round's sum stays within the
+ * bound the servers check.
+ */
+type Attack = 'none' | 'scaled' | 'sign-flip' | 'backdoor' | 'sign-flip-bounded' | 'backdoor-bounded';
 /** secure-sum: what the servers can do under secure aggregation: no re-clip of one update, only the sum's norm bound. */
 type Defence = 'mean' | 'trimmed-mean' | 'secure-sum';
 
@@ -143,11 +150,14 @@ async function run(d: SimData, attack: Attack, defence: Defence, target: number)
         const negatives = Array.from(sampleNegatives(rand, d.itemCount, 20, new Set(train)), (id) => d.items.subarray(id * config.itemDim, (id + 1) * config.itemDim));
         let events = clientEvents(train, d.items, config);
         // The backdoor: a history whose every next item is the target.
-        if (evil && attack === 'backdoor') events = events.flatMap((e) => [e, { vector: targetVector, typeIndex: PURCHASE_TYPE, targetWeight: 1 }]).slice(-(config.maxLen + 1));
+        if (evil && (attack === 'backdoor' || attack === 'backdoor-bounded')) events = events.flatMap((e) => [e, { vector: targetVector, typeIndex: PURCHASE_TYPE, targetWeight: 1 }]).slice(-(config.maxLen + 1));
         let delta = await localDelta(model, global, events, negatives, N('local-steps'), N('local-lr'));
         if (!delta) continue;
         if (evil) {
-          const factor = attack === 'scaled' ? 20 : attack === 'sign-flip' ? -10 : 10;
+          const norm = Math.sqrt(delta.reduce((t, v) => t + v * v, 0)) || 1;
+          const bounded = (0.5 * N('cohort') * clip) / norm;
+          const factor =
+            attack === 'scaled' ? 20 : attack === 'sign-flip' ? -10 : attack === 'backdoor' ? 10 : attack === 'sign-flip-bounded' ? -bounded : bounded;
           delta = delta.map((v) => v * factor);
         }
         // What a client sends: clipped (honest clients only; an attacker may skip it). Centrally the server re-clips each
@@ -196,7 +206,7 @@ const rows: { attack: Attack; defence: Defence; ndcg10: number; ndcg10Drop: numb
 const clean: Record<string, number> = {};
 const defences = (a.defences ?? 'mean,trimmed-mean,secure-sum').split(',') as Defence[];
 for (const defence of defences) {
-  for (const attack of ['none', 'scaled', 'sign-flip', 'backdoor'] as const) {
+  for (const attack of (a.attacks ?? 'none,scaled,sign-flip,backdoor,sign-flip-bounded,backdoor-bounded').split(',') as Attack[]) {
     const r = await run(d, attack, defence, target);
     if (attack === 'none') clean[defence] = r.ndcg10;
     const row = { attack, defence, ndcg10: r.ndcg10, ndcg10Drop: (clean[defence]! - r.ndcg10) * 100, backdoorSuccess: r.backdoor, seconds: Math.round(r.seconds), droppedRounds: r.droppedRounds };

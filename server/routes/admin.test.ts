@@ -63,6 +63,15 @@ describe('admin API', () => {
     expect((await store.current(MODEL))?.version).toBe(2);
   });
 
+  it("tells the operator, and only the operator, how many updates the open round holds", async () => {
+    const url = `/v1/admin/models/${MODEL}/round`;
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    const res = await app.inject({ method: 'GET', url, headers: auth() });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ model: MODEL, pending: 0 });
+    expect(Object.keys((await app.inject({ method: 'GET', url: '/healthz' })).json())).not.toContain('pending');
+  });
+
   it('lists versions with lineage, newest first', async () => {
     const res = await app.inject({ method: 'GET', url: `/v1/admin/models/${MODEL}/versions`, headers: auth() });
     expect(res.statusCode).toBe(200);

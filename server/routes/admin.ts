@@ -19,6 +19,8 @@ const VersionListSchema = z.object({
 const SetCurrentBody = z.object({ version: z.int().min(1) });
 const SetCurrentResponse = z.object({ model: z.string(), previous: z.int(), current: z.int() });
 
+const RoundInfoSchema = z.object({ model: z.string(), pending: z.int().min(0) });
+
 export function registerAdminRoutes(app: FastifyInstance, o: { store: Store; token: string }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const auth = adminAuth(app, o.token);
@@ -32,6 +34,18 @@ export function registerAdminRoutes(app: FastifyInstance, o: { store: Store; tok
       const current = versions.find((v) => v.current);
       if (!current) throw new HttpError(404, 'unknown_model', `no model named '${request.params.name}'`);
       return reply.header('cache-control', 'no-store').send({ model: request.params.name, current: current.manifest.version, versions });
+    },
+  );
+
+  // How many updates the live round holds: for the operator only (no public response says it, since it tells who
+  // uploaded when; docs/PRIVACY.md).
+  r.get(
+    '/v1/admin/models/:name/round',
+    { onRequest: auth, schema: { params: NameParams, response: { 200: RoundInfoSchema, ...errors } } },
+    async (request, reply) => {
+      if (!(await o.store.current(request.params.name))) throw new HttpError(404, 'unknown_model', `no model named '${request.params.name}'`);
+      const { pending } = await o.store.counts(request.params.name);
+      return reply.header('cache-control', 'no-store').send({ model: request.params.name, pending });
     },
   );
 

@@ -17,8 +17,6 @@ export const HealthSchema = z.object({
   ok: z.literal(true),
   model: z.string(),
   version: z.int().min(1),
-  /** Updates waiting for the next aggregation. */
-  pending: z.int().min(0),
 });
 
 /** A content-hashed build output (vite's `name-Hash8.js`, the SDK's `shelf-name-Hash8.wasm`), possibly pre-compressed. */
@@ -40,8 +38,8 @@ export async function registerSiteRoutes(app: FastifyInstance, opts: { staticDir
   r.get('/healthz', { schema: { response: { 200: HealthSchema, 503: ErrorBodySchema } } }, async () => {
     const manifest = await opts.store.current(opts.model);
     if (!manifest) throw new HttpError(503, 'unknown_model', `model '${opts.model}' has no version yet`);
-    const { pending } = await opts.store.counts(opts.model);
-    return { ok: true as const, model: opts.model, version: manifest.version, pending };
+    // Not how many updates the open round holds: that tells who uploaded when (GET /v1/admin/models/:name/round has it).
+    return { ok: true as const, model: opts.model, version: manifest.version };
   });
 
   if (siteIsBuilt(opts.staticDir)) {
