@@ -45,6 +45,8 @@ export default defineConfig({
       SHELF_DP_EPSILON_BUDGET: '1000000',
       SHELF_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
       SHELF_LOG_LEVEL: 'warn',
+      // The demo shop (its catalogue API and pages): most specs run against it.
+      SHELF_DEMO: 'on',
     },
   },
   projects: [

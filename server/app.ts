@@ -14,6 +14,11 @@ import { ticketSigner, type TicketSigner } from './federated/tickets.js';
 import { installErrorHandling } from './http-errors.js';
 import { makeAggregator } from './publish.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerPublishRoutes } from './routes/admin-publish.js';
+import { registerVectorRoutes } from './routes/vectors.js';
+import { VectorIndex } from './vector-index.js';
+import { hideDemoPages } from './demo/demo-gate.js';
+import { DEFAULT_ADMIN_BODY_LIMIT } from './config.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerRerankRoute } from './routes/rerank.js';
@@ -51,7 +56,7 @@ const FALLBACK_PARAMS = 60_000;
  *   const res = await app.inject({ method: 'GET', url: '/healthz' });
  */
 export async function buildApp(
-  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys'>>,
+  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys' | 'demo' | 'adminBodyLimit'>>,
   store: Store,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
@@ -89,7 +94,11 @@ export async function buildApp(
     updateBodyLimit(params),
   );
   if (config.adminToken) registerAdminRoutes(app, { store, token: config.adminToken });
-  registerShopRoutes(app, options.catalog ?? loadDemoCatalog());
+  if (config.adminToken) registerPublishRoutes(app, { store, token: config.adminToken, bodyLimit: config.adminBodyLimit ?? DEFAULT_ADMIN_BODY_LIMIT });
+  registerVectorRoutes(app, { store, model: config.model, index: new VectorIndex(store) });
+  // The demo shop (its catalogue API and pages) only when asked for: SHELF_DEMO=on (`npm start`, the e2e server).
+  if (config.demo ?? false) registerShopRoutes(app, options.catalog ?? loadDemoCatalog());
+  else hideDemoPages(app);
   await registerSiteRoutes(app, { staticDir: config.staticDir, store, model: config.model });
   await app.ready();
   return app;

@@ -24,6 +24,9 @@ export type ServerErrorCode =
   | 'rate_limited'
   | 'invalid_site_key'
   | 'site_not_built'
+  | 'unknown_space'
+  | 'space_exists'
+  | 'item_exists'
   | 'internal';
 
 /**

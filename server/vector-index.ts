@@ -1,0 +1,58 @@
+// The vector spaces the server answers GET /v1/vectors from, held in memory and indexed by item id, so a request
+// costs one small query (the space's revision) and a map lookup per id. A space is loaded once per revision
+// (items added → reloaded); the few most recently used are kept. Must never serve rows of one revision under
+// another's number, and never load the same space twice at once.
+import type { SpaceHead, SpaceTable, Store } from './storage/store.js';
+
+/** A loaded space: row of each id, and its vectors' bytes (float32 little-endian). */
+export interface SpaceIndex {
+  readonly id: string;
+  readonly dim: number;
+  readonly revision: number;
+  readonly rowOf: ReadonlyMap<string, number>;
+  readonly bytes: Buffer;
+}
+
+/** Spaces kept in memory at once (the current one, and those of versions pages may still be running). */
+const KEEP = 4;
+
+export class VectorIndex {
+  readonly #loaded = new Map<string, Promise<SpaceIndex | null>>();
+
+  constructor(private readonly store: Pick<Store, 'spaceTable'>) {}
+
+  /** The space at the revision `head` names (loaded now when this process holds another or none). */
+  async get(head: SpaceHead): Promise<SpaceIndex | null> {
+    const key = head.id;
+    const held = this.#loaded.get(key);
+    if (held) {
+      const index = await held.catch(() => null);
+      if (index && index.revision >= head.revision) {
+        // Most recently used last.
+        this.#loaded.delete(key);
+        this.#loaded.set(key, held);
+        return index;
+      }
+      if (this.#loaded.get(key) !== held) return this.get(head);
+    }
+    const loading = this.store.spaceTable(key).then((t) => (t ? indexOf(t) : null));
+    this.#loaded.delete(key);
+    this.#loaded.set(key, loading);
+    loading.catch(() => this.#loaded.get(key) === loading && this.#loaded.delete(key));
+    while (this.#loaded.size > KEEP) this.#loaded.delete(this.#loaded.keys().next().value!);
+    return loading;
+  }
+}
+
+function indexOf(t: SpaceTable): SpaceIndex {
+  const rowOf = new Map<string, number>();
+  t.ids.forEach((id, i) => rowOf.set(id, i));
+  const v = t.vectors;
+  return { id: t.id, dim: t.dim, revision: t.revision, rowOf, bytes: Buffer.from(v.buffer, v.byteOffset, v.byteLength) };
+}
+
+/** The base64 of row `row`'s vector. */
+export function rowBase64(index: SpaceIndex, row: number): string {
+  const size = index.dim * 4;
+  return index.bytes.toString('base64', row * size, row * size + size);
+}
