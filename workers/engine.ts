@@ -28,9 +28,16 @@ import { LearningJob } from './learn-and-upload.js';
 import { trainingEvents } from './local-trainer.js';
 import { buildModel, fetchLatestManifest, loadVersion, type LoadedModel } from './model-loader.js';
 import { orderByScores, prepareCandidates, preparePacked, rankedItems, serverRanking, toVector, type PreparedCandidates, type Ranking } from './ranking.js';
-import { finishRanking, freshVectors, noModelReason, packedFacts } from './rank-steps.js';
+import { fillVectors, finishRanking, freshVectors, idsWithoutVectors, noModelReason, packedFacts } from './rank-steps.js';
 import { configureUploader, uploadsStopped } from './uploader.js';
+import { VectorSource } from './vector-source.js';
 import { VisitorState } from './visitor-state.js';
+
+/**
+ * How long a rerank waits for vectors it had to fetch (below the page's default 250 ms timeout); past it, the
+ * items keep their server slots this time and the vectors serve the next call.
+ */
+const VECTOR_WAIT_MS = 200;
 
 /** Where the worker's time went in the last model rerank (read by `npm run bench:browser` through the worker's global). */
 let lastRerankTimings = { prepareMs: 0, scoreMs: 0, orderMs: 0, candidates: 0 };
@@ -66,6 +73,15 @@ export class Engine implements EngineApi {
     note: (err) => this.note(err),
     setLastError: (message) => void (this.lastError = message),
   });
+  /** Vectors the page did not send: the cache of the model's space, then Shelf's server. */
+  private readonly vectors = new VectorSource({
+    serverUrl: () => this.requireConfig().serverUrl,
+    store: () => this.recorder.store,
+    found: (space, entries) => this.keepVectors(space, entries),
+    note: (err) => this.note(err),
+  });
+  /** The vector space of the model in use: the only one whose vectors it ranks with. */
+  private space: string | null = null;
   private lastError: string | null = null;
   private lastRerankAt = 0;
   private stateRefreshScheduled = false;
@@ -115,11 +131,11 @@ export class Engine implements EngineApi {
     const at = Date.now();
     const shownIds = input.type === 'view_item_list' && Array.isArray(input.shownIds) ? input.shownIds.filter((id) => typeof id === 'string') : undefined;
     // In-memory state first, synchronously: the next message (a rerank) must see this event.
-    if (input.vector && this.model) {
-      const v = toVector(input.vector, this.model.config.itemDim);
-      // Persisted too, so the restored history of the next page load can use it.
-      if (v && this.visitor.setVector(input.itemId, v)) void this.recorder.store?.putVectors([[input.itemId, v]]).catch((err: unknown) => this.note(err));
-    }
+    const v = input.vector && this.model ? toVector(input.vector, this.model.config.itemDim) : null;
+    // Persisted too (in the model's space), so the restored history of the next page load can use it.
+    if (v && this.space !== null && this.visitor.setVector(input.itemId, v)) void this.recorder.store?.putVectors(this.space, [[input.itemId, v]]).catch((err: unknown) => this.note(err));
+    // An id without a vector: the engine fetches it (with the other ids of this burst of events).
+    if (this.model) this.vectors.request([input.itemId, ...(shownIds ?? [])].filter((id) => !this.visitor.vectors.has(id)));
     if (this.visitor.apply({ type: input.type, itemId: input.itemId, at, ...(shownIds ? { shownIds } : {}) }) > 0) {
       this.job.positivesSinceTraining++;
       this.job.pendingExamples++;
@@ -175,13 +191,14 @@ export class Engine implements EngineApi {
    * Shared by rerank() and rerankPacked(), so both answer alike.
    */
   private async rank(
-    prepared: PreparedCandidates,
+    given: PreparedCandidates,
     request: { readonly adjust?: RerankRequest['adjust']; readonly limit?: number },
     rawCount: number,
     facts: () => CandidateFacts,
     t0: number,
   ): Promise<{ ranking: Ranking; notes: string[]; source: 'model' | 'fallback'; reason: FallbackReason | null }> {
     this.lastRerankAt = Date.now();
+    let prepared = given;
     const finish = (ranking: Ranking, notes: string[]) => finishRanking(prepared, ranking, notes, request, facts, this.visitor);
     const fallback = (reason: FallbackReason, notes: string[]) => ({ ...finish(serverRanking(prepared.ids.length), notes), source: 'fallback' as const, reason });
     const model = this.model;
@@ -190,8 +207,14 @@ export class Engine implements EngineApi {
       const why = this.modelError ? [this.modelError.message] : [];
       return fallback(noModelReason(this.config !== null, this.modelError), [...prepared.notes, ...why]);
     }
-    const fresh = freshVectors(prepared, this.visitor, model.config.itemDim);
-    if (fresh.length) void this.recorder.store?.putVectors(fresh).catch((err: unknown) => this.note(err));
+    const dim = model.config.itemDim;
+    const fresh = freshVectors(prepared, this.visitor, dim);
+    if (fresh.length && this.space !== null) void this.recorder.store?.putVectors(this.space, fresh).catch((err: unknown) => this.note(err));
+    // Candidates and history items without a vector: from the cache or the server, waiting a little for them.
+    const lacking = [...idsWithoutVectors(prepared).filter((id) => !this.visitor.vectors.has(id)), ...this.visitor.idsWithoutVectors()];
+    if (lacking.length > 0) await this.vectors.lookup(lacking, VECTOR_WAIT_MS);
+    if (this.model !== model) return fallback('no_vectors', [...prepared.notes, 'the model moved to another version while its vectors were fetched']);
+    prepared = fillVectors(prepared, this.visitor.vectors, dim);
     const sequence = buildSequence(trainingEvents(this.visitor.history, this.visitor.vectors), model.config);
     if (sequence.length === 0) return fallback('cold_start', prepared.notes);
     if (prepared.ranks.length === 0) return fallback('no_vectors', prepared.notes);
@@ -310,9 +333,25 @@ export class Engine implements EngineApi {
     this.loaded = loaded;
     this.modelError = null;
     this.job.reset();
+    this.useSpace(loaded.manifest.vectorSpace, loaded.manifest.config.itemDim);
     disposeQuietly(old);
     await model.warmUp().catch((err: unknown) => this.note(err));
     await this.recorder.store?.setMeta('model', { name: loaded.manifest.name, version: loaded.manifest.version }).catch(() => {});
+  }
+
+  /** Ranks in `space` from now on: a new space forgets the old one's vectors and reads the new one's for the history. */
+  private useSpace(space: string, dim: number): void {
+    if (space !== this.space) this.visitor.clearVectors();
+    this.space = space;
+    this.vectors.use(space, dim);
+    void this.vectors.lookup(this.visitor.idsWithoutVectors(), 0);
+  }
+
+  /** Vectors found by the VectorSource: kept while the model still ranks in their space. */
+  private keepVectors(space: string, entries: readonly (readonly [string, Float32Array])[]): void {
+    if (space !== this.space) return;
+    for (const [id, v] of entries) this.visitor.setVector(id, v);
+    this.scheduleStateRefresh();
   }
 
   private useBackend(choice: { backend: BackendName; reason: string }): void {

@@ -74,9 +74,8 @@ export class EventRecorder {
   private async restoreHistory(): Promise<void> {
     if (!this.store) return;
     try {
+      // Their vectors are read once the model (and so its vector space) is known: VectorSource.restore.
       this.visitor.restore(await this.store.recentEvents(HISTORY_KEEP * 2));
-      const found = await this.store.getVectors([...new Set([...this.visitor.history.map((e) => e.itemId), ...this.visitor.shown])]);
-      for (const [id, v] of found) this.visitor.setVector(id, v);
     } catch (err) {
       this.onError(err);
     }

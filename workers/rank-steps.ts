@@ -77,3 +77,55 @@ export function noModelReason(initialized: boolean, modelError: ShelfError | nul
   if (modelError?.code === 'model_unavailable' || modelError?.code === 'network') return 'model_unavailable';
   return 'no_model';
 }
+
+/**
+ * The prepared request with vectors from `known` for the candidates that came without one (fetched or cached by
+ * the engine); candidates still without a vector keep their server slot. Rows stay in server order. Returns
+ * `prepared` itself when nothing was filled.
+ */
+export function fillVectors(prepared: PreparedCandidates, known: ReadonlyMap<string, Float32Array>, dim: number): PreparedCandidates {
+  const { ids, rowOf: oldRowOf, matrix: oldMatrix } = prepared;
+  let filled = 0;
+  for (let i = 0; i < ids.length; i++) if (oldRowOf[i]! < 0 && known.get(ids[i]!)?.length === dim) filled++;
+  if (filled === 0 || dim === 0) return prepared;
+  const m = prepared.ranks.length + filled;
+  const matrix = new Float32Array(m * dim);
+  const ranks = new Float32Array(m);
+  const rowOf = new Int32Array(ids.length);
+  let row = 0;
+  let still = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const old = oldRowOf[i]!;
+    const v = old >= 0 ? oldMatrix.subarray(old * dim, old * dim + dim) : known.get(ids[i]!);
+    if (v && v.length === dim) {
+      matrix.set(v, row * dim);
+      ranks[row] = i;
+      rowOf[i] = row++;
+    } else {
+      rowOf[i] = -1;
+      still++;
+    }
+  }
+  const notes = prepared.notes.filter((n) => !/ without a usable \d+-d vector kept their server position$/.test(n));
+  if (still > 0) notes.push(`${still} candidate(s) without a usable ${dim}-d vector kept their server position`);
+  let views: (Float32Array | null)[] | null = null;
+  return {
+    ids,
+    source: prepared.source,
+    rowOf,
+    matrix,
+    ranks,
+    notes,
+    get vectors() {
+      views ??= Array.from(this.rowOf, (r) => (r >= 0 ? matrix.subarray(r * dim, r * dim + dim) : null));
+      return views;
+    },
+  };
+}
+
+/** Ids of candidates that came without a usable vector. */
+export function idsWithoutVectors(prepared: PreparedCandidates): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < prepared.ids.length; i++) if (prepared.rowOf[i]! < 0) out.push(prepared.ids[i]!);
+  return out;
+}
