@@ -13,7 +13,7 @@ import { useNodeBackend } from '../scripts/lib/tf-node.js';
 import { E2E_ADMIN_TOKEN } from './settings.js';
 import { openShop, strictCsp } from './sdk-shop.js';
 
-type Result = { source: string; reason: string | null; rerankId: string; items: { id: string; score: number | null; serverRank: number }[] };
+type Result = { source: string; reason: string | null; rerankId: string; modelVersion: number | null; items: { id: string; score: number | null; serverRank: number }[] };
 type Win = { queued: Promise<unknown>[]; shelf: { rerankElements(sel: string, o?: unknown): Promise<Result | null>; status(): Promise<{ mode: string }> } };
 
 const RUN = Date.now().toString(36);
@@ -28,22 +28,30 @@ const EVENT_NAMES = ['view_item', 'select_item', 'add_to_cart', 'purchase', 'vie
 
 const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
-/** The order and scores the published model gives these candidates after the viewed items, computed in Node. */
-async function nodeOrder(): Promise<{ ids: string[]; scores: Map<string, number> }> {
+/**
+ * The order and scores the published model gives candidates listed in `listed` order (the shop's rank enters the
+ * score) after the viewed items, computed in Node from the same weights and vectors.
+ */
+async function nodeOrder(vectors: Float32Array, listed: readonly string[]): Promise<{ ids: string[]; scores: Map<string, number> }> {
   await useNodeBackend('wasm');
   const weights = flatten(weightSpecs(FIXTURE_CONFIG), initialWeights(FIXTURE_CONFIG, WEIGHT_SEED));
   const model = ShelfModel.fromFlat(FIXTURE_CONFIG, weightSpecs(FIXTURE_CONFIG), weights);
   const d = FIXTURE_CONFIG.itemDim;
-  const row = (id: string) => VECTORS.subarray(IDS.indexOf(id) * d, IDS.indexOf(id) * d + d);
+  const row = (id: string) => vectors.subarray(IDS.indexOf(id) * d, IDS.indexOf(id) * d + d);
   try {
     const sequence = buildSequence(VIEWED.map((id) => ({ vector: row(id), typeIndex: sequenceTypeIndex('view_item') })), FIXTURE_CONFIG);
-    const scores = await model.score({ sequence, vectors: VECTORS, serverRanks: Float32Array.from(IDS, (_, i) => i) });
-    const byId = new Map(IDS.map((id, i) => [id, scores[i]!]));
-    return { ids: [...IDS].sort((a, b) => byId.get(b)! - byId.get(a)! || IDS.indexOf(a) - IDS.indexOf(b)), scores: byId };
+    const candidates = new Float32Array(listed.length * d);
+    listed.forEach((id, i) => candidates.set(row(id), i * d));
+    const scores = await model.score({ sequence, vectors: candidates, serverRanks: Float32Array.from(listed, (_, i) => i) });
+    const byId = new Map(listed.map((id, i) => [id, scores[i]!]));
+    return { ids: [...listed].sort((a, b) => byId.get(b)! - byId.get(a)! || listed.indexOf(a) - listed.indexOf(b)), scores: byId };
   } finally {
     model.dispose();
   }
 }
+
+/** The list as the page gave it to that call (each item's serverRank is its place there). */
+const listedOrder = (r: Result) => [...r.items].sort((a, b) => a.serverRank - b.serverRank).map((i) => i.id);
 
 test('a shop page with only ids and GA4 events is re-ranked by a published model, with vectors the engine fetched', async ({ page, baseURL }) => {
   const shelf = baseURL!;
@@ -63,7 +71,7 @@ test('a shop page with only ids and GA4 events is re-ranked by a published model
     csp: strictCsp(shelf),
     before: `window.dataLayer = window.dataLayer || [];\n${ga4}`,
     body: `<h1>Category: shoes</h1><ol id="category" data-shelf-list-id="category:shoes">${cards}</ol>`,
-    after: `window.queued = [shelf.init({ serverUrl: ${JSON.stringify(`${shelf}/`)}, model: ${JSON.stringify(MODEL)}, dbName: ${JSON.stringify(db)}, timeoutMs: 10000, autoCapture: false, trainEvery: 1000 })];`,
+    after: `window.queued = [shelf.init({ serverUrl: ${JSON.stringify(`${shelf}/`)}, model: ${JSON.stringify(MODEL)}, dbName: ${JSON.stringify(db)}, timeoutMs: 10000, autoCapture: false, trainEvery: 1000, modelCheckIntervalMs: 1000 })];`,
   });
   await page.evaluate(() => Promise.all((window as unknown as Win).queued));
   expect((await page.evaluate(() => (window as unknown as Win).shelf.status())).mode).toBe('worker');
@@ -80,7 +88,8 @@ test('a shop page with only ids and GA4 events is re-ranked by a published model
   const r = result! as Result;
 
   // Re-ranked by the published model: Node's order and scores from the same weights and vectors.
-  const expected = await nodeOrder();
+  expect(listedOrder(r)).toEqual(IDS);
+  const expected = await nodeOrder(VECTORS, IDS);
   expect(r.items.map((i) => i.id)).toEqual(expected.ids);
   for (const item of r.items) expect(item.score!).toBeCloseTo(expected.scores.get(item.id)!, 4);
   expect(r.items.map((i) => i.id)).not.toEqual(IDS);
@@ -90,6 +99,7 @@ test('a shop page with only ids and GA4 events is re-ranked by a published model
 
   // The engine fetched the vectors itself: GET /v1/vectors of the model's space, and cached them by (space, id).
   const toShelf = requests.filter((q) => q.url().startsWith(shelf) && !q.url().startsWith(`${shelf}/sdk/`));
+  expect(toShelf.some((q) => new URL(q.url()).pathname === `/v1/spaces/${SPACE}`)).toBe(true);
   const vectorCalls = toShelf.filter((q) => new URL(q.url()).pathname === '/v1/vectors');
   expect(vectorCalls.length).toBeGreaterThan(0);
   const asked = vectorCalls.flatMap((q) => idsOf(q));
@@ -122,6 +132,32 @@ test('a shop page with only ids and GA4 events is re-ranked by a published model
     expect(ids).toEqual([...ids].sort());
     expect(q.headers()['cookie']).toBeUndefined();
   }
+
+  // A new version with another vector space (same weights, other vectors for the same ids): once the page has it,
+  // it ranks with the new space's vectors, fetched anew — never with those it cached for the old one.
+  const spaceB = `${SPACE}-b`;
+  const vectorsB = fixtureVectors(IDS.length, FIXTURE_CONFIG.itemDim, 4242);
+  const v2 = await fetch(`${shelf}/v1/admin/models/${MODEL}/versions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(publishBody({ spaceId: spaceB, ids: IDS, vectors: vectorsB, seed: WEIGHT_SEED })),
+  });
+  expect(await v2.json()).toEqual({ model: MODEL, version: 2, space: spaceB, current: true });
+  let resultB: Result | null = null;
+  await expect
+    .poll(async () => {
+      resultB = await page.evaluate(() => (window as unknown as Win).shelf.rerankElements('#category'));
+      return `${resultB?.modelVersion}:${resultB?.source}`;
+    }, { timeout: 30_000 })
+    .toBe('2:model');
+  // Each call re-ranks the cards in their current order, so the model's input is the order this call was given.
+  const listedB = listedOrder(resultB! as Result);
+  const expectedB = await nodeOrder(vectorsB, listedB);
+  expect(expectedB.ids).not.toEqual((await nodeOrder(VECTORS, listedB)).ids);
+  expect((resultB! as Result).items.map((i) => i.id)).toEqual(expectedB.ids);
+  for (const item of (resultB! as Result).items) expect(item.score!).toBeCloseTo(expectedB.scores.get(item.id)!, 4);
+  const askedB = requests.filter((q) => q.url().startsWith(`${shelf}/v1/vectors?`) && new URL(q.url()).searchParams.get('space') === spaceB).flatMap((q) => idsOf(q));
+  expect(new Set(askedB)).toEqual(new Set(IDS));
   await close();
 });
 

@@ -9,9 +9,16 @@ const DIM = 4;
 const vec = (k: number) => Float32Array.from({ length: DIM }, (_, j) => k + j / 10);
 const b64 = (f: Float32Array) => Buffer.from(f.buffer).toString('base64');
 
+const probes: string[] = [];
+
 function fakeServer(o: { space?: string; dim?: number; has?: (id: string) => boolean; status?: number } = {}) {
+  probes.length = 0;
   const calls: { space: string | null; ids: string[] }[] = [];
   const fetchMock = vi.fn(async (url: string) => {
+    if (new URL(url).pathname.startsWith('/v1/spaces/')) {
+      probes.push(decodeURIComponent(new URL(url).pathname.slice('/v1/spaces/'.length)));
+      return o.status === 404 ? new Response('{}', { status: 404 }) : Response.json({ space: 'x', dim: DIM, items: 1, revision: 1 });
+    }
     const q = new URL(url).search.slice(1);
     const parts = Object.fromEntries(q.split('&').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
     const ids = (parts['ids'] ?? '').split(',').map(decodeURIComponent);
@@ -92,17 +99,21 @@ describe('VectorSource', () => {
     expect(b.found).toEqual([]);
   });
 
-  it('stops asking in a space the server does not hold (404), and starts over in a new space', async () => {
+  it('sends no id in a space the server does not hold (404 on its probe), and starts over in a new space', async () => {
     const calls = fakeServer({ status: 404 });
-    const { s, notes } = source();
+    const { s, notes, found } = source();
     s.use('content', DIM);
     await s.lookup(['i1'], 1_000);
     await s.lookup(['i2'], 1_000);
-    expect(calls).toHaveLength(1);
+    expect(probes).toEqual(['content']);
+    expect(calls).toHaveLength(0);
     expect(notes).toEqual([]);
-    fakeServer();
+    const next = fakeServer();
     s.use('learned', DIM);
     await s.lookup(['i2'], 1_000);
+    expect(probes).toEqual(['learned']);
+    expect(next).toEqual([{ space: 'learned', ids: ['i2'] }]);
+    expect(found.map(([space, id]) => `${space}:${id}`)).toEqual(['learned:i2']);
   });
 
   it('batches ids requested by a burst of events into one request, and never throws on a network error', async () => {

@@ -1,5 +1,5 @@
 // Where the engine gets the item vectors a page did not send: its IndexedDB cache of the model's vector space,
-// then Shelf's GET /v1/vectors, in batches of at most 200 ids (sorted, and only ids: no event, order or time),
+// then — once GET /v1/spaces/:space says the server holds that space — Shelf's GET /v1/vectors, in batches of at most 200 ids (sorted, and only ids: no event, order or time),
 // cached by (space, id). Answers only for the space of the model version in use: a change of space starts over.
 // Must never throw to the engine, never hand back a vector of another space or of the wrong length, and never
 // await the network inside an IndexedDB transaction.
@@ -69,6 +69,8 @@ export class VectorSource {
   private dim = 0;
   /** The space answered 404: not served by this server, nothing to ask for. */
   private unavailable = false;
+  /** Whether the server holds the space (GET /v1/spaces/:space), asked once per space before any id is sent. */
+  private served: Promise<boolean> | null = null;
   /** Id → when it may be asked for again (not on the server, or its request failed). */
   private readonly retryAt = new Map<string, number>();
   /** Id → the lookup it is part of. */
@@ -87,6 +89,7 @@ export class VectorSource {
     this.space = space;
     this.dim = dim;
     this.unavailable = false;
+    this.served = null;
     this.retryAt.clear();
     this.inflight.clear();
     this.queued.clear();
@@ -140,7 +143,33 @@ export class VectorSource {
     const good = [...cached].filter(([, v]) => v.length === this.dim);
     if (good.length > 0) this.host.found(space, good);
     const ask = ids.filter((id) => !cached.has(id)).sort();
+    if (ask.length === 0) return;
+    this.served ??= this.probe(space);
+    if (!(await this.served) || this.space !== space) {
+      // Asked again later when the probe failed for want of a network; never when the space is not served.
+      if (!this.unavailable) ask.forEach((id) => this.retryAt.set(id, Date.now() + FAILED_RETRY_MS));
+      return;
+    }
     await Promise.all(batchIds(ask).map((batch) => this.fetchBatch(space, batch)));
+  }
+
+  /** True when the server holds `space`; false (and nothing more asked in it) on a 404; on failure, asked again later. */
+  private async probe(space: string): Promise<boolean> {
+    try {
+      const res = await fetch(new URL(`v1/spaces/${encodeURIComponent(space)}`, this.host.serverUrl()).href, { credentials: 'omit' });
+      if (res.status === 404) {
+        // Not an error: a space whose pages send their own vectors (the demo's content vectors) is not stored on the
+        // server. No id is sent for it.
+        if (this.space === space) this.unavailable = true;
+        return false;
+      }
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return true;
+    } catch (err) {
+      if (this.space === space) this.served = null;
+      this.host.note(new ShelfError('network', `item vectors: cannot reach the vector space: ${err instanceof Error ? err.message : String(err)}`));
+      return false;
+    }
   }
 
   private async fetchBatch(space: string, ids: readonly string[]): Promise<void> {
@@ -156,8 +185,6 @@ export class VectorSource {
     }
     if (this.space !== space) return;
     if (res.status === 404) {
-      // Not an error: a space the shop's pages send vectors for themselves (the demo's content vectors) is not
-      // stored on the server. Nothing more is asked for in it.
       this.unavailable = true;
       return;
     }

@@ -115,6 +115,9 @@ describe('vector spaces', () => {
       expect(res.statusCode, q).toBe(400);
       expect(res.json()).toMatchObject({ error: 'invalid_request', message: expect.stringMatching(message) });
     }
+    expect((await app.inject({ url: '/v1/spaces/shop-a' })).json()).toEqual({ space: 'shop-a', dim: 32, items: IDS.length, revision: 1 });
+    expect((await app.inject({ url: '/v1/spaces/nowhere' })).json()).toMatchObject({ error: 'unknown_space' });
+    expect((await app.inject({ url: '/v1/spaces/Bad!' })).statusCode).toBe(400);
     const unknown = await vectors('space=nowhere&ids=a');
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ error: 'unknown_space' });

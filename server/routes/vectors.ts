@@ -47,7 +47,22 @@ export function parseVectorsQuery(url: string): { ids: string[]; space: string |
   return { ids, space };
 }
 
+const SpaceInfoSchema = z.object({ space: z.string(), dim: z.int(), items: z.int(), revision: z.int() });
+
 export function registerVectorRoutes(app: FastifyInstance, o: { store: Store; model: string; index: VectorIndex }): void {
+  // Whether the server holds a space, before an engine sends any id: a page of a space the server does not hold
+  // (one whose pages send their own vectors) never sends its ids.
+  app.get(
+    '/v1/spaces/:space',
+    { schema: { params: z.object({ space: SpaceIdSchema }), response: { 200: SpaceInfoSchema, 400: ErrorBodySchema, 404: ErrorBodySchema } } },
+    async (request, reply) => {
+      const { space } = request.params as { space: string };
+      const head = await o.store.spaceHead(space, o.model);
+      if (!head) throw new HttpError(404, 'unknown_space', `no vector space '${space}'`);
+      return reply.header('cache-control', 'public, max-age=60').send({ space: head.id, dim: head.dim, items: head.items, revision: head.revision });
+    },
+  );
+
   // Untyped reply: the 200 body is a string the handler serialized.
   app.get(
     '/v1/vectors',
