@@ -94,12 +94,16 @@ export async function buildApp(
     updateBodyLimit(params),
   );
   if (config.adminToken) registerAdminRoutes(app, { store, token: config.adminToken });
-  if (config.adminToken) registerPublishRoutes(app, { store, token: config.adminToken, bodyLimit: config.adminBodyLimit ?? DEFAULT_ADMIN_BODY_LIMIT });
-  registerVectorRoutes(app, { store, model: config.model, index: new VectorIndex(store) });
+  const vectorIndex = new VectorIndex(store);
+  // A publish makes its space current: load it now, so the first page after it need not wait.
+  const published = () => (vectorIndex.invalidate(), vectorIndex.warm(config.model));
+  if (config.adminToken) registerPublishRoutes(app, { store, token: config.adminToken, bodyLimit: config.adminBodyLimit ?? DEFAULT_ADMIN_BODY_LIMIT, onChange: published });
+  registerVectorRoutes(app, { store, model: config.model, index: vectorIndex });
   // The demo shop (its catalogue API and pages) only when asked for: SHELF_DEMO=on (`npm start`, the e2e server).
   if (config.demo ?? false) registerShopRoutes(app, options.catalog ?? loadDemoCatalog());
   else hideDemoPages(app);
   await registerSiteRoutes(app, { staticDir: config.staticDir, store, model: config.model });
   await app.ready();
+  vectorIndex.warm(config.model);
   return app;
 }

@@ -16,10 +16,43 @@ export interface SpaceIndex {
 /** Spaces kept in memory at once (the current one, and those of versions pages may still be running). */
 const KEEP = 4;
 
+/**
+ * How long a space's head (id, dim, revision; for the default, which space the current version names) is reused
+ * without asking the database: the bound on how late another replica's publish or added items are seen here.
+ * This process's own admin writes are seen at once (invalidate()).
+ */
+export const HEAD_TTL_MS = 1_000;
+
 export class VectorIndex {
   readonly #loaded = new Map<string, Promise<SpaceIndex | null>>();
+  readonly #heads = new Map<string, { at: number; head: Promise<SpaceHead | null> }>();
 
-  constructor(private readonly store: Pick<Store, 'spaceTable'>) {}
+  constructor(private readonly store: Pick<Store, 'spaceTable' | 'spaceHead'>) {}
+
+  /** The head of `space` (null: the one `model`'s current version names), at most HEAD_TTL_MS old. */
+  head(space: string | null, model: string): Promise<SpaceHead | null> {
+    const key = space === null ? `\u0000${model}` : space;
+    const now = Date.now();
+    const held = this.#heads.get(key);
+    if (held && now - held.at < HEAD_TTL_MS) return held.head;
+    const head = this.store.spaceHead(space, model);
+    this.#heads.set(key, { at: now, head });
+    head.catch(() => this.#heads.get(key)?.head === head && this.#heads.delete(key));
+    if (this.#heads.size > 64) this.#heads.delete(this.#heads.keys().next().value!);
+    return head;
+  }
+
+  /** Loads the space `model`'s current version names, in the background (at start: the first page need not wait). */
+  warm(model: string): void {
+    void this.head(null, model)
+      .then((h) => (h ? this.get(h) : null))
+      .catch(() => undefined);
+  }
+
+  /** Forgets every head: a version was published or items were added by this process. */
+  invalidate(): void {
+    this.#heads.clear();
+  }
 
   /** The space at the revision `head` names (loaded now when this process holds another or none). */
   async get(head: SpaceHead): Promise<SpaceIndex | null> {

@@ -62,7 +62,7 @@ function firstDuplicate(ids: readonly string[]): string | null {
   return null;
 }
 
-export function registerPublishRoutes(app: FastifyInstance, o: { store: Store; token: string; bodyLimit: number }): void {
+export function registerPublishRoutes(app: FastifyInstance, o: { store: Store; token: string; bodyLimit: number; onChange?: () => void }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const auth = requireBearer(o.token);
   const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 413: ErrorBodySchema };
@@ -101,6 +101,7 @@ export function registerPublishRoutes(app: FastifyInstance, o: { store: Store; t
         }),
       });
       if (result.status === 'space_exists') throw new HttpError(409, 'space_exists', result.message);
+      o.onChange?.();
       request.log.warn({ model: name, version: result.version, space: b.space.id, items: b.space.ids.length, current: result.current, spaceReused: result.spaceReused }, 'admin published an imported model version');
       return reply.code(201).send({ model: name, version: result.version, space: b.space.id, current: result.current });
     },
@@ -123,6 +124,7 @@ export function registerPublishRoutes(app: FastifyInstance, o: { store: Store; t
       if (result.status === 'item_exists') {
         throw new HttpError(409, 'item_exists', `ids already in space '${space}' (a vector in use never changes): ${result.ids.map((id) => JSON.stringify(id.slice(0, 80))).join(', ')}`);
       }
+      o.onChange?.();
       request.log.warn({ space, added: result.added, revision: result.revision }, 'admin added items to a vector space');
       return { space, added: result.added };
     },

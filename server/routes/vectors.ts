@@ -70,7 +70,7 @@ export function registerVectorRoutes(app: FastifyInstance, o: { store: Store; mo
     { schema: { response: { 304: z.null(), 400: ErrorBodySchema, 404: ErrorBodySchema } } },
     async (request, reply) => {
       const { ids, space } = parseVectorsQuery(request.url);
-      const head = await o.store.spaceHead(space, o.model);
+      const head = await o.index.head(space, o.model);
       if (!head) {
         throw new HttpError(404, 'unknown_space', space ? `no vector space '${space}'` : `the current version of model '${o.model}' names no stored vector space`);
       }
