@@ -1,4 +1,5 @@
-// The on-device engine: owns the backend, the model, the event store and local learning, and answers the
+// The on-device engine: owns the backend and the model, composes one object per job (recording:
+// event-recorder.ts; learning and upload: learn-and-upload.ts; item vectors: item-vectors.ts), and answers the
 // page through EngineApi. rerank() always resolves — with the model's order, or the server's order and a
 // reason. Events are applied to in-memory state before any await, so the next rerank sees them. Training runs
 // in a second worker (training.ts) and only its resulting weights come back here, so it never delays a rerank.
@@ -21,32 +22,18 @@ import { ShelfError, toShelfError } from '../src/shared/errors.js';
 import type { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
 import { candidateFacts, type CandidateFacts } from './adjustments.js';
-import { backendsAfter, chooseBackend, dropKernelForTest, liveTensors, loseDeviceForTest, watchDeviceLoss } from './backends.js';
+import { backendsAfter, chooseBackend, liveTensors, watchDeviceLoss } from './backends.js';
 import { DEFAULT_RETENTION, type NewEvent } from './event-store.js';
 import { EventRecorder } from './event-recorder.js';
 import { LearningJob } from './learn-and-upload.js';
 import { trainingEvents } from './local-trainer.js';
 import { buildModel, fetchLatestManifest, loadVersion, type LoadedModel } from './model-loader.js';
 import { orderByScores, prepareCandidates, preparePacked, rankedItems, serverRanking, toVector, type PreparedCandidates, type Ranking } from './ranking.js';
-import { fillVectors, finishRanking, freshVectors, idsWithoutVectors, noModelReason, packedFacts } from './rank-steps.js';
+import { finishRanking, noModelReason, packedFacts } from './rank-steps.js';
 import { configureUploader, uploadsStopped } from './uploader.js';
-import { VectorSource } from './vector-source.js';
+import { installTestHooks, recordRerankTimings, type TestFaults } from './engine-test-hooks.js';
+import { ItemVectors } from './item-vectors.js';
 import { VisitorState } from './visitor-state.js';
-
-/**
- * How long a rerank waits for vectors it had to fetch (below the page's default 250 ms timeout); past it, the
- * items keep their server slots this time and the vectors serve the next call.
- */
-const VECTOR_WAIT_MS = 200;
-
-/** Where the worker's time went in the last model rerank (read by `npm run bench:browser` through the worker's global). */
-let lastRerankTimings = { prepareMs: 0, scoreMs: 0, orderMs: 0, candidates: 0 };
-Object.defineProperty(globalThis, 'shelfRerankTimings', { get: () => lastRerankTimings, configurable: true });
-
-/** Fault injection for browser tests; installed only when `debug` is on. */
-interface TestFaults {
-  slowScoreMs: number;
-}
 
 export class Engine implements EngineApi {
   private config: EngineConfig | null = null;
@@ -73,15 +60,14 @@ export class Engine implements EngineApi {
     note: (err) => this.note(err),
     setLastError: (message) => void (this.lastError = message),
   });
-  /** Vectors the page did not send: the cache of the model's space, then Shelf's server. */
-  private readonly vectors = new VectorSource({
+  /** Item vectors of the model's space: the page's, the cache's, and those fetched from Shelf's server. */
+  private readonly vectors = new ItemVectors({
+    visitor: this.visitor,
     serverUrl: () => this.requireConfig().serverUrl,
     store: () => this.recorder.store,
-    found: (space, entries) => this.keepVectors(space, entries),
+    changed: () => this.scheduleStateRefresh(),
     note: (err) => this.note(err),
   });
-  /** The vector space of the model in use: the only one whose vectors it ranks with. */
-  private space: string | null = null;
   private lastError: string | null = null;
   private lastRerankAt = 0;
   private stateRefreshScheduled = false;
@@ -104,7 +90,7 @@ export class Engine implements EngineApi {
       ...(config.maxEvents !== undefined ? { maxEvents: config.maxEvents } : {}),
       ...(config.retentionDays !== undefined ? { maxAgeMs: config.retentionDays * 86_400_000 } : {}),
     };
-    if (config.debug) this.installTestHooks();
+    if (config.debug) installTestHooks({ faults: this.faults, model: () => this.model, loaded: () => this.loaded, learning: this.job.learning, visitor: this.visitor });
     const store = await this.recorder.open(config.dbName, retention);
     configureUploader({ queue: store });
     try {
@@ -131,11 +117,7 @@ export class Engine implements EngineApi {
     const at = Date.now();
     const shownIds = input.type === 'view_item_list' && Array.isArray(input.shownIds) ? input.shownIds.filter((id) => typeof id === 'string') : undefined;
     // In-memory state first, synchronously: the next message (a rerank) must see this event.
-    const v = input.vector && this.model ? toVector(input.vector, this.model.config.itemDim) : null;
-    // Persisted too (in the model's space), so the restored history of the next page load can use it.
-    if (v && this.space !== null && this.visitor.setVector(input.itemId, v)) void this.recorder.store?.putVectors(this.space, [[input.itemId, v]]).catch((err: unknown) => this.note(err));
-    // An id without a vector: the engine fetches it (with the other ids of this burst of events).
-    if (this.model) this.vectors.request([input.itemId, ...(shownIds ?? [])].filter((id) => !this.visitor.vectors.has(id)));
+    if (this.model) this.vectors.tracked(input.itemId, input.vector ? toVector(input.vector, this.model.config.itemDim) : null, shownIds);
     if (this.visitor.apply({ type: input.type, itemId: input.itemId, at, ...(shownIds ? { shownIds } : {}) }) > 0) {
       this.job.positivesSinceTraining++;
       this.job.pendingExamples++;
@@ -207,14 +189,9 @@ export class Engine implements EngineApi {
       const why = this.modelError ? [this.modelError.message] : [];
       return fallback(noModelReason(this.config !== null, this.modelError), [...prepared.notes, ...why]);
     }
-    const dim = model.config.itemDim;
-    const fresh = freshVectors(prepared, this.visitor, dim);
-    if (fresh.length && this.space !== null) void this.recorder.store?.putVectors(this.space, fresh).catch((err: unknown) => this.note(err));
     // Candidates and history items without a vector: from the cache or the server, waiting a little for them.
-    const lacking = [...idsWithoutVectors(prepared).filter((id) => !this.visitor.vectors.has(id)), ...this.visitor.idsWithoutVectors()];
-    if (lacking.length > 0) await this.vectors.lookup(lacking, VECTOR_WAIT_MS);
+    prepared = await this.vectors.complete(prepared, model.config.itemDim);
     if (this.model !== model) return fallback('no_vectors', [...prepared.notes, 'the model moved to another version while its vectors were fetched']);
-    prepared = fillVectors(prepared, this.visitor.vectors, dim);
     const sequence = buildSequence(trainingEvents(this.visitor.history, this.visitor.vectors), model.config);
     if (sequence.length === 0) return fallback('cold_start', prepared.notes);
     if (prepared.ranks.length === 0) return fallback('no_vectors', prepared.notes);
@@ -234,7 +211,7 @@ export class Engine implements EngineApi {
         const scores = await current.scoreFast(input);
         const t2 = performance.now();
         const result = { ...finish(orderByScores(prepared, scores), notes), source: 'model' as const, reason: null };
-        lastRerankTimings = { prepareMs: t1 - t0, scoreMs: t2 - t1, orderMs: performance.now() - t2, candidates: prepared.ids.length };
+        recordRerankTimings({ prepareMs: t1 - t0, scoreMs: t2 - t1, orderMs: performance.now() - t2, candidates: prepared.ids.length });
         return result;
       } catch (err) {
         this.note(err);
@@ -333,25 +310,10 @@ export class Engine implements EngineApi {
     this.loaded = loaded;
     this.modelError = null;
     this.job.reset();
-    this.useSpace(loaded.manifest.vectorSpace, loaded.manifest.config.itemDim);
+    this.vectors.use(loaded.manifest.vectorSpace, loaded.manifest.config.itemDim);
     disposeQuietly(old);
     await model.warmUp().catch((err: unknown) => this.note(err));
     await this.recorder.store?.setMeta('model', { name: loaded.manifest.name, version: loaded.manifest.version }).catch(() => {});
-  }
-
-  /** Ranks in `space` from now on: a new space forgets the old one's vectors and reads the new one's for the history. */
-  private useSpace(space: string, dim: number): void {
-    if (space !== this.space) this.visitor.clearVectors();
-    this.space = space;
-    this.vectors.use(space, dim);
-    void this.vectors.lookup(this.visitor.idsWithoutVectors(), 0);
-  }
-
-  /** Vectors found by the VectorSource: kept while the model still ranks in their space. */
-  private keepVectors(space: string, entries: readonly (readonly [string, Float32Array])[]): void {
-    if (space !== this.space) return;
-    for (const [id, v] of entries) this.visitor.setVector(id, v);
-    this.scheduleStateRefresh();
   }
 
   private useBackend(choice: { backend: BackendName; reason: string }): void {
@@ -399,23 +361,6 @@ export class Engine implements EngineApi {
   private requireConfig(): EngineConfig {
     if (!this.config) throw new ShelfError('not_initialized', 'init() has not been called');
     return this.config;
-  }
-
-  private installTestHooks(): void {
-    Object.assign(globalThis, {
-      shelfEngineTest: {
-        slowScores: (ms: number) => void (this.faults.slowScoreMs = ms),
-        // The hooks also drop the cached visitor state, so the next rerank really computes on the broken backend.
-        loseDevice: () => (this.model?.forgetState(), loseDeviceForTest()),
-        dropKernel: (name: string) => (this.model?.forgetState(), dropKernelForTest(name)),
-        crash: () => setTimeout(() => {
-          throw new Error('simulated engine crash');
-        }, 0),
-        /** Benchmark: `steps` optimiser steps on a batch of `batchSize` copies of the visitor's sequence, in the
-         * training worker or (inline) in this thread; the engine's model is left as it was. */
-        train: (steps: number, batchSize: number, inline: boolean) => this.job.learning.bench(this.model, this.loaded, this.visitor, steps, batchSize, inline),
-      },
-    });
   }
 
   private note(err: unknown): void {

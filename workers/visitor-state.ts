@@ -76,11 +76,14 @@ export class VisitorState implements VisitorFacts {
     this.vectorLru.clear();
   }
 
-  /** Items of the history and impressions that have no vector yet (oldest first, without repeats). */
-  idsWithoutVectors(): string[] {
+  /**
+   * Items of the history (and, with `impressions`, of the lists shown) that have no vector yet, oldest first,
+   * without repeats. The history is at most HISTORY_KEEP events: cheap enough for every rerank.
+   */
+  idsWithoutVectors(impressions = false): string[] {
     const out = new Set<string>();
     for (const e of this.history) if (!this.vectorLru.has(e.itemId)) out.add(e.itemId);
-    for (const id of this.shown) if (!this.vectorLru.has(id)) out.add(id);
+    if (impressions) for (const id of this.shown) if (!this.vectorLru.has(id)) out.add(id);
     return [...out];
   }
 
