@@ -42,7 +42,7 @@ export async function startServer(
   const port = o.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, SHELF_LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, SHELF_LOG_LEVEL: 'warn', SHELF_DEMO: 'on', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', o.onStdoutLine ? 'pipe' : o.logs ? 'inherit' : 'ignore', 'pipe'],
   });
   if (o.onStdoutLine) {
