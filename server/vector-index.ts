@@ -18,8 +18,9 @@ const KEEP = 4;
 
 /**
  * How long a space's head (id, dim, revision; for the default, which space the current version names) is reused
- * without asking the database: the bound on how late another replica's publish or added items are seen here.
- * This process's own admin writes are seen at once (invalidate()).
+ * without asking the database: the bound on how late another replica's added items or change of current version are
+ * seen here (a space not found is asked for again on the next request). This process's own admin writes are seen
+ * at once (invalidate()).
  */
 export const HEAD_TTL_MS = 1_000;
 
@@ -37,7 +38,9 @@ export class VectorIndex {
     if (held && now - held.at < HEAD_TTL_MS) return held.head;
     const head = this.store.spaceHead(space, model);
     this.#heads.set(key, { at: now, head });
-    head.catch(() => this.#heads.get(key)?.head === head && this.#heads.delete(key));
+    // Only a space found is reused: one published a moment ago through another replica must not answer 404 here.
+    const forget = () => this.#heads.get(key)?.head === head && this.#heads.delete(key);
+    head.then((h) => h === null && forget(), forget);
     if (this.#heads.size > 64) this.#heads.delete(this.#heads.keys().next().value!);
     return head;
   }
