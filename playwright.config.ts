@@ -69,6 +69,8 @@ export default defineConfig({
       SHELF_LOG_LEVEL: 'warn',
       SHELF_HELPER_URL: `http://127.0.0.1:${helperPort}/`,
       SHELF_HELPER_TOKEN: HELPER_TOKEN,
+      // The demo shop (its catalogue API and pages): most specs run against it.
+      SHELF_DEMO: 'on',
     },
     },
   ],

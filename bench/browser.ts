@@ -249,7 +249,7 @@ function gzipSizes() {
 }
 
 const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-  env: { ...process.env, PORT: String(port), SHELF_DATA_DIR: mkdtempSync(join(tmpdir(), 'shelf-bench-')), SHELF_LOG_LEVEL: 'warn', SHELF_MIN_UPDATES: '1000', SHELF_RERANK: 'on' },
+  env: { ...process.env, PORT: String(port), SHELF_DATA_DIR: mkdtempSync(join(tmpdir(), 'shelf-bench-')), SHELF_LOG_LEVEL: 'warn', SHELF_MIN_UPDATES: '1000', SHELF_RERANK: 'on', SHELF_DEMO: 'on' },
   stdio: 'inherit',
 });
 try {

@@ -16,7 +16,7 @@ let server: ChildProcess | null = null;
 let base = process.env['SHELF_BENCH_URL'];
 if (!base) {
   server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, PORT: String(port), SHELF_DATA_DIR: mkdtempSync(join(tmpdir(), 'shelf-bench-')), SHELF_LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), SHELF_DATA_DIR: mkdtempSync(join(tmpdir(), 'shelf-bench-')), SHELF_LOG_LEVEL: 'warn', SHELF_DEMO: 'on' },
     stdio: 'inherit',
   });
   base = `http://127.0.0.1:${port}/`;

@@ -10,7 +10,7 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../e2e/settings.js';
 
 const port = 4477;
 const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-  env: { ...process.env, PORT: String(port), SHELF_DATA_DIR: mkdtempSync(join(tmpdir(), 'shelf-bench-')), SHELF_LOG_LEVEL: 'warn' },
+  env: { ...process.env, PORT: String(port), SHELF_DATA_DIR: mkdtempSync(join(tmpdir(), 'shelf-bench-')), SHELF_LOG_LEVEL: 'warn', SHELF_DEMO: 'on' },
   stdio: 'inherit',
 });
 try {

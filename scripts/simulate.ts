@@ -76,7 +76,7 @@ function startServer(port: number, k: number, token: string, noise: number, from
     SHELF_ADMIN_TOKEN: token,
     SHELF_LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { ...process.env, SHELF_DEMO: 'on', ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
   return { url: `http://127.0.0.1:${port}`, child, dataDir, env };
 }
 

@@ -28,5 +28,5 @@ run(['helper-aggregator/main.ts'], { HELPER_PORT: helperPort, HELPER_LEADER_TOKE
 // One shopper in a demo: with the production default q = 0.01 their device would join one round in a hundred.
 const sampleRate = env['SHELF_DP_SAMPLE_RATE'] ?? '1';
 if (!env['SHELF_DP_SAMPLE_RATE']) console.log('demo: SHELF_DP_SAMPLE_RATE=1 (every device joins every round; each round costs more ε than at the production default 0.01)');
-run(['server/main.ts'], { SHELF_DP_SAMPLE_RATE: sampleRate, SHELF_HELPER_URL: env['SHELF_HELPER_URL'] ?? `http://127.0.0.1:${helperPort}/`, SHELF_HELPER_TOKEN: token });
+run(['server/main.ts'], { SHELF_DEMO: env['SHELF_DEMO'] ?? 'on', SHELF_DP_SAMPLE_RATE: sampleRate, SHELF_HELPER_URL: env['SHELF_HELPER_URL'] ?? `http://127.0.0.1:${helperPort}/`, SHELF_HELPER_TOKEN: token });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => children.forEach((c) => c.kill(signal)));

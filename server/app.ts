@@ -17,6 +17,11 @@ import { registerOpenApi } from './openapi.js';
 import { makeAggregator } from './publish.js';
 import { registerReadiness } from './readiness.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerPublishRoutes } from './routes/admin-publish.js';
+import { registerVectorRoutes } from './routes/vectors.js';
+import { VectorIndex } from './vector-index.js';
+import { hideDemoPages } from './demo/demo-gate.js';
+import { DEFAULT_ADMIN_BODY_LIMIT } from './config.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerRerankRoute } from './routes/rerank.js';
@@ -58,7 +63,7 @@ const FALLBACK_PARAMS = 60_000;
  *   const res = await app.inject({ method: 'GET', url: '/healthz' });
  */
 export async function buildApp(
-  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys' | 'secure' | 'rerank' | 'adminOrigins'>>,
+  config: Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'federated' | 'ticketSecret' | 'adminToken'> & Partial<Pick<ServerConfig, 'dataDir' | 'rateLimit' | 'siteKeys' | 'secure' | 'rerank' | 'adminOrigins' | 'demo' | 'adminBodyLimit'>>,
   store: Store,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
@@ -109,8 +114,16 @@ export async function buildApp(
     updateBodyLimit(params, secure !== null),
   );
   if (config.adminToken) registerAdminRoutes(app, { store, token: config.adminToken });
-  registerShopRoutes(app, options.catalog ?? loadDemoCatalog());
+  const vectorIndex = new VectorIndex(store);
+  // A publish makes its space current: load it now, so the first page after it need not wait.
+  const published = () => (vectorIndex.invalidate(), vectorIndex.warm(config.model));
+  if (config.adminToken) registerPublishRoutes(app, { store, token: config.adminToken, bodyLimit: config.adminBodyLimit ?? DEFAULT_ADMIN_BODY_LIMIT, onChange: published });
+  registerVectorRoutes(app, { store, model: config.model, index: vectorIndex });
+  // The demo shop (its catalogue API and pages) only when asked for: SHELF_DEMO=on (`npm start`, the e2e server).
+  if (config.demo ?? false) registerShopRoutes(app, options.catalog ?? loadDemoCatalog());
+  else hideDemoPages(app);
   await registerSiteRoutes(app, { staticDir: config.staticDir, store, model: config.model });
   await app.ready();
+  vectorIndex.warm(config.model);
   return app;
 }

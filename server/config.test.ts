@@ -24,6 +24,8 @@ describe('loadConfig', () => {
       secure: null,
       rerank: { enabled: false, perMinute: 60 },
       adminOrigins: [],
+      demo: false,
+      adminBodyLimit: 256 * 1024 * 1024,
     });
     expect(databaseDir(c)).toBe(path.join('/srv/shelf/.shelf-data', 'db'));
   });
@@ -38,6 +40,9 @@ describe('loadConfig', () => {
     expect(c.dataDir).toBe('/data');
     expect(c.minUpdates).toBe(50);
     expect(c.model).toBe('other-model');
+    expect(loadConfig({ SHELF_DEMO: 'on', SHELF_ADMIN_BODY_LIMIT: '2048' }).demo).toBe(true);
+    expect(loadConfig({ SHELF_ADMIN_BODY_LIMIT: '2048' }).adminBodyLimit).toBe(2048);
+    expect(() => loadConfig({ SHELF_DEMO: 'yes' })).toThrow(/SHELF_DEMO="yes"/);
     expect(c.logLevel).toBe('debug');
     expect(c.staticDir).toBe('/srv/dist');
   });

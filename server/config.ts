@@ -20,6 +20,9 @@ const DEFAULT_SERVER_BIAS_CORRECTION = true;
 /** Default server learning-rate schedule (SHELF_SERVER_LR_WARMUP/_DECAY/_FLOOR); undefined: by the ε budget (publish.ts). */
 const DEFAULT_SERVER_SCHEDULE = undefined as LearningRateSchedule | undefined;
 
+/** Default body limit of the admin API's publish routes: 256 MiB (a model and its item table as base64 JSON). */
+export const DEFAULT_ADMIN_BODY_LIMIT = 256 * 1024 * 1024;
+
 /** Default minimum cohort K: accepted updates on the current round that publish the next version. */
 export const DEFAULT_MIN_UPDATES = 100;
 
@@ -103,6 +106,8 @@ const EnvSchema = z.object({
   SHELF_LOG_LEVEL: z.preprocess(unsetIfEmpty, z.enum(LOG_LEVELS).default('info')),
   SHELF_HELPER_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional()),
   SHELF_HELPER_TOKEN: secretVar(16),
+  SHELF_DEMO: z.preprocess(unsetIfEmpty, z.enum(['on', 'off']).default('off')),
+  SHELF_ADMIN_BODY_LIMIT: intVar(1024, 2 ** 31 - 1, DEFAULT_ADMIN_BODY_LIMIT),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -128,6 +133,13 @@ export interface ServerConfig {
   readonly seedDir: string;
   /** The model this server aggregates (SHELF_MODEL, default `shelf-demo`). */
   readonly model: string;
+  /**
+   * Serve the demo storefront's catalogue API (/v1/candidates, /v1/categories) and the demo site (SHELF_DEMO on|off,
+   * default off; `npm start` and the e2e server turn it on). Off: Shelf's own API, the SDK files and the dashboard only.
+   */
+  readonly demo: boolean;
+  /** Body limit in bytes of the admin API's publish routes (SHELF_ADMIN_BODY_LIMIT, default 256 MiB). */
+  readonly adminBodyLimit: number;
   /** pino level (SHELF_LOG_LEVEL, default info). */
   readonly logLevel: LogLevel;
   /**
@@ -291,6 +303,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     seedDir: path.resolve(cwd, e.SHELF_SEED_DIR),
     model: e.SHELF_MODEL,
     logLevel: e.SHELF_LOG_LEVEL,
+    demo: e.SHELF_DEMO === 'on',
+    adminBodyLimit: e.SHELF_ADMIN_BODY_LIMIT,
     siteKeys: Object.freeze(e.SHELF_SITE_KEYS ?? []),
     databaseUrl: e.SHELF_DATABASE_URL ?? null,
     secure: secureConfig(e.SHELF_HELPER_URL, e.SHELF_HELPER_TOKEN),

@@ -33,6 +33,9 @@ export type ServerErrorCode =
   | 'request_timeout'
   | 'headers_too_large'
   | 'uri_too_long'
+  | 'unknown_space'
+  | 'space_exists'
+  | 'item_exists'
   | 'internal';
 
 /**

@@ -21,7 +21,7 @@ export interface RateLimitConfig {
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = Object.freeze({ perAddressPerMinute: 600, perTicket: 3, exemptLoopback: true });
 
 /** The routes limited per address. */
-export const LIMITED_ROUTES: ReadonlySet<string> = new Set(['/v1/rounds/current/ticket', '/v1/updates']);
+export const LIMITED_ROUTES: ReadonlySet<string> = new Set(['/v1/rounds/current/ticket', '/v1/updates', '/v1/vectors']);
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const isLoopback = (req: FastifyRequest) => LOOPBACK.has(req.ip);

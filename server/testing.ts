@@ -70,6 +70,8 @@ export const STORE_TIMEOUT_MS = 60_000;
 export function testConfig(over: Partial<Pick<ServerConfig, 'model' | 'minUpdates' | 'staticDir' | 'ticketSecret' | 'adminToken'>> & { federated?: Partial<FederatedConfig> } & Pick<ServerConfig, 'model' | 'staticDir'>) {
   return {
     minUpdates: 3,
+    // The demo shop's routes, which several route tests read (the server itself defaults to off: SHELF_DEMO).
+    demo: true,
     ticketSecret: 't'.repeat(32),
     adminToken: null,
     ...over,

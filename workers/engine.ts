@@ -1,4 +1,5 @@
-// The on-device engine: owns the backend, the model, the event store and local learning, and answers the
+// The on-device engine: owns the backend and the model, composes one object per job (recording:
+// event-recorder.ts; learning and upload: learn-and-upload.ts; item vectors: item-vectors.ts), and answers the
 // page through EngineApi. rerank() always resolves — with the model's order, or the server's order and a
 // reason. Events are applied to in-memory state before any await, so the next rerank sees them. Training runs
 // in a second worker (training.ts) and only its resulting weights come back here, so it never delays a rerank.
@@ -15,41 +16,27 @@ import type {
   BackendName,
 } from '../src/shared/engine-api.js';
 import { isEventType } from '../src/shared/events.js';
-import { decodeRerankRequest, encodeRerankResult, type DecodedRerankRequest, type PackedRerankRequest, type PackedRerankResult } from '../src/shared/rerank-wire.js';
+import { decodeRerankRequest, encodeRerankResult, type PackedRerankRequest, type PackedRerankResult } from '../src/shared/rerank-wire.js';
 import { transfer } from 'comlink';
 import { ShelfError, toShelfError } from '../src/shared/errors.js';
 import type { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
-import { applyAdjustments, candidateFacts, type CandidateFacts } from './adjustments.js';
-import { backendsAfter, chooseBackend, dropKernelForTest, liveTensors, loseDeviceForTest, watchDeviceLoss } from './backends.js';
-import { appendEvents, DEFAULT_RETENTION, MemoryEventStore, openEventStore, type EventStore, type NewEvent, type Retention } from './event-store.js';
-import { LocalLearning } from './local-learning.js';
-import { pendingDelta, trainingEvents } from './local-trainer.js';
+import { candidateFacts, type CandidateFacts } from './adjustments.js';
+import { backendsAfter, chooseBackend, liveTensors, watchDeviceLoss } from './backends.js';
+import { DEFAULT_RETENTION, type NewEvent } from './event-store.js';
+import { EventRecorder } from './event-recorder.js';
+import { LearningJob } from './learn-and-upload.js';
+import { trainingEvents } from './local-trainer.js';
 import { buildModel, fetchLatestManifest, loadVersion, type LoadedModel } from './model-loader.js';
 import { orderByScores, prepareCandidates, preparePacked, rankedItems, serverRanking, toVector, type PreparedCandidates, type Ranking } from './ranking.js';
-import { configureUploader, uploadsStopped, uploadUpdate } from './uploader.js';
-import { HISTORY_KEEP, VisitorState, type VisitorEvent } from './visitor-state.js';
-
-/** Training steps wait for this long without a rerank… */
-const IDLE_MS = 50;
-/** …but never longer than this. */
-const IDLE_WAIT_MAX_MS = 2_000;
-/** Writes between two retention passes. */
-const PRUNE_EVERY = 50;
-
-/** Where the worker's time went in the last model rerank (read by `npm run bench:browser` through the worker's global). */
-let lastRerankTimings = { prepareMs: 0, scoreMs: 0, orderMs: 0, candidates: 0 };
-Object.defineProperty(globalThis, 'shelfRerankTimings', { get: () => lastRerankTimings, configurable: true });
-
-/** Fault injection for browser tests; installed only when `debug` is on. */
-interface TestFaults {
-  slowScoreMs: number;
-}
+import { finishRanking, noModelReason, packedFacts } from './rank-steps.js';
+import { configureUploader, uploadsStopped } from './uploader.js';
+import { installTestHooks, recordRerankTimings, type TestFaults } from './engine-test-hooks.js';
+import { ItemVectors } from './item-vectors.js';
+import { VisitorState } from './visitor-state.js';
 
 export class Engine implements EngineApi {
   private config: EngineConfig | null = null;
-  private store: EventStore | null = null;
-  private retention: Retention = DEFAULT_RETENTION;
   private backend: BackendName | null = null;
   private backendReason = '';
   private skipped: EngineStatus['skippedBackends'] = [];
@@ -57,23 +44,37 @@ export class Engine implements EngineApi {
   private loaded: LoadedModel | null = null;
   private modelError: ShelfError | null = null;
   private readonly visitor = new VisitorState();
-  private readonly learning = new LocalLearning();
-  private positivesSinceTraining = 0;
-  private pendingExamples = 0;
-  private sentDelta: Float32Array | null = null;
-  private uploads = 0;
+  private readonly recorder = new EventRecorder(
+    this.visitor,
+    (err) => this.note(err),
+    (message) => void (this.lastError = message),
+  );
+  private readonly job = new LearningJob({
+    visitor: this.visitor,
+    config: () => this.requireConfig(),
+    model: () => this.model,
+    loaded: () => this.loaded,
+    store: () => this.recorder.store,
+    lastRerankAt: () => this.lastRerankAt,
+    switchToLatest: () => this.switchToLatest(this.requireConfig()),
+    note: (err) => this.note(err),
+    setLastError: (message) => void (this.lastError = message),
+  });
+  /** Item vectors of the model's space: the page's, the cache's, and those fetched from Shelf's server. */
+  private readonly vectors = new ItemVectors({
+    visitor: this.visitor,
+    serverUrl: () => this.requireConfig().serverUrl,
+    store: () => this.recorder.store,
+    changed: () => this.scheduleStateRefresh(),
+    note: (err) => this.note(err),
+  });
   private lastError: string | null = null;
-  private droppedForQuota = 0;
-  private writesSincePrune = 0;
   private lastRerankAt = 0;
-  private writeQueue: { event: NewEvent; done: (ok: boolean) => void }[] = [];
-  private writeScheduled = false;
   private stateRefreshScheduled = false;
   private busy: Promise<unknown> = Promise.resolve();
   private moving: Promise<void> | null = null;
   private checkTimer: ReturnType<typeof setInterval> | null = null;
   private initPromise: Promise<EngineStatus> | null = null;
-  private channel: BroadcastChannel | null = null;
   private readonly faults: TestFaults = { slowScoreMs: 0 };
 
   init(config: EngineConfig): Promise<EngineStatus> {
@@ -84,23 +85,20 @@ export class Engine implements EngineApi {
   private async doInit(config: EngineConfig): Promise<EngineStatus> {
     this.config = config;
     configureUploader({ minIntervalMs: config.uploadMinIntervalMs ?? 0, siteKey: config.siteKey ?? null });
-    this.retention = {
+    const retention = {
       ...DEFAULT_RETENTION,
       ...(config.maxEvents !== undefined ? { maxEvents: config.maxEvents } : {}),
       ...(config.retentionDays !== undefined ? { maxAgeMs: config.retentionDays * 86_400_000 } : {}),
     };
-    if (config.debug) this.installTestHooks();
-    this.store = await openEventStore(config.dbName, { onClosed: (why) => this.onStoreClosed(why) });
-    configureUploader({ queue: this.store });
-    await this.store.prune(this.retention).catch((err: unknown) => this.note(err));
-    await this.restoreHistory();
-    this.listenToOtherTabs(config.dbName);
+    if (config.debug) installTestHooks({ faults: this.faults, model: () => this.model, loaded: () => this.loaded, learning: this.job.learning, visitor: this.visitor });
+    const store = await this.recorder.open(config.dbName, retention);
+    configureUploader({ queue: store });
     try {
       const choice = await chooseBackend(config.backends, config.allowSoftwareGpu);
       this.skipped = choice.skipped;
       this.useBackend(choice);
       await this.switchToLatest(config);
-      await this.restoreLocalState(config);
+      await this.job.restore();
     } catch (err) {
       this.modelError = toShelfError(err);
       this.note(err);
@@ -119,16 +117,12 @@ export class Engine implements EngineApi {
     const at = Date.now();
     const shownIds = input.type === 'view_item_list' && Array.isArray(input.shownIds) ? input.shownIds.filter((id) => typeof id === 'string') : undefined;
     // In-memory state first, synchronously: the next message (a rerank) must see this event.
-    if (input.vector && this.model) {
-      const v = toVector(input.vector, this.model.config.itemDim);
-      // Persisted too, so the restored history of the next page load can use it.
-      if (v && this.visitor.setVector(input.itemId, v)) void this.store?.putVectors([[input.itemId, v]]).catch((err: unknown) => this.note(err));
-    }
+    if (this.model) this.vectors.tracked(input.itemId, input.vector ? toVector(input.vector, this.model.config.itemDim) : null, shownIds);
     if (this.visitor.apply({ type: input.type, itemId: input.itemId, at, ...(shownIds ? { shownIds } : {}) }) > 0) {
-      this.positivesSinceTraining++;
-      this.pendingExamples++;
+      this.job.positivesSinceTraining++;
+      this.job.pendingExamples++;
     }
-    if (this.config && this.positivesSinceTraining >= this.config.trainEvery) this.scheduleLearning();
+    if (this.config && this.job.positivesSinceTraining >= this.config.trainEvery) this.scheduleLearning();
     this.scheduleStateRefresh();
     const event: NewEvent = {
       type: input.type,
@@ -139,14 +133,7 @@ export class Engine implements EngineApi {
       ...(typeof input.rerankId === 'string' ? { rerankId: input.rerankId } : {}),
       ...(shownIds ? { shownIds } : {}),
     };
-    if (!this.store) return true;
-    return new Promise<boolean>((done) => {
-      this.writeQueue.push({ event, done });
-      if (!this.writeScheduled) {
-        this.writeScheduled = true;
-        setTimeout(() => void this.flushWrites(), 0);
-      }
-    });
+    return this.recorder.record(event);
   }
 
   async rerank(request: RerankRequest): Promise<RerankResult> {
@@ -186,34 +173,25 @@ export class Engine implements EngineApi {
    * Shared by rerank() and rerankPacked(), so both answer alike.
    */
   private async rank(
-    prepared: PreparedCandidates,
+    given: PreparedCandidates,
     request: { readonly adjust?: RerankRequest['adjust']; readonly limit?: number },
     rawCount: number,
     facts: () => CandidateFacts,
     t0: number,
   ): Promise<{ ranking: Ranking; notes: string[]; source: 'model' | 'fallback'; reason: FallbackReason | null }> {
     this.lastRerankAt = Date.now();
-    const finish = (ranking: Ranking, notes: string[]) => {
-      let out = ranking;
-      let all = notes;
-      // Category and stock facts are only read by adjustments: not collected when none are asked for.
-      if (request.adjust && typeof request.adjust === 'object') {
-        const done = applyAdjustments(rankedItems(prepared.ids, ranking), request.adjust, facts(), this.visitor);
-        out = { idx: Int32Array.from(done.items, (item) => item.serverRank), scoreOf: ranking.scoreOf };
-        all = [...notes, ...done.notes];
-      }
-      const limit = request.limit;
-      if (typeof limit === 'number' && Number.isInteger(limit) && limit >= 0 && limit < out.idx.length) out = { ...out, idx: out.idx.subarray(0, limit) };
-      return { ranking: out, notes: all };
-    };
+    let prepared = given;
+    const finish = (ranking: Ranking, notes: string[]) => finishRanking(prepared, ranking, notes, request, facts, this.visitor);
     const fallback = (reason: FallbackReason, notes: string[]) => ({ ...finish(serverRanking(prepared.ids.length), notes), source: 'fallback' as const, reason });
     const model = this.model;
     if (prepared.ids.length === 0) return fallback(rawCount ? 'invalid_candidates' : 'empty', prepared.notes);
     if (!model || !this.loaded) {
       const why = this.modelError ? [this.modelError.message] : [];
-      return fallback(this.noModelReason(), [...prepared.notes, ...why]);
+      return fallback(noModelReason(this.config !== null, this.modelError), [...prepared.notes, ...why]);
     }
-    this.rememberVectors(prepared);
+    // Candidates and history items without a vector: from the cache or the server, waiting a little for them.
+    prepared = await this.vectors.complete(prepared, model.config.itemDim);
+    if (this.model !== model) return fallback('no_vectors', [...prepared.notes, 'the model moved to another version while its vectors were fetched']);
     const sequence = buildSequence(trainingEvents(this.visitor.history, this.visitor.vectors), model.config);
     if (sequence.length === 0) return fallback('cold_start', prepared.notes);
     if (prepared.ranks.length === 0) return fallback('no_vectors', prepared.notes);
@@ -233,7 +211,7 @@ export class Engine implements EngineApi {
         const scores = await current.scoreFast(input);
         const t2 = performance.now();
         const result = { ...finish(orderByScores(prepared, scores), notes), source: 'model' as const, reason: null };
-        lastRerankTimings = { prepareMs: t1 - t0, scoreMs: t2 - t1, orderMs: performance.now() - t2, candidates: prepared.ids.length };
+        recordRerankTimings({ prepareMs: t1 - t0, scoreMs: t2 - t1, orderMs: performance.now() - t2, candidates: prepared.ids.length });
         return result;
       } catch (err) {
         this.note(err);
@@ -245,43 +223,44 @@ export class Engine implements EngineApi {
   }
 
   async status(): Promise<EngineStatus> {
+    const store = this.recorder.store;
     return {
       ready: this.model !== null,
       backend: this.backend,
       skippedBackends: this.skipped,
       model: this.config?.model ?? '',
       modelVersion: this.loaded?.manifest.version ?? null,
-      storage: this.store?.kind ?? 'memory',
-      storageReason: this.store?.reason ?? null,
-      events: (await this.store?.countEvents().catch(() => 0)) ?? 0,
-      pendingExamples: this.pendingExamples,
-      uploads: this.uploads,
+      storage: store?.kind ?? 'memory',
+      storageReason: store?.reason ?? null,
+      events: (await store?.countEvents().catch(() => 0)) ?? 0,
+      pendingExamples: this.job.pendingExamples,
+      uploads: this.job.uploads,
       lastError: this.lastError,
       backendReason: this.backendReason,
       numTensors: this.backend ? liveTensors() : 0,
-      trainedSteps: this.learning.steps,
-      training: this.learning.where,
+      trainedSteps: this.job.learning.steps,
+      training: this.job.learning.where,
       modelError: this.modelError?.message ?? null,
-      droppedForQuota: this.droppedForQuota,
+      droppedForQuota: this.recorder.droppedForQuota,
       uploadsStopped: uploadsStopped(),
     };
   }
 
   async events(limit = 100): Promise<readonly StoredEvent[]> {
-    await this.flushWrites();
-    return (await this.store?.recentEvents(Math.max(1, Math.min(10_000, limit)))) ?? [];
+    await this.recorder.flushWrites();
+    return (await this.recorder.store?.recentEvents(Math.max(1, Math.min(10_000, limit)))) ?? [];
   }
 
   /** Trains on pending events and uploads now. */
   flush(): Promise<FlushResult> {
-    return this.serial(() => this.learnAndUpload(true));
+    return this.serial(() => this.job.learnAndUpload(true));
   }
 
   /** See EngineApi.pageHidden: the same path as after a burst of events, not forced, errors kept for status(). */
   async pageHidden(): Promise<FlushResult | null> {
-    if (!this.config || !this.model || this.pendingExamples === 0) return null;
+    if (!this.config || !this.model || this.job.pendingExamples === 0) return null;
     try {
-      return await this.serial(() => this.learnAndUpload(false));
+      return await this.serial(() => this.job.learnAndUpload(false));
     } catch (err) {
       this.note(err);
       return null;
@@ -295,58 +274,6 @@ export class Engine implements EngineApi {
       await this.serial(async () => this.switchTo(await loadVersion(config.serverUrl, manifest)));
     }
     return this.status();
-  }
-
-  private async learnAndUpload(force: boolean): Promise<FlushResult> {
-    const config = this.requireConfig();
-    const model = this.model;
-    const loaded = this.loaded;
-    if (!model || !loaded) throw new ShelfError('model_unavailable', 'no model is loaded');
-    const result = await this.trainOffThread(model, loaded);
-    this.positivesSinceTraining = 0;
-    const none = { trainedSteps: result.steps, examples: this.pendingExamples, uploaded: false, status: null, published: null };
-    if (result.steps === 0) return { ...none, reason: 'nothing to learn from yet' };
-    if (!force && this.pendingExamples < config.uploadMinExamples) return { ...none, reason: 'waiting for more examples' };
-    const delta = pendingDelta(await model.toFlat(), loaded.weights, this.sentDelta);
-    const examples = Math.max(1, Math.min(10_000, this.pendingExamples));
-    const outcome = await uploadUpdate(config.serverUrl, config.model, loaded.manifest.version, examples, delta);
-    const base = { trainedSteps: result.steps, examples, uploaded: outcome.accepted, status: outcome.status, published: outcome.published };
-    if (outcome.accepted) {
-      this.uploads++;
-      this.pendingExamples = 0;
-      this.sentDelta = this.sentDelta ? this.sentDelta.map((x, i) => x + delta[i]!) : delta;
-      await this.saveLocalState();
-      if (outcome.published !== null) await this.switchToLatest(config);
-      return { ...base, reason: null };
-    }
-    if (outcome.status === 409) {
-      // Our base is no longer current: drop the update and move to the new version.
-      this.pendingExamples = 0;
-      await this.switchToLatest(config);
-    }
-    this.lastError = outcome.message;
-    return { ...base, reason: outcome.message };
-  }
-
-  /** A few optimiser steps in the training worker; the engine's model takes the resulting weights. */
-  private async trainOffThread(model: ShelfModel, loaded: LoadedModel): Promise<{ steps: number }> {
-    const steps = await this.learning.train(
-      model,
-      loaded,
-      this.visitor,
-      () => (this.loaded === loaded ? this.model : null),
-      () => this.untilIdle(),
-    );
-    if (steps > 0) await this.saveLocalState();
-    return { steps };
-  }
-
-  /** Resolves once no rerank has arrived for IDLE_MS (or after IDLE_WAIT_MAX_MS, so training is never starved). */
-  private async untilIdle(): Promise<void> {
-    const start = Date.now();
-    while (Date.now() - this.lastRerankAt < IDLE_MS && Date.now() - start < IDLE_WAIT_MAX_MS) {
-      await new Promise((r) => setTimeout(r, IDLE_MS));
-    }
   }
 
   /**
@@ -366,9 +293,9 @@ export class Engine implements EngineApi {
   }
 
   private scheduleLearning(): void {
-    this.positivesSinceTraining = 0;
+    this.job.positivesSinceTraining = 0;
     setTimeout(() => {
-      void this.serial(() => this.learnAndUpload(false)).catch((err: unknown) => this.note(err));
+      void this.serial(() => this.job.learnAndUpload(false)).catch((err: unknown) => this.note(err));
     }, 0);
   }
 
@@ -382,27 +309,11 @@ export class Engine implements EngineApi {
     this.model = model;
     this.loaded = loaded;
     this.modelError = null;
-    this.sentDelta = null;
-    this.learning.reset();
+    this.job.reset();
+    this.vectors.use(loaded.manifest.vectorSpace, loaded.manifest.config.itemDim);
     disposeQuietly(old);
     await model.warmUp().catch((err: unknown) => this.note(err));
-    await this.store?.setMeta('model', { name: loaded.manifest.name, version: loaded.manifest.version }).catch(() => {});
-  }
-
-  /** Continues from the local weights saved on an earlier page load, when they start from this version. */
-  private async restoreLocalState(config: EngineConfig): Promise<void> {
-    if (!this.model || !this.loaded) return;
-    const saved = await this.learning.restore(this.store, config.model, this.model, this.loaded);
-    if (!saved) return;
-    this.sentDelta = saved.sentDelta;
-    this.pendingExamples = Math.max(this.pendingExamples, saved.pendingExamples);
-  }
-
-  private async saveLocalState(): Promise<void> {
-    if (!this.config || !this.loaded) return;
-    await this.learning
-      .save(this.store, this.config.model, this.loaded, { sentDelta: this.sentDelta, pendingExamples: this.pendingExamples })
-      .catch((err: unknown) => this.note(err));
+    await this.recorder.store?.setMeta('model', { name: loaded.manifest.name, version: loaded.manifest.version }).catch(() => {});
   }
 
   private useBackend(choice: { backend: BackendName; reason: string }): void {
@@ -425,7 +336,7 @@ export class Engine implements EngineApi {
         this.skipped = [...this.skipped, { backend: from, reason: why }, ...choice.skipped];
         this.useBackend(choice);
         const old = this.model;
-        this.model = buildModel({ ...this.loaded, weights: this.learning.weights ?? this.loaded.weights });
+        this.model = buildModel({ ...this.loaded, weights: this.job.learning.weights ?? this.loaded.weights });
         disposeQuietly(old);
       } catch (err) {
         this.model = null;
@@ -440,81 +351,6 @@ export class Engine implements EngineApi {
     return this.moving.then(() => this.model !== null && this.backend !== from);
   }
 
-  private rememberVectors(prepared: PreparedCandidates): void {
-    const fresh: [string, Float32Array][] = [];
-    const known = this.visitor.vectors;
-    const { ids, rowOf, matrix } = prepared;
-    const dim = this.model?.config.itemDim ?? 0;
-    for (let i = 0; i < ids.length; i++) {
-      const row = rowOf[i]!;
-      if (row < 0) continue;
-      const id = ids[i]!;
-      // Kept vectors are copies of this call's matrix rows (a view would pin the whole matrix).
-      const old = known.get(id);
-      const v = old && sameRow(old, matrix, row * dim, dim) ? old : matrix.slice(row * dim, row * dim + dim);
-      if (this.visitor.setVector(id, v)) fresh.push([id, v]);
-    }
-    if (fresh.length) void this.store?.putVectors(fresh).catch((err: unknown) => this.note(err));
-  }
-
-  private async restoreHistory(): Promise<void> {
-    if (!this.store) return;
-    try {
-      this.visitor.restore(await this.store.recentEvents(HISTORY_KEEP * 2));
-      const found = await this.store.getVectors([...new Set([...this.visitor.history.map((e) => e.itemId), ...this.visitor.shown])]);
-      for (const [id, v] of found) this.visitor.setVector(id, v);
-    } catch (err) {
-      this.note(err);
-    }
-  }
-
-  /** Other tabs of the shop write to the same log; their events join this tab's picture of the visitor too. */
-  private listenToOtherTabs(dbName: string): void {
-    if (typeof BroadcastChannel === 'undefined') return;
-    this.channel = new BroadcastChannel(`shelf-events:${dbName}`);
-    this.channel.onmessage = (msg: MessageEvent<VisitorEvent[]>) => {
-      if (!Array.isArray(msg.data)) return;
-      for (const e of msg.data) if (isEventType(e?.type)) this.visitor.apply(e);
-    };
-  }
-
-  private async flushWrites(): Promise<void> {
-    this.writeScheduled = false;
-    const batch = this.writeQueue;
-    this.writeQueue = [];
-    if (!batch.length || !this.store) return;
-    try {
-      const events = batch.map((b) => b.event);
-      const { seqs, dropped } = await appendEvents(this.store, events);
-      this.droppedForQuota += dropped;
-      if (dropped) this.lastError = `storage is full: dropped the ${dropped} oldest event(s)`;
-      this.visitor.markSeen(seqs);
-      this.channel?.postMessage(events.map((e, i) => ({ type: e.type, itemId: e.itemId, at: e.at, seq: seqs[i], ...(e.shownIds ? { shownIds: e.shownIds } : {}) })));
-      for (const b of batch) b.done(true);
-      this.writesSincePrune += batch.length;
-      if (this.writesSincePrune >= PRUNE_EVERY) {
-        this.writesSincePrune = 0;
-        await this.store.prune(this.retention).catch((err: unknown) => this.note(err));
-      }
-    } catch (err) {
-      this.note(err);
-      for (const b of batch) b.done(false);
-    }
-  }
-
-  private onStoreClosed(why: string): void {
-    this.lastError = `event store closed: ${why}`;
-    // Keep going in memory: events from now on live as long as this worker.
-    this.store = new MemoryEventStore(why);
-  }
-
-  private noModelReason(): FallbackReason {
-    if (!this.config) return 'not_initialized';
-    if (this.modelError?.code === 'model_integrity' || this.modelError?.code === 'model_mismatch') return 'model_integrity';
-    if (this.modelError?.code === 'model_unavailable' || this.modelError?.code === 'network') return 'model_unavailable';
-    return 'no_model';
-  }
-
   /** Runs model-mutating work one at a time (training, uploads, version switches). */
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.busy.then(work, work);
@@ -525,23 +361,6 @@ export class Engine implements EngineApi {
   private requireConfig(): EngineConfig {
     if (!this.config) throw new ShelfError('not_initialized', 'init() has not been called');
     return this.config;
-  }
-
-  private installTestHooks(): void {
-    Object.assign(globalThis, {
-      shelfEngineTest: {
-        slowScores: (ms: number) => void (this.faults.slowScoreMs = ms),
-        // The hooks also drop the cached visitor state, so the next rerank really computes on the broken backend.
-        loseDevice: () => (this.model?.forgetState(), loseDeviceForTest()),
-        dropKernel: (name: string) => (this.model?.forgetState(), dropKernelForTest(name)),
-        crash: () => setTimeout(() => {
-          throw new Error('simulated engine crash');
-        }, 0),
-        /** Benchmark: `steps` optimiser steps on a batch of `batchSize` copies of the visitor's sequence, in the
-         * training worker or (inline) in this thread; the engine's model is left as it was. */
-        train: (steps: number, batchSize: number, inline: boolean) => this.learning.bench(this.model, this.loaded, this.visitor, steps, batchSize, inline),
-      },
-    });
   }
 
   private note(err: unknown): void {
@@ -560,25 +379,4 @@ function disposeQuietly(model: ShelfModel | null): void {
   } catch {
     // Its backend may be gone (lost device): nothing left to free.
   }
-}
-
-/** True when `a` equals the `dim` values of `m` from `offset`. */
-function sameRow(a: Float32Array, m: Float32Array, offset: number, dim: number): boolean {
-  if (a.length !== dim || offset + dim > m.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== m[offset + i]) return false;
-  return true;
-}
-
-/** Category and stock per candidate id from a binary request (malformed ids skipped; a later duplicate wins, as in candidateFacts). */
-function packedFacts(req: DecodedRerankRequest): Required<CandidateFacts> {
-  const category = new Map<string, string>();
-  const inStock = new Map<string, boolean>();
-  req.keys.forEach((id, i) => {
-    if (!id) return;
-    const c = req.categories?.[i];
-    if (typeof c === 'string') category.set(id, c);
-    const s = req.inStock?.[i];
-    if (s === 0 || s === 1) inStock.set(id, s === 1);
-  });
-  return { category, inStock };
 }

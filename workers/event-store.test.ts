@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openDB } from 'idb';
-import { appendEvents, MemoryEventStore, openEventStore, SCHEMA_VERSION, type EventStore } from './event-store.js';
+import { appendEvents, LEGACY_SPACE, MemoryEventStore, openEventStore, SCHEMA_VERSION, type EventStore } from './event-store.js';
 
 async function exercise(store: EventStore) {
   const seqs = await store.addEvents([
@@ -15,10 +15,14 @@ async function exercise(store: EventStore) {
   const recent = await store.recentEvents(2);
   expect(recent.map((e) => e.itemId)).toEqual(['b', 'c']);
   expect(recent[0]).toMatchObject({ listId: 'home', position: 3 });
-  await store.putVectors([['a', new Float32Array([1, 2])]]);
-  const found = await store.getVectors(['a', 'zzz']);
+  await store.putVectors('space-1', [['a', new Float32Array([1, 2])]]);
+  await store.putVectors('space-2', [['a', new Float32Array([3, 4])]]);
+  const found = await store.getVectors('space-1', ['a', 'zzz']);
   expect([...found.keys()]).toEqual(['a']);
   expect(Array.from(found.get('a')!)).toEqual([1, 2]);
+  // Keyed by (space, id): one space's vector never answers for another's.
+  expect(Array.from((await store.getVectors('space-2', ['a'])).get('a')!)).toEqual([3, 4]);
+  expect((await store.getVectors('space-3', ['a'])).size).toBe(0);
   await store.setMeta('model', { version: 2 });
   expect(await store.getMeta('model')).toEqual({ version: 2 });
 }
@@ -61,7 +65,11 @@ describe('event store', () => {
     expect(store.kind).toBe('indexeddb');
     expect(SCHEMA_VERSION).toBeGreaterThan(1);
     expect((await store.recentEvents(5)).map((e) => e.itemId)).toEqual(['old']);
-    expect((await store.getVectors(['old'])).has('old')).toBe(true);
+    // Vectors cached before spaces were recorded are kept, under the legacy space no model names.
+    expect((await store.getVectors(LEGACY_SPACE, ['old'])).has('old')).toBe(true);
+    expect((await store.getVectors('any-space', ['old'])).size).toBe(0);
+    await store.putVectors('s', [['old', new Float32Array([2])]]);
+    expect(Array.from((await store.getVectors('s', ['old'])).get('old')!)).toEqual([2]);
     const id = await store.enqueueUpload({ createdAt: 1, payload: { delta: 'abc' } });
     expect(await store.listUploads()).toEqual([{ id, createdAt: 1, payload: { delta: 'abc' } }]);
     store.close();
@@ -74,11 +82,11 @@ describe('event store', () => {
       const now = 100 * day;
       await store.addEvents([{ type: 'view_item', itemId: 'ancient', at: now - 40 * day }]);
       await store.addEvents(Array.from({ length: 10 }, (_, i) => ({ type: 'view_item' as const, itemId: `e${i}`, at: now - i })));
-      for (let i = 0; i < 6; i++) await store.putVectors([[`v${i}`, new Float32Array([i])]]);
+      for (let i = 0; i < 6; i++) await store.putVectors('s', [[`v${i}`, new Float32Array([i])]]);
       const removed = await store.prune({ maxEvents: 4, maxAgeMs: 30 * day, maxVectors: 3 }, now);
       expect(removed).toBe(7);
       expect((await store.recentEvents(100)).map((e) => e.itemId)).toEqual(['e6', 'e7', 'e8', 'e9']);
-      expect((await store.getVectors(['v0', 'v1', 'v2', 'v3', 'v4', 'v5'])).size).toBe(3);
+      expect((await store.getVectors('s', ['v0', 'v1', 'v2', 'v3', 'v4', 'v5'])).size).toBe(3);
       store.close();
     });
 

@@ -2,7 +2,7 @@
 // cache of item vectors, the local model state, the pending-upload queue and metadata. Falls back to an
 // in-memory store (same contract) when the database cannot be opened, is blocked, or is taken away, and says
 // why. The worker is the only writer. Never await a fetch or a model call inside an open transaction.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPObjectStore } from 'idb';
 import type { StoredEvent } from '../src/shared/engine-api.js';
 import { MemoryEventStore } from './memory-store.js';
 import type { EventStore, LocalModelState, NewEvent, Retention, UploadRecord } from './store-types.js';
@@ -13,14 +13,20 @@ export type { EventStore, LocalModelState, NewEvent, Retention, UploadRecord } f
 
 interface ShelfDB extends DBSchema {
   events: { key: number; value: StoredEvent; indexes: { at: number } };
-  vectors: { key: string; value: { id: string; vector: Float32Array; seenAt: number }; indexes: { seenAt: number } };
+  vectors: { key: [string, string]; value: { space: string; id: string; vector: Float32Array; seenAt: number }; indexes: { seenAt: number } };
   meta: { key: string; value: unknown };
   modelState: { key: string; value: LocalModelState };
   uploads: { key: number; value: UploadRecord };
 }
 
-/** v1: events, vectors, meta. v2: vectors.seenAt index (LRU), modelState, uploads. */
-export const SCHEMA_VERSION = 2;
+/** v1: events, vectors, meta. v2: vectors.seenAt index (LRU), modelState, uploads. v3: vectors keyed by (space, id). */
+export const SCHEMA_VERSION = 3;
+
+/**
+ * The space of vectors cached before v3, which did not record one: kept, but no model version names it, so they are
+ * never ranked with (the engine never mixes spaces) and leave by the LRU.
+ */
+export const LEGACY_SPACE = '';
 
 export function isQuotaError(err: unknown): boolean {
   const name = (err as { name?: unknown } | null)?.name;
@@ -88,14 +94,14 @@ class IdbEventStore implements EventStore {
     await tx.done;
     return removed;
   }
-  async putVectors(entries: readonly (readonly [string, Float32Array])[]): Promise<void> {
+  async putVectors(space: string, entries: readonly (readonly [string, Float32Array])[]): Promise<void> {
     const tx = this.db.transaction('vectors', 'readwrite');
     const now = Date.now();
-    await Promise.all([...entries.map(([id, vector]) => tx.store.put({ id, vector, seenAt: now })), tx.done]);
+    await Promise.all([...entries.map(([id, vector]) => tx.store.put({ space, id, vector, seenAt: now })), tx.done]);
   }
-  async getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
+  async getVectors(space: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
     const tx = this.db.transaction('vectors');
-    const rows = await Promise.all(ids.map((id) => tx.store.get(id)));
+    const rows = await Promise.all(ids.map((id) => tx.store.get([space, id])));
     await tx.done;
     return new Map(rows.flatMap((r) => (r ? [[r.id, r.vector] as const] : [])));
   }
@@ -154,7 +160,7 @@ export async function openEventStore(name: string, options: OpenOptions | ((why:
   const opening = (async (): Promise<EventStore> => {
     let db: IDBPDatabase<ShelfDB> | null = null;
     db = await openDB<ShelfDB>(name, SCHEMA_VERSION, {
-      upgrade(database, oldVersion, _newVersion, tx) {
+      async upgrade(database, oldVersion, _newVersion, tx) {
         // A ladder: each step only adds, so data written by older versions is kept.
         if (oldVersion < 1) {
           const events = database.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
@@ -166,6 +172,16 @@ export async function openEventStore(name: string, options: OpenOptions | ((why:
           tx.objectStore('vectors').createIndex('seenAt', 'seenAt');
           database.createObjectStore('modelState');
           database.createObjectStore('uploads', { keyPath: 'id', autoIncrement: true });
+        }
+        if (oldVersion < 3) {
+          // A key path cannot change in place: the rows move to a store keyed by (space, id), those cached before
+          // under LEGACY_SPACE. Only IndexedDB requests are awaited here, so the upgrade transaction stays open.
+          const old = tx.objectStore('vectors') as unknown as IDBPObjectStore<unknown, ArrayLike<string>, string, 'versionchange'>;
+          const rows = (await old.getAll()) as { id: string; vector: Float32Array; seenAt: number }[];
+          database.deleteObjectStore('vectors');
+          const vectors = database.createObjectStore('vectors', { keyPath: ['space', 'id'] });
+          vectors.createIndex('seenAt', 'seenAt');
+          await Promise.all(rows.map((r) => vectors.put({ space: LEGACY_SPACE, id: r.id, vector: r.vector, seenAt: r.seenAt })));
         }
       },
       blocking() {

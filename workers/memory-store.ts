@@ -44,12 +44,15 @@ export class MemoryEventStore implements EventStore {
     this.events = this.events.slice(n);
     return n;
   }
-  async putVectors(entries: readonly (readonly [string, Float32Array])[]): Promise<void> {
+  async putVectors(space: string, entries: readonly (readonly [string, Float32Array])[]): Promise<void> {
     const now = Date.now();
-    for (const [id, vector] of entries) this.vectors.set(id, { vector, seenAt: now });
+    for (const [id, vector] of entries) this.vectors.set(vectorKey(space, id), { vector, seenAt: now });
   }
-  async getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
-    return new Map(ids.flatMap((id) => (this.vectors.has(id) ? [[id, this.vectors.get(id)!.vector] as const] : [])));
+  async getVectors(space: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    return new Map(ids.flatMap((id) => {
+      const row = this.vectors.get(vectorKey(space, id));
+      return row ? [[id, row.vector] as const] : [];
+    }));
   }
   async getModelState(model: string): Promise<LocalModelState | undefined> {
     return this.states.get(model);
@@ -76,3 +79,6 @@ export class MemoryEventStore implements EventStore {
   }
   close(): void {}
 }
+
+/** One key per (space, id): a space id never holds the separator. */
+const vectorKey = (space: string, id: string) => `${space}\u0000${id}`;

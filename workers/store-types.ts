@@ -48,8 +48,10 @@ export interface EventStore {
   prune(retention: Retention, now?: number): Promise<number>;
   /** Removes the `count` oldest events (quota relief). */
   dropOldest(count: number): Promise<number>;
-  putVectors(entries: readonly (readonly [string, Float32Array])[]): Promise<void>;
-  getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>>;
+  /** Caches item vectors of one vector space (keyed by space and id: a space's vectors never stand in for another's). */
+  putVectors(space: string, entries: readonly (readonly [string, Float32Array])[]): Promise<void>;
+  /** The cached vectors of `ids` in `space`; ids without one are absent from the map. */
+  getVectors(space: string, ids: readonly string[]): Promise<Map<string, Float32Array>>;
   getModelState(model: string): Promise<LocalModelState | undefined>;
   putModelState(state: LocalModelState): Promise<void>;
   enqueueUpload(record: UploadRecord): Promise<number>;

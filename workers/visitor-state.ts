@@ -71,6 +71,22 @@ export class VisitorState implements VisitorFacts {
     this.history.sort((a, b) => a.at - b.at);
   }
 
+  /** Forgets every vector (the model moved to another vector space: the old space's vectors must not be used). */
+  clearVectors(): void {
+    this.vectorLru.clear();
+  }
+
+  /**
+   * Items of the history (and, with `impressions`, of the lists shown) that have no vector yet, oldest first,
+   * without repeats. The history is at most HISTORY_KEEP events: cheap enough for every rerank.
+   */
+  idsWithoutVectors(impressions = false): string[] {
+    const out = new Set<string>();
+    for (const e of this.history) if (!this.vectorLru.has(e.itemId)) out.add(e.itemId);
+    if (impressions) for (const id of this.shown) if (!this.vectorLru.has(id)) out.add(id);
+    return [...out];
+  }
+
   setVector(id: string, v: Float32Array): boolean {
     const fresh = !this.vectorLru.has(id);
     this.vectorLru.delete(id);

@@ -46,7 +46,7 @@ export async function startServer(
     cwd: ROOT,
     env: helper
       ? { ...process.env, HELPER_LOG_LEVEL: 'warn', ...env, HELPER_PORT: String(port), HELPER_HOST: '127.0.0.1' }
-      : { ...process.env, SHELF_LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+      : { ...process.env, SHELF_LOG_LEVEL: 'warn', SHELF_DEMO: 'on', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', o.onStdoutLine ? 'pipe' : o.logs ? 'inherit' : 'ignore', 'pipe'],
   });
   if (o.onStdoutLine) {

@@ -46,8 +46,13 @@ export interface UpdateRouteOptions {
  * keepalive).
  */
 export function updateBodyLimit(params: number, secure = false): number {
-  return secure ? reportBytes(params, MAX_TICKET_CHARS) : Math.min(KEEPALIVE_LIMIT_BYTES, wireBytes(params, MIN_CHUNK, MAX_TICKET_CHARS));
+  // Secure reports: room for a model of up to a million parameters (4 MB), so a larger model published through the
+  // admin API takes uploads without a restart; the parameter count is checked against the current version anyway.
+  return secure ? reportBytes(Math.max(params, SECURE_MAX_PARAMS), MAX_TICKET_CHARS) : Math.min(KEEPALIVE_LIMIT_BYTES, wireBytes(params, MIN_CHUNK, MAX_TICKET_CHARS));
 }
+
+/** The largest model a secure report is sized for by default. */
+export const SECURE_MAX_PARAMS = 1_000_000;
 
 function staleError(model: string, base: number, current: number): HttpError {
   return new HttpError(

@@ -129,6 +129,40 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rounds ADD COLUMN mechanism jsonb NULL;
     `,
   },
+  {
+    version: 7,
+    description: 'vector spaces: item tables published with model versions',
+    sql: `
+      -- A vector space: shop item ids and a float32 vector of dim values each. Its rows never change once
+      -- written; items are only added, as parts (part 0 published with a model version, later parts by the
+      -- admin API), and revision counts the parts, so a cached answer can tell the contents it saw.
+      CREATE TABLE vector_spaces (
+        id          text        PRIMARY KEY,
+        dim         integer     NOT NULL CHECK (dim >= 1),
+        -- sha256 of part 0's vector bytes and of its ids (JSON): a re-publish of the same table reuses it.
+        sha256      text        NOT NULL,
+        ids_sha256  text        NOT NULL,
+        items       integer     NOT NULL CHECK (items >= 1),
+        revision    integer     NOT NULL DEFAULT 1,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE vector_space_parts (
+        space       text        NOT NULL REFERENCES vector_spaces (id),
+        part        integer     NOT NULL CHECK (part >= 0),
+        -- JSON array of the part's item ids, in row order; vectors: float32 little-endian, rows × dim.
+        ids         text        NOT NULL,
+        vectors     bytea       NOT NULL,
+        sha256      text        NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (space, part)
+      );
+      -- The free-form record of how an imported version was trained (the admin API's training field).
+      ALTER TABLE model_versions ADD COLUMN training jsonb NULL;
+      -- A version published with its own item table (the admin API) is an import.
+      ALTER TABLE version_changes DROP CONSTRAINT version_changes_kind_check;
+      ALTER TABLE version_changes ADD CONSTRAINT version_changes_kind_check CHECK (kind IN ('seed', 'aggregate', 'admin', 'import'));
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's; returns the versions applied. */

@@ -13,7 +13,9 @@ import { ingestBatch, publishClosed, waitingIn } from './ingest-batch.js';
 import { migrate, type SqlRunner } from './migrations.js';
 import { dropValues, insertVersion, isModelName, liveRound, openRoundOn, readManifest, setRoundState, spentRounds } from './sql-versions.js';
 import { StorageError, checkTables, isCluster, openFailure } from './storage-check.js';
-import { ModelExistsError, type DeferredAggregator, type PublishResult, type StoredReport, type IngestPolicy, type IngestResult, type ModelCounts, type ModelVersion, type NewUpdate, type Round, type Store, type VersionInfo } from './store.js';
+import { addItems, importVersion } from './import-version.js';
+import { readSpace, spaceHead } from './vector-spaces.js';
+import { ModelExistsError, type DeferredAggregator, type PublishResult, type StoredReport, type IngestPolicy, type IngestResult, type ModelCounts, type ModelVersion, type NewUpdate, type Round, type Store, type VersionInfo, type AddItemsResult, type ImportRequest, type ImportResult, type SpaceHead, type SpaceTable } from './store.js';
 
 /** Runs tasks one after another; PGlite has a single connection and ingestion must not interleave. */
 function createQueue(): <T>(task: () => Promise<T>) => Promise<T> {
@@ -370,6 +372,22 @@ export class PgliteStore implements Store {
       [model],
     );
     return rows[0] ?? { versions: 0, pending: 0, updates: 0 };
+  }
+
+  importVersion(request: ImportRequest): Promise<ImportResult> {
+    return this.#serial(() => this.#db.transaction((tx) => importVersion(tx, request)));
+  }
+
+  addSpaceItems(space: string, ids: readonly string[], vectors: Uint8Array, sha256: string, dim: number): Promise<AddItemsResult> {
+    return this.#serial(() => this.#db.transaction((tx) => addItems(tx, space, ids, vectors, sha256, dim)));
+  }
+
+  spaceHead(space: string | null, model: string): Promise<SpaceHead | null> {
+    return spaceHead(this.#db, space, model);
+  }
+
+  spaceTable(space: string): Promise<SpaceTable | null> {
+    return readSpace(this.#db, space);
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,11 @@ import type { Quantized } from '../../src/shared/federated/quantize.js';
 import type { Manifest } from '../../src/shared/protocol.js';
 import type { RoundFailure, RoundState } from '../federated/round-state.js';
 import type { SpentRounds } from '../federated/privacy.js';
+import type { AddItemsResult, ImportRequest, ImportResult } from './import-version.js';
+import type { SpaceHead, SpaceTable } from './vector-spaces.js';
+
+export type { AddItemsResult, ImportRequest, ImportResult } from './import-version.js';
+export type { NewSpace, SpaceHead, SpaceTable } from './vector-spaces.js';
 
 /** A published model version: its manifest and the exact bytes of its weights file. */
 export interface ModelVersion {
@@ -183,6 +188,18 @@ export interface Store {
   /** Published DP rounds grouped by (q, z). */
   spent(model: string): Promise<SpentRounds[]>;
   counts(model: string): Promise<ModelCounts>;
+  /**
+   * Publishes a trained version with its vector space in one transaction (admin API): stores the space (or reuses
+   * one with the same id and contents), writes the version under the next number, and when asked (always for a
+   * model's first version) makes it current and opens a round on it.
+   */
+  importVersion(request: ImportRequest): Promise<ImportResult>;
+  /** Adds items new to a space (one transaction): nothing is written when an id is already there. */
+  addSpaceItems(space: string, ids: readonly string[], vectors: Uint8Array, sha256: string, dim: number): Promise<AddItemsResult>;
+  /** The space named, or (null) the one `model`'s current version names; null when it is not stored. */
+  spaceHead(space: string | null, model: string): Promise<SpaceHead | null>;
+  /** A whole stored space, in row order, or null. */
+  spaceTable(space: string): Promise<SpaceTable | null>;
   /** Waits for work in progress, then releases the database. */
   close(): Promise<void>;
 }

@@ -51,7 +51,8 @@ export const ManifestSchema = z.object({
   files: z.array(ModelFileSchema).min(1),
   /** How this version came to be. */
   lineage: z.object({
-    kind: z.enum(['seed', 'aggregate']),
+    /** seed: shipped with the server; aggregate: federated round; import: published with its vector space by the admin API. */
+    kind: z.enum(['seed', 'aggregate', 'import']),
     /** Updates folded in (absent for secure aggregates: how many reports were summed is not published). */
     updates: z.int().min(0).optional(),
     /** Sum of the updates' bucketed example counts (seed: the seed trainer's examples; absent for secure aggregates). */
