@@ -3,8 +3,9 @@
 // Beauty histories), computes every visitor's real update with the worker's local training job, picks the
 // strongest attack variant on plain uploads, runs it on every view of bench/privacy/views.ts, and writes
 // bench/results/privacy.json and the ## Privacy section of docs/BENCHMARKS.md. Seeded: a rerun gives the same file.
-// Run: npm run bench:privacy [-- --visitors 200 --variant-visitors 40 --epochs 2]
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Run: npm run bench:privacy [-- --visitors 200 --benchmark-visitors 100 --variant-visitors 20 --epochs 2]; only the docs section from a results
+// file: npm run bench:privacy -- --docs-from bench/results/privacy.json
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FEDERATED } from '../server/config.js';
 import { wireBytes } from '../src/shared/federated/wire.js';
@@ -16,7 +17,7 @@ import { ATTACK_VARIANTS, variantLabel, type AttackVariant } from './privacy/att
 import { BENCHMARK_CONFIG, beautySettings } from './privacy/beauty-setting.js';
 import { demoSetting } from './privacy/demo-setting.js';
 import { attackView, chanceScores, summarise, type HarnessContext, type PrivacyRow } from './privacy/harness.js';
-import { privacySection } from './privacy/report.js';
+import { privacySection, type PrivacyResult } from './privacy/report.js';
 import { mean } from './privacy/scores.js';
 import { visitorUpdates, type Schedule, type Setting } from './privacy/setting.js';
 import { VIEWS } from './privacy/views.js';
@@ -25,13 +26,22 @@ const { values: a } = parseArgs({
   options: {
     'data-dir': { type: 'string', default: defaultDataDir() },
     visitors: { type: 'string', default: '200' },
-    'variant-visitors': { type: 'string', default: '40' },
+    /** Visitors of the benchmark setting (the demo setting has --visitors). */
+    'benchmark-visitors': { type: 'string', default: '100' },
+    'variant-visitors': { type: 'string', default: '20' },
     epochs: { type: 'string', default: '2' },
     seed: { type: 'string', default: '2026' },
     out: { type: 'string', default: 'bench/results/privacy.json' },
     docs: { type: 'string', default: 'docs/BENCHMARKS.md' },
+    /** Only rewrite the docs section from an existing results file (e.g. after editing it by hand). */
+    'docs-from': { type: 'string' },
   },
 });
+if (a['docs-from']) {
+  writeDocSection(a.docs!, 'Privacy', privacySection(JSON.parse(readFileSync(a['docs-from'], 'utf8')) as PrivacyResult));
+  console.error(`[bench:privacy] rewrote the ## Privacy section of ${a.docs} from ${a['docs-from']}`);
+  process.exit(0);
+}
 const num = (k: keyof typeof a) => {
   const v = Number(a[k]);
   if (!Number.isFinite(v)) throw new Error(`--${k} must be a number, got ${String(a[k])}`);
@@ -45,7 +55,7 @@ const h: HarnessContext = { clip: DEFAULT_FEDERATED.clip, chunk: DEFAULT_FEDERAT
 await useNodeBackend('wasm');
 const demo = demoSetting({ visitors: num('visitors'), seed });
 log(`demo: ${demo.visitors.length} shoppers, ${demo.catalogue.count} items`);
-const beauty = await beautySettings({ dataDir: a['data-dir']!, visitors: num('visitors'), seed, epochs: num('epochs'), log });
+const beauty = await beautySettings({ dataDir: a['data-dir']!, visitors: num('benchmark-visitors'), seed, epochs: num('epochs'), log });
 log(`benchmark: ${beauty.trained.visitors.length} Beauty users, ${beauty.trained.catalogue.count} items (short training ${beauty.trainSeconds.toFixed(0)} s)`);
 const settings = [demo, beauty.trained];
 const updates = new Map<Setting, Float32Array[]>();

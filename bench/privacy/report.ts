@@ -31,7 +31,7 @@ export function privacySection(r: PrivacyResult): string {
     '−lr·Xᵀδ, where the rows of X are the vectors of the items the visitor fed the model, so that block lies in the span of',
     'their item vectors (output_proj likewise in the span of the targets and the negatives). The greedy form takes the',
     'catalogue item that explains most of the block, projects its direction out, and repeats, so it needs no rank',
-    'estimate; clipping (a scale) and int8 (small noise) change nothing. Items: precision at m, m = the visitor\'s number',
+    'estimate, and clipping only rescales the update, which the scores ignore. Items: precision at m, m = the visitor\'s number',
     'of distinct items in the training window; chance = m / catalogue size. Recall: share of the visitor\'s items in the',
     'top B. Categories: share of the top m in one of the visitor\'s categories, and whether the commonest category of',
     'the top m is the visitor\'s commonest; their chance is the same figure for random rankings.',
