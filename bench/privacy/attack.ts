@@ -61,20 +61,6 @@ function catalogueTensor(c: Catalogue): tf.Tensor2D {
   return t;
 }
 
-/** Items the greedy pursuit considers: the union of the top POOL of each block's initial scores. */
-export const POOL = 1000;
-
-function poolOf(explained: readonly [Float64Array, Float64Array], taken: Uint8Array): Int32Array {
-  const n = taken.length;
-  if (n <= 2 * POOL) return Int32Array.from({ length: n }, (_, i) => i);
-  const keep = new Set<number>();
-  for (const score of explained) {
-    const idx = Int32Array.from({ length: n }, (_, i) => i).sort((x, y) => score[y]! - score[x]!);
-    for (let i = 0; i < POOL; i++) keep.add(idx[i]!);
-  }
-  return Int32Array.from([...keep].sort((x, y) => x - y));
-}
-
 /** The public model an update belongs to. */
 export interface ModelLayout {
   readonly config: ModelConfig;
@@ -146,9 +132,6 @@ export function rankItems(update: Float32Array, layout: ModelLayout, catalogue: 
   }
   const order: number[] = [];
   if (variant.method !== 'energy') {
-    // The pursuit runs among the POOL items each block's initial scores rank highest (a speed-up: an item that
-    // explains little of the update at the start is not one of the visitor's).
-    const pool = poolOf(explained, taken);
     const basis: Float64Array[] = [];
     const resid = Float64Array.from(a);
     const q = new Float64Array(d);
@@ -161,7 +144,7 @@ export function rankItems(update: Float32Array, layout: ModelLayout, catalogue: 
     };
     const argmax = (score: Float64Array) => {
       let best = -1;
-      for (const r of pool) if (!taken[r] && score[r]! >= 0 && (best < 0 || score[r]! > score[best]!)) best = r;
+      for (let r = 0; r < n; r++) if (!taken[r] && score[r]! >= 0 && (best < 0 || score[r]! > score[best]!)) best = r;
       return best;
     };
     for (let t = 0; t < Math.min(depth, n, d); t++) {
@@ -192,7 +175,7 @@ export function rankItems(update: Float32Array, layout: ModelLayout, catalogue: 
       w.fill(0);
       for (let i = 0; i < d; i++) for (let j = 0; j < k; j++) w[j]! += q[i]! * resid[i * k + j]!;
       for (let i = 0; i < d; i++) for (let j = 0; j < k; j++) resid[i * k + j]! -= q[i]! * w[j]!;
-      for (const r of pool) {
+      for (let r = 0; r < n; r++) {
         if (taken[r]) continue;
         let dq = 0;
         for (let i = 0, at = r * d; i < d; i++) dq += D[at + i]! * q[i]!;

@@ -25,7 +25,7 @@ export function privacySection(r: PrivacyResult): string {
     '',
     'What a party that receives model updates can learn of a visitor\'s items, with nothing but what it receives, the',
     'public base weights and the public item vectors. Command: `npm run bench:privacy` (bench/privacy.ts; results in',
-    `\`bench/results/privacy.json\`; ${r.seconds} s on this machine, one core).`,
+    `\`bench/results/privacy.json\`; ${r.seconds} s on 2 shared, heavily loaded cores).`,
     '',
     `Attack (the strongest of those tried, used in every row): **${r.attack.used}**. One SGD step changes input_proj by`,
     '−lr·Xᵀδ, where the rows of X are the vectors of the items the visitor fed the model, so that block lies in the span of',
