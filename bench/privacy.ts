@@ -10,7 +10,6 @@ import { reportBytes } from '../src/shared/secure-aggregation/report-wire.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FEDERATED } from '../server/config.js';
-import { wireBytes } from '../src/shared/federated/wire.js';
 import { parameterCount, weightSpecs } from '../src/shared/model/weights.js';
 import { useNodeBackend } from '../trainer/tf-node.js';
 import { writeDocSection } from '../scripts/lib/docs-output.js';
