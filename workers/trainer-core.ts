@@ -1,7 +1,6 @@
 // Runs training jobs on a model it keeps between jobs (so Adam's moments, when a job asks for Adam, carry over). Shared by the
-// training worker and the in-thread fallback; knows nothing about threads, storage or the network. Registers
-// tfjs's gradients, which only training needs (the engine's inference never loads them).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// training worker and the in-thread fallback; knows nothing about threads, storage or the network. The browser loads
+// it through trainer-core-browser.ts, which registers tfjs's gradients first.
 import { ShelfModel } from '../src/shared/model/model.js';
 import type { BackendName } from '../src/shared/engine-api.js';
 import type { TrainJob, TrainOutcome } from './trainer-api.js';

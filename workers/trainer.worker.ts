@@ -6,7 +6,7 @@ import { expose, transfer } from 'comlink';
 import { installErrorTransfer } from '../src/shared/comlink-errors.js';
 import { chooseBackend } from './backends.js';
 import type { TrainerApi } from './trainer-api.js';
-import { createTrainerCore } from './trainer-core.js';
+import { createTrainerCore } from './trainer-core-browser.js';
 
 installErrorTransfer();
 let ready: ReturnType<typeof chooseBackend> | null = null;

@@ -28,7 +28,7 @@ export function startTraining(spawn: (() => Worker) | null = defaultSpawn()): Tr
   let deaths = 0;
   let failPending: ((err: Error) => void)[] = [];
   let inlineCore: Promise<ReturnType<typeof createTrainerCore>> | null = null;
-  const inline = () => (inlineCore ??= import('./trainer-core.js').then((m) => m.createTrainerCore(async () => tf.getBackend() as BackendName)));
+  const inline = () => (inlineCore ??= import('./trainer-core-browser.js').then((m) => m.createTrainerCore(async () => tf.getBackend() as BackendName)));
   const state = { where: (spawn ? 'worker' : 'inline') as 'worker' | 'inline' };
 
   const ensure = (): Remote<TrainerApi> | null => {
