@@ -148,9 +148,11 @@ export function registerDashboardRoutes(app: FastifyInstance, o: DashboardOption
         epsilon: m.privacy?.epsilon ?? null,
         optimizer: m.lineage.optimizer ?? null,
       }));
+      // Secure aggregates publish no counts; the operator's own database knows how many reports each round summed.
+      const sizes = new Map((await o.store.roundSizes(model)).map((r) => [r.round, r.updates]));
       const rounds = versions
         .filter((v) => v.kind === 'aggregate' && v.round !== null)
-        .map((v) => ({ round: v.round!, version: v.version, baseVersion: v.parent, participants: v.updates, examples: v.examples, epsilon: v.epsilon, at: v.createdAt }))
+        .map((v) => ({ round: v.round!, version: v.version, baseVersion: v.parent, participants: v.updates ?? sizes.get(v.round!) ?? null, examples: v.examples, epsilon: v.epsilon, at: v.createdAt }))
         .sort((a, b) => a.round - b.round);
       const clip = cur.manifest.privacy?.clip ?? o.clip ?? null;
       const normBins = norms.flatMap((r) => r.counts.flatMap((count, i) => (count > 0 ? [{ round: r.round, lo: i * binWidth, hi: (i + 1) * binWidth, count }] : [])));

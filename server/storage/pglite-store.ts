@@ -333,6 +333,15 @@ export class PgliteStore implements Store {
     return spentRounds(this.#db, model);
   }
 
+  async roundSizes(model: string): Promise<{ round: number; updates: number }[]> {
+    if (!isModelName(model)) return [];
+    const { rows } = await this.#db.query<{ round: number; updates: number }>(
+      'SELECT round_id AS round, count(*)::integer AS updates FROM updates WHERE model = $1 AND consumed_in_version IS NOT NULL AND round_id IS NOT NULL GROUP BY round_id ORDER BY round_id',
+      [model],
+    );
+    return rows;
+  }
+
   async roundReports(model: string, round: number): Promise<StoredReport[]> {
     if (!isModelName(model)) return [];
     const { rows } = await this.#db.query<{ id: number; ticket_nonce: string; report: Uint8Array }>(

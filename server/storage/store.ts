@@ -176,6 +176,8 @@ export interface Store {
    * @throws Error when the version does not exist.
    */
   setCurrent(model: string, version: number): Promise<{ previous: number }>;
+  /** How many updates (or reports) each published round folded in: the operator's dashboard (never a public route). */
+  roundSizes(model: string): Promise<{ round: number; updates: number }[]>;
   /** A closing (aggregating) round's reports, in arrival order. */
   roundReports(model: string, round: number): Promise<StoredReport[]>;
   /** Rounds of the model waiting to be published (state aggregating), oldest first. */

@@ -84,6 +84,6 @@ export async function drawAll(d: DashboardData): Promise<void> {
       },
     } as TopLevelSpec,
     d.norms,
-    'No update accepted since this server started keeping norms.',
+    'No update norms: under secure aggregation no server sees an update, nor its norm (or none was accepted since this server started keeping norms).',
   );
 }
