@@ -79,7 +79,10 @@ describe('neighbour lists for the in-training smoothing', () => {
 });
 
 const dataDir = defaultDataDir();
-describe.runIf(existsSync(join(dataDir, 'amazon-s3rec/Beauty.txt')))('training with the in-training smoothing', () => {
+const beauty = join(dataDir, 'amazon-s3rec/Beauty.txt');
+const needsData = existsSync(beauty) ? '' : ` — SKIPPED: no Amazon Beauty file at ${beauty} (set SHELF_BENCH_DATA to the S3-Rec data folder)`;
+if (needsData) console.warn(`item smoothing tests${needsData}`);
+describe.runIf(!needsData)(`training with the in-training smoothing${needsData}`, () => {
   beforeAll(async () => {
     await useNodeBackend('wasm');
   });

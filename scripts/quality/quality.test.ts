@@ -20,6 +20,9 @@ import type { Dataset } from '../../trainer/data.js';
 
 const dataDir = defaultDataDir();
 const haveData = existsSync(join(dataDir, 'amazon-s3rec/Beauty.txt'));
+/** Why the data-set tests are skipped, in their names (a skip that says nothing reads like a pass). */
+const needsData = haveData ? '' : ` — SKIPPED: no Amazon Beauty file at ${join(dataDir, 'amazon-s3rec/Beauty.txt')} (the S3-Rec release of Amazon Beauty; set SHELF_BENCH_DATA to its folder)`;
+if (!haveData) console.warn(`quality tests${needsData}`);
 const config: ModelConfig = { itemDim: 8, hidden: 8, maxLen: 10, ffn: 16, eventTypes: 5, blocks: 2 };
 
 describe('data parsing', () => {
@@ -64,7 +67,7 @@ describe('precomputed item vectors', () => {
   });
 });
 
-describe.runIf(haveData)('trainer and harness on a slice of Beauty', () => {
+describe.runIf(haveData)(`trainer and harness on a slice of Beauty${needsData}`, () => {
   const root = mkdtempSync(join(tmpdir(), 'shelf-quality-'));
   beforeAll(async () => {
     await useNodeBackend('wasm');
@@ -104,7 +107,7 @@ describe.runIf(haveData)('trainer and harness on a slice of Beauty', () => {
   });
 });
 
-describe.runIf(haveData)('weight averaging', () => {
+describe.runIf(haveData)(`weight averaging${needsData}`, () => {
   beforeAll(async () => {
     await useNodeBackend('wasm');
   });
