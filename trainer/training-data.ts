@@ -112,7 +112,9 @@ export function validationSet(ds: Dataset, count: number, seed: number): { users
   return {
     users: picked.map((s) => {
       const { train, valid } = splitLeaveOneOut(s);
-      return { history: train, target: valid!, negatives: sampleNegatives(rand, ds.itemCount, 100, new Set(s)) };
+      // 100 sampled negatives (the published protocol); a shop with fewer items than that gets every other item.
+      const seen = new Set(s);
+      return { history: train, target: valid!, negatives: sampleNegatives(rand, ds.itemCount, Math.min(100, ds.itemCount - 1 - seen.size), seen) };
     }),
   };
 }
