@@ -54,15 +54,18 @@ describe.skipIf(!URL_)('PostgreSQL store, three replicas', () => {
         const t = TicketResponseSchema.parse((await app.inject({ method: 'POST', url: '/v1/rounds/current/ticket' })).json());
         const body = wireUpdate(new Array(params).fill(0.001 * (1 + (i % 4))), { baseVersion: t.baseVersion, round: t.round, ticket: t.ticket });
         const res = await apps[(i + 1) % 3]!.inject({ method: 'POST', url: '/v1/updates', payload: body, headers: { 'content-type': 'application/octet-stream' } });
-        return { status: res.statusCode, body: res.json() as { published?: number | null; error?: string } };
+        return { status: res.statusCode, body: res.json() as { accepted?: true; error?: string } };
       }),
     );
     for (const r of results) expect([200, 409]).toContain(r.status);
     const accepted = results.filter((r) => r.status === 200).length;
-    const published = results.flatMap((r) => (r.body.published ? [r.body.published] : []));
-    // Every publish came from exactly one request, with distinct, consecutive version numbers.
-    expect(new Set(published).size).toBe(published.length);
+    // Answers no longer say which upload closed a round: the versions the replicas wrote do. Every round's K updates
+    // built exactly one version, with distinct, consecutive version numbers.
     const versions = await stores[2]!.versions(MODEL);
+    const published = versions.filter((x) => x.manifest.lineage.kind === 'aggregate').map((x) => x.manifest.version);
+    expect(published.length).toBe(Math.floor(accepted / K));
+    expect(new Set(published).size).toBe(published.length);
+    expect([...published].sort((a, b) => a - b)).toEqual(published.map((_, i) => 2 + i));
     expect(versions.length).toBe(1 + published.length);
     for (const v of versions.filter((x) => x.manifest.lineage.kind === 'aggregate')) expect(v.manifest.lineage.updates).toBe(K);
     const counts = await stores[1]!.counts(MODEL);
