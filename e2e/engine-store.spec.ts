@@ -53,9 +53,9 @@ test('two tabs writing at the same time keep every event exactly once', async ({
 });
 
 test('storage full: the oldest events make room, the newest are kept, Shelf keeps working', async ({ page, browser }) => {
-  // Debian's Chromium 150 (what apt installs on some machines) never gets the test's quota override back under its
-  // limit after deletions, so the newest event is refused there; the last landed version failed the same way on it,
-  // and the test passes on Chromium 156 (CI). Said in the skip rather than silently.
+  // On Debian's Chromium 150 (what apt installed on one of our machines) the newest event is refused under the test's
+  // quota override even after the oldest are deleted; the last landed version fails the same way there, and passed in
+  // CI. Said in the skip rather than silently.
   const major = Number(browser.version().split('.')[0]);
   test.skip(major < 156, `needs Chromium ≥ 156 for Storage.overrideQuotaForOrigin to free space after deletions (this is ${browser.version()})`);
   await page.goto('/healthz');
