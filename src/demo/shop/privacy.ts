@@ -56,7 +56,7 @@ export async function renderPrivacy(onChange: () => void): Promise<void> {
     ['Model', e ? `${e.model} v${e.modelVersion ?? '–'} on ${e.backend ?? 'no backend'}` : '–'],
     ['Events stored here', e ? String(e.events) : '0'],
     ['Local training steps', e?.trainedSteps !== undefined ? String(e.trainedSteps) : '–'],
-    ['Model updates sent', e ? `${e.uploads} (clipped, quantised weight differences; no item ids, no events)` : '0'],
+    ['Model updates sent', e ? `${e.uploads} (clipped weight differences with this device's share of noise, split between two servers so neither sees them; no item ids, no events)` : '0'],
   ];
   const dl = el('dl', undefined, 'facts');
   for (const [k, v] of rows) dl.append(el('dt', k), el('dd', v));
