@@ -32,7 +32,8 @@ export function cryptoUniform(): () => number {
   };
 }
 
-function encodeState(s: OptimizerState | null): Uint8Array | null {
+/** FedAdam's moments as stored with a version (m then v), or null for none. */
+export function encodeState(s: OptimizerState | null): Uint8Array | null {
   if (!s || s.m.length === 0) return null;
   const both = new Float32Array(s.m.length * 2);
   both.set(s.m, 0);

@@ -13,7 +13,7 @@ import { ErrorBodySchema, UPDATE_MEDIA_TYPE, UpdateAcceptedSchema, type Manifest
 import type { FederatedConfig } from '../config.js';
 import type { TicketSigner } from '../federated/tickets.js';
 import { HttpError } from '../http-errors.js';
-import type { Aggregator, IngestPolicy, Store } from '../storage/store.js';
+import type { Aggregator, IngestPolicy, IngestResult, Store } from '../storage/store.js';
 import { decodeReport, looksLikeReport, reportBytes, ReportFormatError, type Report } from '../../src/shared/secure-aggregation/report-wire.js';
 import type { SecureRounds } from '../secure-aggregation/secure-rounds.js';
 
@@ -86,6 +86,30 @@ function checkValues(manifest: Manifest, u: WireUpdate, clip: number): number {
   return norm;
 }
 
+/** The ticket, checked: issued by this server for this model and for the round the body names (403 otherwise). */
+function checkedTicket(o: UpdateRouteOptions, text: string, round: number, what: string): { nonce: string } {
+  const ticket = o.tickets.verify(o.model, text);
+  if (!ticket) throw new HttpError(403, 'invalid_ticket', 'the ticket was not issued by this server for this model');
+  if (ticket.round !== round) throw new HttpError(403, 'invalid_ticket', `the ticket is for round ${ticket.round}, the ${what} says round ${round}`);
+  return ticket;
+}
+
+/** An ingestion that stored nothing, as the HTTP error the client gets; null when the update was accepted. */
+function refusal(o: UpdateRouteOptions, result: IngestResult, baseVersion: number, round: number, what: string): HttpError | null {
+  switch (result.status) {
+    case 'unknown_model':
+      return new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
+    case 'stale':
+      return staleError(o.model, baseVersion, result.current);
+    case 'wrong_round':
+      return wrongRound(round, result.current);
+    case 'ticket_used':
+      return new HttpError(409, 'ticket_used', `this ticket has already been used; each ticket carries one ${what}`);
+    case 'accepted':
+      return null;
+  }
+}
+
 /**
  * A secure-aggregation report: checks its structure, ticket, round, base version, fixed-point bits, helper key and
  * length (its values cannot be checked: the leader's share is uniformly random), stores it; the report that
@@ -100,9 +124,7 @@ async function acceptReport(o: UpdateRouteOptions, secure: SecureRounds, body: U
     if (err instanceof ReportFormatError) throw new HttpError(400, 'invalid_update', err.message);
     throw err;
   }
-  const ticket = o.tickets.verify(o.model, r.ticket);
-  if (!ticket) throw new HttpError(403, 'invalid_ticket', 'the ticket was not issued by this server for this model');
-  if (ticket.round !== r.round) throw new HttpError(403, 'invalid_ticket', `the ticket is for round ${ticket.round}, the report says round ${r.round}`);
+  const ticket = checkedTicket(o, r.ticket, r.round, 'report');
   const manifest = await o.store.current(o.model);
   if (!manifest) throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
   if (r.baseVersion !== manifest.version) throw staleError(o.model, r.baseVersion, manifest.version);
@@ -116,20 +138,11 @@ async function acceptReport(o: UpdateRouteOptions, secure: SecureRounds, body: U
     { model: o.model, round: r.round, baseVersion: r.baseVersion, exampleCount: 1, report: body.slice(), ticketNonce: ticket.nonce },
     { ...policy, deferred: true },
   );
-  switch (result.status) {
-    case 'unknown_model':
-      throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
-    case 'stale':
-      throw staleError(o.model, r.baseVersion, result.current);
-    case 'wrong_round':
-      throw wrongRound(r.round, result.current);
-    case 'ticket_used':
-      throw new HttpError(409, 'ticket_used', 'this ticket has already been used; each ticket carries one report');
-    case 'accepted':
-      // The report is durable; publishing needs the helper and must not hold this answer.
-      if (result.closing !== undefined) void secure.finish(result.closing).catch(() => undefined);
-      return { accepted: true as const };
-  }
+  const refused = refusal(o, result, r.baseVersion, r.round, 'report');
+  if (refused) throw refused;
+  // The report is durable; publishing needs the helper and must not hold this answer.
+  if (result.status === 'accepted' && result.closing !== undefined) void secure.finish(result.closing).catch(() => undefined);
+  return { accepted: true as const };
 }
 
 export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions, bodyLimit: number): void {
@@ -170,9 +183,7 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
         if (err instanceof WireFormatError) throw new HttpError(400, 'invalid_update', err.message);
         throw err;
       }
-      const ticket = o.tickets.verify(o.model, u.ticket);
-      if (!ticket) throw new HttpError(403, 'invalid_ticket', 'the ticket was not issued by this server for this model');
-      if (ticket.round !== u.round) throw new HttpError(403, 'invalid_ticket', `the ticket is for round ${ticket.round}, the update says round ${u.round}`);
+      const ticket = checkedTicket(o, u.ticket, u.round, 'update');
       const manifest = await manifestFor(u.baseVersion);
       if (!manifest) throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
       if (u.baseVersion !== manifest.version) throw staleError(o.model, u.baseVersion, manifest.version);
@@ -183,21 +194,12 @@ export function registerUpdateRoutes(app: FastifyInstance, o: UpdateRouteOptions
         { model: o.model, round: u.round, baseVersion: u.baseVersion, exampleCount: u.exampleBucket, quantized: u.update, ticketNonce: ticket.nonce },
         policy,
       );
-      switch (result.status) {
-        case 'unknown_model':
-          throw new HttpError(404, 'unknown_model', `no model named '${o.model}'`);
-        case 'stale':
-          throw staleError(o.model, u.baseVersion, result.current);
-        case 'wrong_round':
-          throw wrongRound(u.round, result.current);
-        case 'ticket_used':
-          throw new HttpError(409, 'ticket_used', 'this ticket has already been used; each ticket carries one update');
-        case 'accepted':
-          o.onAccepted?.(u.round, norm);
-          if (result.published !== null) request.log.info({ model: o.model, version: result.published, round: u.round }, 'published a new model version');
-          if (result.failed) request.log.warn({ model: o.model, round: u.round, reason: result.failed }, 'round failed; nothing published');
-          return { accepted: true as const };
-      }
+      const refused = refusal(o, result, u.baseVersion, u.round, 'update');
+      if (refused || result.status !== 'accepted') throw refused;
+      o.onAccepted?.(u.round, norm);
+      if (result.published !== null) request.log.info({ model: o.model, version: result.published, round: u.round }, 'published a new model version');
+      if (result.failed) request.log.warn({ model: o.model, round: u.round, reason: result.failed }, 'round failed; nothing published');
+      return { accepted: true as const };
     },
   );
 }

@@ -10,17 +10,9 @@ import { allFinite } from '../aggregate.js';
 import type { FederatedConfig } from '../config.js';
 import { cumulativeEpsilon, withRound } from '../federated/privacy.js';
 import { RoundFailedError } from '../federated/round-state.js';
-import { priorState, serverOptimizer } from '../publish.js';
+import { encodeState, priorState, serverOptimizer } from '../publish.js';
 import type { DeferredAggregator, RoundMechanism } from '../storage/store.js';
 import { bytesToFloats, floatsToBytes, sha256Hex } from '../weights-codec.js';
-
-function encodeState(s: { m: Float32Array; v: Float32Array } | null): Uint8Array | null {
-  if (!s || s.m.length === 0) return null;
-  const both = new Float32Array(s.m.length * 2);
-  both.set(s.m, 0);
-  both.set(s.v, s.m.length);
-  return floatsToBytes(both);
-}
 
 /** The aggregator of a secure round whose decoded noisy sum is `sum`, released under `mechanism`, for a cohort of K. */
 export function secureAggregator(f: FederatedConfig, cohort: number, sum: Float32Array, mechanism: RoundMechanism | null): DeferredAggregator {

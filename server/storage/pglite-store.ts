@@ -9,7 +9,8 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Manifest } from '../../src/shared/protocol.js';
 import type { SpentRounds } from '../federated/privacy.js';
 import { SWEEP_INTERVAL_MS, restrictUmask, secureDataFolder } from './data-folder.js';
-import { ingestBatch, publishClosed, waitingIn } from './ingest-batch.js';
+import { ingestBatch, waitingIn } from './ingest-batch.js';
+import { closingRounds, publishRoundIn, roundReports, roundSizes } from './secure-round-sql.js';
 import { migrate, type SqlRunner } from './migrations.js';
 import { dropValues, insertVersion, isModelName, liveRound, openRoundOn, readManifest, setRoundState, spentRounds } from './sql-versions.js';
 import { StorageError, checkTables, isCluster, openFailure } from './storage-check.js';
@@ -333,42 +334,20 @@ export class PgliteStore implements Store {
     return spentRounds(this.#db, model);
   }
 
-  async roundSizes(model: string): Promise<{ round: number; updates: number }[]> {
-    if (!isModelName(model)) return [];
-    const { rows } = await this.#db.query<{ round: number; updates: number }>(
-      'SELECT round_id AS round, count(*)::integer AS updates FROM updates WHERE model = $1 AND consumed_in_version IS NOT NULL AND round_id IS NOT NULL GROUP BY round_id ORDER BY round_id',
-      [model],
-    );
-    return rows;
+  roundSizes(model: string): Promise<{ round: number; updates: number }[]> {
+    return roundSizes(this.#db, model);
   }
 
-  async roundReports(model: string, round: number): Promise<StoredReport[]> {
-    if (!isModelName(model)) return [];
-    const { rows } = await this.#db.query<{ id: number; ticket_nonce: string; report: Uint8Array }>(
-      'SELECT id, ticket_nonce, report FROM updates WHERE model = $1 AND round_id = $2 AND consumed_in_version IS NULL AND report IS NOT NULL ORDER BY id',
-      [model, round],
-    );
-    return rows.map((r) => ({ id: r.id, nonce: r.ticket_nonce, report: r.report }));
+  roundReports(model: string, round: number): Promise<StoredReport[]> {
+    return roundReports(this.#db, model, round);
   }
 
-  async closingRounds(model: string): Promise<number[]> {
-    if (!isModelName(model)) return [];
-    const { rows } = await this.#db.query<{ id: number }>("SELECT id FROM rounds WHERE model = $1 AND state = 'aggregating' ORDER BY id", [model]);
-    return rows.map((r) => r.id);
+  closingRounds(model: string): Promise<number[]> {
+    return closingRounds(this.#db, model);
   }
 
   publishRound(model: string, round: number, aggregate: DeferredAggregator): Promise<PublishResult> {
-    return this.#serial(() =>
-      this.#db.transaction(async (tx): Promise<PublishResult> => {
-        const head = await tx.query<{ current_version: number }>('SELECT current_version FROM models WHERE name = $1 FOR UPDATE', [model]);
-        const current = head.rows[0]?.current_version;
-        const live = await liveRound(tx, model);
-        if (current === undefined || !live || live.id !== round || live.state !== 'aggregating' || live.base_version !== current) return { status: 'not_closing' };
-        const { rows } = await tx.query<{ id: number }>('SELECT id FROM updates WHERE round_id = $1 AND consumed_in_version IS NULL', [round]);
-        const out = await publishClosed(tx, model, current, live, rows.map((r) => r.id), aggregate);
-        return out.published !== null ? { status: 'published', version: out.published } : { status: 'failed', reason: out.failed! };
-      }),
-    );
+    return this.#serial(() => this.#db.transaction((tx) => publishRoundIn(tx, model, round, aggregate)));
   }
 
   async counts(model: string): Promise<ModelCounts> {

@@ -7,7 +7,7 @@ import { generateHelperKey, importHelperKey, keyId, open, reportContext, seal } 
 import { decodeReport, encodeReport, ReportFormatError, REPORT_HEADER_BYTES, SEALED_SEED_BYTES } from './report-wire.js';
 import { buildReport, deviceNoiseVariance, reportIdOf, type SecureRoundParams } from './client-report.js';
 import { toBase64 } from './webcrypto.js';
-import { seededUniform } from './seeded-uniform.js';
+import { mulberry32 as seededUniform } from '../model/weights.js';
 
 describe('fixed point', () => {
   it('keeps the rounded vector within 2^bits and decodes to the clipped update', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addSkellamNoise, logGamma, poisson, skellam } from './skellam.js';
-import { seededUniform } from './seeded-uniform.js';
+import { mulberry32 as seededUniform } from '../model/weights.js';
 
 const moments = (xs: number[]) => {
   const m = xs.reduce((s, x) => s + x, 0) / xs.length;
