@@ -8,7 +8,7 @@ import { ShelfModel } from '../src/shared/model/model.js';
 import { buildSequence } from '../src/shared/model/sequence.js';
 import { useNodeBackend, type NodeBackend } from '../trainer/tf-node.js';
 import { DATASETS, defaultDataDir, loadDataset, type DatasetName } from '../trainer/data.js';
-import { modelPaths, readModel } from '../trainer/device-model-files.js';
+import { modelDir, readModel } from '../trainer/device-model-files.js';
 import { evaluateDataset, type ResultRow } from './quality/evaluate.js';
 import { PUBLISHED } from './quality/published.js';
 import { markdownSection, renderPlot, writeJson, writeSection, type QualityResults } from './quality/report.js';
@@ -22,8 +22,8 @@ const { values: a } = parseArgs({
     'max-users': { type: 'string' },
     'check-every': { type: 'string', default: '100' },
     backend: { type: 'string', default: 'wasm' },
-    'device-root': { type: 'string', default: 'public/models' },
-    'server-root': { type: 'string', default: 'bench/models' },
+    /** The committed models: <models-root>/shelf-<data set>/1/ (trainer/device-model-files.ts). */
+    'models-root': { type: 'string', default: 'bench/models' },
     out: { type: 'string', default: 'bench/results/quality.json' },
     docs: { type: 'string', default: 'docs/BENCHMARKS.md' },
     plot: { type: 'string', default: 'docs/quality-ndcg10.svg' },
@@ -47,7 +47,7 @@ const seed = Number(a.seed);
 const maxUsers = a['max-users'] ? Number(a['max-users']) : null;
 const backend = await useNodeBackend(a.backend as NodeBackend);
 const log = (l: string) => console.log(l);
-const options = { dataDir: a['data-dir']!, seed, deviceRoot: a['device-root']!, serverRoot: a['server-root']!, checkEvery: Number(a['check-every']), log };
+const options = { dataDir: a['data-dir']!, seed, modelsRoot: a['models-root']!, checkEvery: Number(a['check-every']), log };
 
 const rows: ResultRow[] = [];
 for (const name of datasets) {
@@ -64,7 +64,7 @@ async function rerankLatency(): Promise<QualityResults['rerank200Ms']> {
   for (const name of datasets) {
     let m;
     try {
-      m = readModel(modelPaths(`shelf-${name}`, 1, options.deviceRoot, options.serverRoot));
+      m = readModel(modelDir(`shelf-${name}`, 1, options.modelsRoot));
     } catch {
       continue;
     }

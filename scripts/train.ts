@@ -1,17 +1,22 @@
-// Trains Shelf's model on a benchmark data set from the shared data folder and exports it: the device part
-// in the worker's format (public/models/<name>/<version>/) and the server's item vectors separately
-// (bench/models/<name>/<version>/). Never writes data into the repository.
-// Run: npm run train -- <games|beauty|sports> [--minutes 29 --decay-epochs 24 --item-vectors learned|content ...]
+// Trains Shelf's model on a benchmark data set from the shared data folder and writes it where the benchmark
+// models are committed (bench/models/<name>/<version>/: the device part and the server's item vectors, float16).
+// The budget is counted in epochs, never in minutes: the same command and seed give the same model. A checkpoint is
+// written after every epoch (.shelf-train/, not committed); the same command run again continues from it.
+// Never writes data into the repository.
+// Run: npm run train -- <games|beauty|sports> [--decay-epochs 24 --item-vectors learned|content ...]
 import { parseArgs } from 'node:util';
 import type { ModelConfig } from '../src/shared/protocol.js';
 import { weightSpecs } from '../src/shared/model/weights.js';
 import { SEQUENCE_TYPES } from '../src/shared/events.js';
 import { useNodeBackend, type NodeBackend } from '../trainer/tf-node.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { attributeVectors, parseItemVectorsJson } from '../trainer/content-vectors.js';
 import { DATASETS, defaultDataDir, loadAttributes, loadDataset, type DatasetName } from '../trainer/data.js';
 import { calibrateServerBlend, withBlend1 } from '../trainer/calibrate.js';
-import { assertTrainedOn, modelPaths, readModel, writeModel, type TrainingRecord } from '../trainer/device-model-files.js';
+import { assertTrainedOn, modelDir, readModel, writeModel, type TrainingRecord } from '../trainer/device-model-files.js';
+import { fileCheckpoints } from '../trainer/checkpoint.js';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { DeviceScorer } from '../trainer/device-scoring.js';
 import { trainModel } from '../trainer/trainer.js';
 import { chooseSmoothing } from '../trainer/smooth-items.js';
@@ -25,7 +30,6 @@ const { values: a, positionals } = parseArgs({
     version: { type: 'string', default: '1' },
     'item-vectors': { type: 'string', default: 'learned' },
     epochs: { type: 'string', default: '200' },
-    minutes: { type: 'string', default: '29' },
     patience: { type: 'string', default: '0' },
     batch: { type: 'string', default: '128' },
     negatives: { type: 'string', default: '1024' },
@@ -56,8 +60,12 @@ const { values: a, positionals } = parseArgs({
     'max-users': { type: 'string' },
     'valid-users': { type: 'string', default: '3000' },
     backend: { type: 'string', default: 'wasm' },
-    'device-root': { type: 'string', default: 'public/models' },
-    'server-root': { type: 'string', default: 'bench/models' },
+    /** Where the model is written: <models-root>/<name>/<version>/. */
+    'models-root': { type: 'string', default: 'bench/models' },
+    /** The checkpoint file (default .shelf-train/<name>-v<version>.json); a run of the same command continues from it. */
+    checkpoint: { type: 'string' },
+    /** Start from scratch even where a checkpoint of the same run exists. */
+    fresh: { type: 'boolean', default: false },
     /** Skip the validation search of the server-side item-vector smoothing (see smooth-items.ts). */
     'no-smoothing': { type: 'boolean', default: false },
     /** Validation users for the smoothing search. */
@@ -109,7 +117,7 @@ const fixed = fixedVectors();
 console.log(`train ${name} v${version} on ${dataset}: ${ds.sequences.length} users, ${ds.itemCount} items; backend ${backend}; item vectors ${kind}`);
 
 const hyper = {
-  epochs: num('epochs'), minutes: num('minutes'), batchSize: num('batch'), negatives: num('negatives'),
+  epochs: num('epochs'), batchSize: num('batch'), negatives: num('negatives'),
   learningRate: num('lr'), decayEpochs: num('decay-epochs'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
   averageFrom: num('average-from'),
   neighbourAlpha: num('neighbour-alpha'), neighbourWindow: num('neighbour-window'), neighbourCount: num('neighbours'),
@@ -124,14 +132,21 @@ function oneOf<T extends string>(k: keyof typeof a, choices: readonly T[]): T {
   return v as T;
 }
 const seed = num('seed');
-const paths = modelPaths(name, version, a['device-root'], a['server-root']);
-let trained: { device: Float32Array; itemVectors: Float32Array; record: Omit<TrainingRecord, 'itemVectorsSha256'> };
+const dir = modelDir(name, version, a['models-root']);
+let trained: { device: Float32Array; itemVectors: Float32Array; record: TrainingRecord };
 if (a['calibrate-only']) {
-  const m = readModel(paths);
+  const m = readModel(dir);
   assertTrainedOn(m.record, ds.fingerprint);
   trained = { device: m.device, itemVectors: m.itemVectors, record: m.record };
 } else {
-  const result = await trainModel(ds, { config, ...hyper, seed, fixedItemVectors: fixed, plainMatMulGradient: a['plain-matmul-grad'], log: (l) => console.log(l) });
+  // Everything that shapes the run; a checkpoint of another run (other flags, data or seed) is ignored.
+  const runId = createHash('sha256').update(JSON.stringify({ hyper, config, seed, data: ds.fingerprint, vectors: vectorsArg, plain: a['plain-matmul-grad'] })).digest('hex');
+  const checkpointPath = a.checkpoint ?? join('.shelf-train', `${name}-v${version}.json`);
+  if (a.fresh) rmSync(checkpointPath, { force: true });
+  const result = await trainModel(ds, {
+    config, ...hyper, seed, fixedItemVectors: fixed, plainMatMulGradient: a['plain-matmul-grad'], log: (l) => console.log(l),
+    checkpoints: fileCheckpoints(checkpointPath), runId,
+  });
   trained = {
     device: result.device,
     itemVectors: result.itemVectors,
@@ -160,7 +175,7 @@ const scorer = new DeviceScorer(config, specs, trained.device, trained.itemVecto
 const calibration = await calibrateServerBlend(ds, scorer, Math.min(3000, ds.sequences.length));
 scorer.dispose();
 console.log(`server-rank weight blend[1] = ${calibration.blend1} (validation re-rank NDCG@10 by weight: ${calibration.grid.map((g) => `${g.blend1}→${g.ndcg10.toFixed(4)}`).join(', ')})`);
-const manifest = writeModel(paths, {
+const written = writeModel(dir, {
   name,
   version,
   config,
@@ -170,4 +185,4 @@ const manifest = writeModel(paths, {
   examples: ds.sequences.reduce((n, s) => n + Math.max(0, s.length - 3), 0),
   record: { ...trained.record, calibration },
 });
-console.log(`device model ${manifest.files[0]!.bytes} bytes → ${paths.deviceDir}; server item vectors → ${paths.serverDir}`);
+console.log(`${dir}: device part ${written.deviceBytes} bytes and item vectors ${written.itemBytes} bytes (float16)`);

@@ -1,19 +1,24 @@
-// Writes and reads a trained benchmark model: the device part in the worker's format
-// (public/models/<name>/<version>/manifest.json + weights.bin) and, separately, the server's item vectors and
-// the training record (bench/models/<name>/<version>/). The device files never contain a per-item table.
+// Writes and reads a trained benchmark model as committed in the repository (bench/models/<name>/<version>/):
+// the device part (the encoder's weights, what the worker downloads; never a per-item table) and the server's item
+// vectors, each stored as float16, plus model.json (config, vector space, sha256 of each file, the training
+// record). Reading decodes to float32 and verifies both hashes, so every figure of `npm run bench:quality` is
+// computed from exactly the committed files.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManifestSchema, type Manifest, type ModelConfig } from '../src/shared/protocol.js';
-import { makeManifest, MANIFEST_FILE, WEIGHTS_FILE } from '../src/shared/model/manifest.js';
+import { Float16Array } from '@petamoriken/float16';
+import type { Manifest, ModelConfig } from '../src/shared/protocol.js';
+import { makeManifest } from '../src/shared/model/manifest.js';
 import type { DatasetFingerprint } from './data.js';
 import type { EpochLog } from './trainer.js';
 import type { SmoothingChoice } from './smooth-items.js';
 
-export const ITEM_VECTORS_FILE = 'item-vectors.bin';
-export const TRAINING_FILE = 'training.json';
+export const MODEL_FILE = 'model.json';
+export const DEVICE_FILE = 'device.f16';
+export const ITEM_VECTORS_FILE = 'items.f16';
+const FORMAT = 'shelf-benchmark-model/1';
 
-/** What the trainer records beside the server's item vectors; the harness checks it before evaluating. */
+/** What the trainer records beside the model; the harness checks it before evaluating. */
 export interface TrainingRecord {
   model: string;
   version: number;
@@ -28,12 +33,30 @@ export interface TrainingRecord {
   backend: string;
   hyper: Record<string, number | string>;
   history: EpochLog[];
-  itemVectorsSha256: string;
   command: string;
   /** Validation grid search of the server-side smoothing of the item vectors (see smooth-items.ts); α 0 = none. */
   smoothing?: SmoothingChoice;
   /** Validation grid search of the server-rank weight (see calibrate.ts). */
   calibration?: { blend1: number; grid: { blend1: number; ndcg10: number }[]; users: number };
+}
+
+interface StoredFile {
+  path: string;
+  floats: number;
+  sha256: string;
+}
+
+/** model.json. */
+interface ModelFile {
+  format: typeof FORMAT;
+  name: string;
+  version: number;
+  config: ModelConfig;
+  vectorSpace: string;
+  examples: number;
+  device: StoredFile;
+  items: StoredFile & { rows: number };
+  record: TrainingRecord;
 }
 
 /** Refuses a model trained on other data than `data` (another data set, file version or slice). */
@@ -49,73 +72,98 @@ export function assertTrainedOn(record: TrainingRecord, data: DatasetFingerprint
   }
 }
 
-export interface ModelPaths {
-  deviceDir: string;
-  serverDir: string;
-}
-
-export function modelPaths(name: string, version: number, deviceRoot = 'public/models', serverRoot = 'bench/models'): ModelPaths {
-  return { deviceDir: join(deviceRoot, name, String(version)), serverDir: join(serverRoot, name, String(version)) };
+/** The folder of model `name` version `version` under `root` (bench/models by default, where they are committed). */
+export function modelDir(name: string, version: number, root = 'bench/models'): string {
+  return join(root, name, String(version));
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const bytesOf = (f: Float32Array) => new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
 
-export function writeModel(p: ModelPaths, args: {
+/** float32 → float16 bytes (round to nearest even). */
+function toHalf(x: Float32Array): Uint8Array {
+  const h = Float16Array.from(x);
+  return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
+}
+
+function fromHalf(b: Buffer): Float32Array {
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return Float32Array.from(new Float16Array(copy.buffer));
+}
+
+/** `x` as it reads back after a float16 round trip (what evaluation sees). */
+export function roundedToHalf(x: Float32Array): Float32Array {
+  return Float32Array.from(Float16Array.from(x));
+}
+
+export function writeModel(dir: string, args: {
   name: string;
   version: number;
   config: ModelConfig;
   vectorSpace: string;
   device: Float32Array;
   itemVectors: Float32Array;
-  record: Omit<TrainingRecord, 'itemVectorsSha256'>;
+  record: TrainingRecord;
   examples: number;
-}): Manifest {
-  const weights = bytesOf(args.device);
-  const manifest = makeManifest({
+}): { deviceBytes: number; itemBytes: number } {
+  for (const [what, x] of [['device weights', args.device], ['item vectors', args.itemVectors]] as const) {
+    const big = x.findIndex((v) => !Number.isFinite(v) || Math.abs(v) > 65504);
+    if (big >= 0) throw new RangeError(`${args.name}: ${what}[${big}] = ${x[big]} does not fit in float16`);
+  }
+  const device = toHalf(args.device);
+  const items = toHalf(args.itemVectors);
+  const file: ModelFile = {
+    format: FORMAT,
     name: args.name,
     version: args.version,
-    parent: null,
-    vectorSpace: args.vectorSpace,
     config: args.config,
-    weightsSha256: sha256(weights),
-    weightsBytes: weights.byteLength,
-    lineage: { kind: 'seed', updates: 0, examples: args.examples },
-  });
-  mkdirSync(p.deviceDir, { recursive: true });
-  writeFileSync(join(p.deviceDir, WEIGHTS_FILE), weights);
-  writeFileSync(join(p.deviceDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-  const items = bytesOf(args.itemVectors);
-  mkdirSync(p.serverDir, { recursive: true });
-  writeFileSync(join(p.serverDir, ITEM_VECTORS_FILE), items);
-  const record: TrainingRecord = { ...args.record, itemVectorsSha256: sha256(items) };
-  writeFileSync(join(p.serverDir, TRAINING_FILE), JSON.stringify(record, null, 2) + '\n');
-  return manifest;
+    vectorSpace: args.vectorSpace,
+    examples: args.examples,
+    device: { path: DEVICE_FILE, floats: args.device.length, sha256: sha256(device) },
+    items: { path: ITEM_VECTORS_FILE, floats: args.itemVectors.length, rows: args.itemVectors.length / args.config.itemDim, sha256: sha256(items) },
+    record: args.record,
+  };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, DEVICE_FILE), device);
+  writeFileSync(join(dir, ITEM_VECTORS_FILE), items);
+  writeFileSync(join(dir, MODEL_FILE), JSON.stringify(file, null, 1) + '\n');
+  return { deviceBytes: device.byteLength, itemBytes: items.byteLength };
 }
 
 export interface LoadedBenchModel {
+  /** A worker manifest for the device part (its weights as float32, as a server would publish them). */
   manifest: Manifest;
   device: Float32Array;
   itemVectors: Float32Array;
   record: TrainingRecord;
+  /** Bytes of the device part as the worker downloads it (float32). */
   deviceBytes: number;
+  /** Bytes stored in the repository (both float16 files). */
+  storedBytes: number;
 }
 
-/** Reads a trained model back, verifying hashes like the worker does. Throws with a clear message. */
-export function readModel(p: ModelPaths): LoadedBenchModel {
-  let manifestText: string;
+/** Reads a committed model back, verifying both files' hashes. Throws with a clear message. */
+export function readModel(dir: string): LoadedBenchModel {
+  let text: string;
   try {
-    manifestText = readFileSync(join(p.deviceDir, MANIFEST_FILE), 'utf8');
+    text = readFileSync(join(dir, MODEL_FILE), 'utf8');
   } catch {
-    throw new Error(`no trained model at ${p.deviceDir} — run \`npm run train -- <dataset>\` first`);
+    throw new Error(`no trained model at ${dir} — run \`npm run train -- <dataset>\` first`);
   }
-  const manifest = ManifestSchema.parse(JSON.parse(manifestText));
-  const weights = readFileSync(join(p.deviceDir, WEIGHTS_FILE));
-  const file = manifest.files.find((f) => f.path === WEIGHTS_FILE);
-  if (!file || file.sha256 !== sha256(weights)) throw new Error(`${p.deviceDir}: weights do not match the manifest's sha256`);
-  const record = JSON.parse(readFileSync(join(p.serverDir, TRAINING_FILE), 'utf8')) as TrainingRecord;
-  const items = readFileSync(join(p.serverDir, ITEM_VECTORS_FILE));
-  if (sha256(items) !== record.itemVectorsSha256) throw new Error(`${p.serverDir}: item vectors do not match the training record`);
-  const toF32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  return { manifest, device: toF32(weights), itemVectors: toF32(items), record, deviceBytes: weights.byteLength };
+  const file = JSON.parse(text) as ModelFile;
+  if (file.format !== FORMAT) throw new Error(`${dir}/${MODEL_FILE}: format ${String(file.format)}, expected ${FORMAT}`);
+  const load = (f: StoredFile): Float32Array => {
+    const bytes = readFileSync(join(dir, f.path));
+    if (sha256(bytes) !== f.sha256) throw new Error(`${dir}/${f.path}: does not match the sha256 in ${MODEL_FILE}`);
+    if (bytes.byteLength !== f.floats * 2) throw new Error(`${dir}/${f.path}: ${bytes.byteLength} bytes, expected ${f.floats * 2}`);
+    return fromHalf(bytes);
+  };
+  const device = load(file.device);
+  const itemVectors = load(file.items);
+  const weights = new Uint8Array(device.buffer, device.byteOffset, device.byteLength);
+  const manifest = makeManifest({
+    name: file.name, version: file.version, parent: null, vectorSpace: file.vectorSpace, config: file.config,
+    weightsSha256: sha256(weights), weightsBytes: weights.byteLength, lineage: { kind: 'seed', updates: 0, examples: file.examples },
+  });
+  return { manifest, device, itemVectors, record: file.record, deviceBytes: weights.byteLength, storedBytes: (file.device.floats + file.items.floats) * 2 };
 }

@@ -3,7 +3,7 @@
 // re-rank protocol, and the content-vector model. Refuses a model trained on other data.
 import type { ModelConfig } from '../../src/shared/protocol.js';
 import type { Dataset } from '../../trainer/data.js';
-import { assertTrainedOn, modelPaths, readModel, type LoadedBenchModel } from '../../trainer/device-model-files.js';
+import { assertTrainedOn, modelDir, readModel, type LoadedBenchModel } from '../../trainer/device-model-files.js';
 import { DeviceScorer } from '../../trainer/device-scoring.js';
 import type { Metrics } from '../../trainer/metrics.js';
 import { allItems, byTrainingCount, deviceRanker, evalUsers, popularity, rerankLists, sampled, sampledNegatives, serverLists, type CheckCase, type TargetGroup } from '../../trainer/protocols.js';
@@ -50,8 +50,8 @@ export interface ResultRow {
 export interface EvaluateOptions {
   dataDir: string;
   seed: number;
-  deviceRoot: string;
-  serverRoot: string;
+  /** Where the committed models are: <modelsRoot>/<name>/1/. */
+  modelsRoot: string;
   /** Compare every n-th visitor with ShelfModel.score (0 = never). */
   checkEvery: number;
   log: (line: string) => void;
@@ -72,7 +72,7 @@ function row(dataset: string, protocol: Protocol, model: string, m: Metrics, see
 
 function tryRead(name: string, o: EvaluateOptions): LoadedBenchModel | null {
   try {
-    return readModel(modelPaths(name, 1, o.deviceRoot, o.serverRoot));
+    return readModel(modelDir(name, 1, o.modelsRoot));
   } catch (e) {
     o.log(`skipping ${name}: ${(e as Error).message}`);
     return null;

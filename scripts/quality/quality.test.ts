@@ -1,7 +1,7 @@
 // The trainer and the quality harness end to end on a tiny slice of Beauty read from ../shared/data (never
 // copied): bad files fail with their line number, a model refuses data it was not trained on, and the
 // harness's batch scores equal ShelfModel.score. Skipped when the shared data folder is absent.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { weightSpecs } from '../../src/shared/model/weights.js';
 import type { ModelConfig } from '../../src/shared/protocol.js';
 import { attributeVectors, parseItemVectorsJson } from '../../trainer/content-vectors.js';
 import { DataFormatError, defaultDataDir, loadAttributes, loadDataset, parseInteractions } from '../../trainer/data.js';
-import { assertTrainedOn, modelPaths, readModel, writeModel } from '../../trainer/device-model-files.js';
+import { assertTrainedOn, ITEM_VECTORS_FILE, modelDir, readModel, roundedToHalf, writeModel } from '../../trainer/device-model-files.js';
 import { evaluateDataset } from './evaluate.js';
 import { trainModel } from '../../trainer/trainer.js';
 import { negativeSampler } from '../../trainer/training-data.js';
@@ -78,7 +78,7 @@ describe.runIf(haveData)(`trainer and harness on a slice of Beauty${needsData}`,
     const ds = loadDataset('beauty', dataDir, 120);
     expect(ds.sequences.length).toBe(120);
     const base = { config, epochs: 1, minutes: 1, batchSize: 64, negatives: 64, learningRate: 0.003, dropout: 0.1, seed: 1, validUsers: 50, log: () => {} };
-    const paths = (name: string) => modelPaths(name, 1, join(root, 'public'), join(root, 'server'));
+    const paths = (name: string) => modelDir(name, 1, root);
     const learned = await trainModel(ds, { ...base, fixedItemVectors: null });
     const content = await trainModel(ds, { ...base, fixedItemVectors: attributeVectors(loadAttributes('beauty', dataDir, ds.itemCount), config.itemDim) });
     for (const [name, r, kind] of [['shelf-beauty', learned, 'learned'], ['shelf-beauty-content', content, 'content']] as const) {
@@ -86,11 +86,21 @@ describe.runIf(haveData)(`trainer and harness on a slice of Beauty${needsData}`,
       writeModel(paths(name), { name, version: 1, config, vectorSpace: 'test', device: r.device, itemVectors: r.itemVectors, record, examples: 1 });
     }
     const m = readModel(paths('shelf-beauty'));
+    // What is read back is exactly the float16 rounding of what was trained, and a changed byte is refused.
+    expect(m.device).toEqual(roundedToHalf(learned.device));
+    expect(m.itemVectors).toEqual(roundedToHalf(learned.itemVectors));
+    expect(m.storedBytes).toBe((m.device.length + m.itemVectors.length) * 2);
+    const tampered = join(root, 'tampered');
+    cpSync(paths('shelf-beauty'), tampered, { recursive: true });
+    const items = readFileSync(join(tampered, ITEM_VECTORS_FILE));
+    items[10]! ^= 1;
+    writeFileSync(join(tampered, ITEM_VECTORS_FILE), items);
+    expect(() => readModel(tampered)).toThrow(/does not match the sha256/);
     // The device file holds exactly the encoder's weights: no row per item.
     expect(m.device.length).toBe(weightSpecs(config).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0));
     expect(m.itemVectors.length).toBe((ds.itemCount + 1) * config.itemDim);
 
-    const rows = await evaluateDataset(ds, { dataDir, seed: 3, deviceRoot: join(root, 'public'), serverRoot: join(root, 'server'), checkEvery: 10, log: () => {} });
+    const rows = await evaluateDataset(ds, { dataDir, seed: 3, modelsRoot: root, checkEvery: 10, log: () => {} });
     const protocols = new Set(rows.map((r) => `${r.model}/${r.protocol}`));
     for (const p of ['popularity/sampled-99', 'popularity/all-items', 'shelf/sampled-99', 'shelf/all-items', 'shelf/rerank-lag-1', 'server-order/rerank-lag-3', 'shelf-content/all-items']) {
       expect(protocols.has(p), p).toBe(true);
