@@ -1,7 +1,10 @@
 // The quality benchmark: evaluates the trained models on the protocols of ../shared/data/REFERENCE_RESULTS.md
 // and writes bench/results/quality.json, the '## Quality' section of docs/BENCHMARKS.md and its chart.
-// Reads data from --data-dir (default ../shared/data); never trains, never copies data.
-// Run: npm run bench:quality [-- --datasets games,beauty,sports --seed 2026]
+// Reads data from --data-dir (default ../shared/data) and the committed models (bench/models/); never copies data.
+// Trains only when asked: --retrain first re-runs the command each committed model records (model.json), which
+// writes the same model again (the budget is in epochs and every draw is seeded; about 30–90 minutes per model).
+// Run: npm run bench:quality [-- --datasets games,beauty,sports --seed 2026 --retrain]
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ShelfModel } from '../src/shared/model/model.js';
@@ -27,6 +30,8 @@ const { values: a } = parseArgs({
     out: { type: 'string', default: 'bench/results/quality.json' },
     docs: { type: 'string', default: 'docs/BENCHMARKS.md' },
     plot: { type: 'string', default: 'docs/quality-ndcg10.svg' },
+    /** Re-run each committed model's recorded training command before evaluating. */
+    retrain: { type: 'boolean', default: false },
     /** Re-render the docs section and chart from an existing results file, without evaluating anything. */
     'report-only': { type: 'boolean', default: false },
   },
@@ -48,6 +53,27 @@ const maxUsers = a['max-users'] ? Number(a['max-users']) : null;
 const backend = await useNodeBackend(a.backend as NodeBackend);
 const log = (l: string) => console.log(l);
 const options = { dataDir: a['data-dir']!, seed, modelsRoot: a['models-root']!, checkEvery: Number(a['check-every']), log };
+
+if (a.retrain) {
+  for (const name of datasets) {
+    for (const model of [`shelf-${name}`, `shelf-${name}-content`]) {
+      const dir = modelDir(model, 1, options.modelsRoot);
+      let command: string;
+      try {
+        command = readModel(dir).record.command;
+      } catch (e) {
+        log(`not retraining ${model}: ${(e as Error).message}`);
+        continue;
+      }
+      const prefix = 'npm run train -- ';
+      if (!command.startsWith(prefix)) throw new Error(`${dir}: recorded command ${JSON.stringify(command)} is not an npm run train command`);
+      const args = command.slice(prefix.length).split(/\s+/).filter(Boolean);
+      log(`retraining ${model}: ${command}`);
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/train.ts', ...args, '--models-root', options.modelsRoot, '--data-dir', options.dataDir, '--fresh'], { stdio: 'inherit' });
+      if (run.status !== 0) throw new Error(`retraining ${model} failed (exit ${run.status})`);
+    }
+  }
+}
 
 const rows: ResultRow[] = [];
 for (const name of datasets) {
