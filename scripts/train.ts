@@ -139,8 +139,11 @@ if (a['calibrate-only']) {
   assertTrainedOn(m.record, ds.fingerprint);
   trained = { device: m.device, itemVectors: m.itemVectors, record: m.record };
 } else {
-  // Everything that shapes the run; a checkpoint of another run (other flags, data or seed) is ignored.
-  const runId = createHash('sha256').update(JSON.stringify({ hyper, config, seed, data: ds.fingerprint, vectors: vectorsArg, plain: a['plain-matmul-grad'] })).digest('hex');
+  // Everything that shapes the trajectory; a checkpoint of another run (other flags, data or seed) is ignored. The
+  // budget (--epochs, --patience) is left out: epoch n of a run is the same whatever its budget (the cosine is set by
+  // --decay-epochs), so a longer budget continues a shorter run's checkpoint, and a shorter one starts afresh.
+  const { epochs: _budget, patience: _stop, ...trajectory } = hyper;
+  const runId = createHash('sha256').update(JSON.stringify({ hyper: trajectory, config, seed, data: ds.fingerprint, vectors: vectorsArg, plain: a['plain-matmul-grad'] })).digest('hex');
   const checkpointPath = a.checkpoint ?? join('.shelf-train', `${name}-v${version}.json`);
   if (a.fresh) rmSync(checkpointPath, { force: true });
   const result = await trainModel(ds, {

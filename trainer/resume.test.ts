@@ -54,6 +54,12 @@ describe('deterministic, resumable training', () => {
     expect(resumed.device).toEqual(straight.device);
     expect(resumed.itemVectors).toEqual(straight.itemVectors);
 
+    // A checkpoint past a shorter budget is not used: the 3-epoch run is the first 3 epochs, chosen among those.
+    const shorter = await trainModel(ds, { ...base, epochs: 3, checkpoints: store, runId: 'r' });
+    const shorterStraight = await trainModel(ds, { ...base, epochs: 3 });
+    expect(shorter.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    expect(shorter.device).toEqual(shorterStraight.device);
+
     // A checkpoint of another run is ignored.
     const other = await trainModel(ds, { ...base, epochs: 1, checkpoints: store, runId: 'another', log: (l) => lines.push(l) });
     expect(other.history.map((h) => h.epoch)).toEqual([1]);

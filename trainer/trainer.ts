@@ -155,11 +155,15 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   const history: EpochLog[] = [];
   let best: { score: number; device: Float32Array; items: Float32Array; epoch: number; averaged: boolean } | null = null;
   const mean = { device: null as Float64Array | null, items: null as Float64Array | null, count: 0 };
-  const resumed = o.checkpoints?.load(o.runId ?? '') ?? null;
+  const lastEpochOf = o.decayEpochs ? Math.min(o.epochs, o.decayEpochs) : o.epochs;
+  const found = o.checkpoints?.load(o.runId ?? '') ?? null;
+  // A checkpoint past this run's budget holds epochs the budget excludes (its best may be one of them): start afresh.
+  const resumed = found && found.epoch <= lastEpochOf ? found : null;
+  if (found && !resumed) o.log(`the checkpoint is after epoch ${found.epoch}, past this run's ${lastEpochOf}: starting afresh`);
   const started = performance.now() - (resumed?.elapsedSeconds ?? 0) * 1000;
   const outOfTime = () => o.minutes !== undefined && (performance.now() - started) / 60000 > o.minutes;
 
-  const lastEpoch = o.decayEpochs ? Math.min(o.epochs, o.decayEpochs) : o.epochs;
+  const lastEpoch = lastEpochOf;
   const batchesPerEpoch = Math.ceil(ex.length / o.batchSize);
   let totalSteps = 0;
   /** Forward passes within the current step (a full-softmax step makes several), for the dropout seeds. */
@@ -176,7 +180,9 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
       history.push(...resumed.history);
       o.log(`continuing from the checkpoint after epoch ${resumed.epoch}`);
     }
-    for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= lastEpoch && !outOfTime(); epoch++) {
+    const stoppedEarly = resumed && best && o.patience && resumed.epoch - best.epoch >= o.patience;
+    if (stoppedEarly) o.log(`the checkpoint's run had already stopped: no better validation score for ${o.patience} epochs`);
+    for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= lastEpoch && !stoppedEarly && !outOfTime(); epoch++) {
       let lossSum = 0;
       let steps = 0;
       for (const batch of makeBatches(ex, o.batchSize, rand)) {
