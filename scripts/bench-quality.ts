@@ -16,6 +16,8 @@ import { evaluateDataset, type ResultRow } from './quality/evaluate.js';
 import { PUBLISHED } from './quality/published.js';
 import { markdownSection, renderPlot, writeJson, writeSection, type QualityResults } from './quality/report.js';
 import { PURCHASE_TYPE } from '../trainer/training-data.js';
+import { DEFAULTS } from '../src/options.js';
+import type { ShownKind } from './quality/personal-replay.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -24,6 +26,10 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '2026' },
     'max-users': { type: 'string' },
     'check-every': { type: 'string', default: '100' },
+    /** The personal-learning-lift rows (scripts/quality/personal-lift.ts): test users sampled (0 = skip), what the shop shows, list size. */
+    'lift-users': { type: 'string', default: '1000' },
+    'lift-shown': { type: 'string', default: 'global-top' },
+    'lift-list-size': { type: 'string', default: '10' },
     backend: { type: 'string', default: 'wasm' },
     /** The committed models: <models-root>/shelf-<data set>/1/ (trainer/device-model-files.ts). */
     'models-root': { type: 'string', default: 'bench/models' },
@@ -52,7 +58,11 @@ const seed = Number(a.seed);
 const maxUsers = a['max-users'] ? Number(a['max-users']) : null;
 const backend = await useNodeBackend(a.backend as NodeBackend);
 const log = (l: string) => console.log(l);
-const options = { dataDir: a['data-dir']!, seed, modelsRoot: a['models-root']!, checkEvery: Number(a['check-every']), log };
+const shown = a['lift-shown'] as ShownKind;
+if (shown !== 'global-top' && shown !== 'uniform') throw new Error(`--lift-shown must be global-top or uniform, not ${shown}`);
+const lift = { users: Number(a['lift-users']), shown, listSize: Number(a['lift-list-size']), trainEvery: DEFAULTS.trainEvery };
+const options = { dataDir: a['data-dir']!, seed, modelsRoot: a['models-root']!, checkEvery: Number(a['check-every']), lift, log };
+
 
 if (a.retrain) {
   for (const name of datasets) {

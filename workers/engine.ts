@@ -336,7 +336,7 @@ export class Engine implements EngineApi {
         this.skipped = [...this.skipped, { backend: from, reason: why }, ...choice.skipped];
         this.useBackend(choice);
         const old = this.model;
-        this.model = buildModel({ ...this.loaded, weights: this.job.learning.weights ?? this.loaded.weights });
+        this.model = buildModel({ ...this.loaded, weights: this.job.learning.served ?? this.loaded.weights });
         disposeQuietly(old);
       } catch (err) {
         this.model = null;

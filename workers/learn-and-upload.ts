@@ -60,7 +60,8 @@ export class LearningJob {
     const none = { trainedSteps: result.steps, examples: this.pendingExamples, uploaded: false, status: null, published: null };
     if (result.steps === 0) return { ...none, reason: 'nothing to learn from yet' };
     if (!force && this.pendingExamples < config.uploadMinExamples) return { ...none, reason: 'waiting for more examples' };
-    const delta = pendingDelta(await model.toFlat(), loaded.weights, this.sentDelta);
+    // The upload's weights, not the served model's: the personal fine-tune it ranks with is never uploaded.
+    const delta = pendingDelta(this.learning.weights ?? loaded.weights, loaded.weights, this.sentDelta);
     const examples = Math.max(1, Math.min(10_000, this.pendingExamples));
     const outcome = await uploadUpdate(config.serverUrl, config.model, loaded.manifest.version, examples, delta);
     const base = { trainedSteps: result.steps, examples, uploaded: outcome.accepted, status: outcome.status, published: outcome.published };

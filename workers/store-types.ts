@@ -9,7 +9,10 @@ export interface LocalModelState {
   readonly model: string;
   /** The global version the local weights started from. */
   readonly baseVersion: number;
+  /** The upload's local weights. */
   readonly weights: Float32Array;
+  /** The visitor's personal weights (their own ranking; never uploaded), when they differ from `weights`. Absent in states saved before them. */
+  readonly personal?: Float32Array | null;
   /** Part of (weights − base) already uploaded, or null. */
   readonly sentDelta: Float32Array | null;
   readonly pendingExamples: number;

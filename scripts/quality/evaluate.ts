@@ -6,6 +6,8 @@ import type { Dataset } from '../../trainer/data.js';
 import { assertTrainedOn, modelDir, readModel, type LoadedBenchModel } from '../../trainer/device-model-files.js';
 import { DeviceScorer } from '../../trainer/device-scoring.js';
 import type { Metrics } from '../../trainer/metrics.js';
+import { liftSample, personalLift } from './personal-lift.js';
+import type { ShownKind } from './personal-replay.js';
 import { allItems, byTrainingCount, deviceRanker, evalUsers, popularity, rerankLists, sampled, sampledNegatives, serverLists, type CheckCase, type TargetGroup } from '../../trainer/protocols.js';
 
 export type Protocol = 'sampled-100' | 'sampled-99' | 'all-items' | 'rerank-lag-1' | 'rerank-lag-2' | 'rerank-lag-3';
@@ -44,7 +46,26 @@ export interface ResultRow {
   smoothing?: { window: number; alpha: number; validBefore: number; validAfter: number; users: number };
   /** Largest relative difference between the harness's scores and ShelfModel.score on sampled visitors. */
   workerPathMaxRelDiff?: number;
+  /** The personal-learning-lift rows (personal-lift.ts): the global model and local learning on the same sample of test users. */
+  personalLift?: PersonalLiftInfo;
   source?: string;
+}
+
+export interface PersonalLiftInfo {
+  /** 'global': the global model on the sample; 'local': after replaying each visitor's history through local learning. */
+  role: 'global' | 'local';
+  users: number;
+  trainedUsers: number;
+  /** Trained users whose test target was shown (and so a negative) before their last training call. */
+  targetShown: number;
+  steps: number;
+  seconds: number;
+  shown: string;
+  listSize: number;
+  trainEvery: number;
+  /** NDCG@10 local / global − 1 on the sample, and its 95% paired-bootstrap interval. */
+  lift: number;
+  ci: [number, number];
 }
 
 export interface EvaluateOptions {
@@ -54,14 +75,16 @@ export interface EvaluateOptions {
   modelsRoot: string;
   /** Compare every n-th visitor with ShelfModel.score (0 = never). */
   checkEvery: number;
+  /** The personal-learning-lift sample size (0 = skip those rows) and what the shop shows (personal-replay.ts). */
+  lift?: { users: number; shown: ShownKind; listSize: number; trainEvery: number };
   log: (line: string) => void;
 }
 
 /** Which protocols each data set is measured on (REFERENCE_RESULTS.md). */
-export const PLAN: Readonly<Record<string, { sampled: 100 | 99; allItems: boolean; rerank: boolean; content: boolean }>> = {
-  games: { sampled: 100, allItems: true, rerank: true, content: false },
-  beauty: { sampled: 99, allItems: true, rerank: true, content: true },
-  sports: { sampled: 99, allItems: true, rerank: false, content: true },
+export const PLAN: Readonly<Record<string, { sampled: 100 | 99; allItems: boolean; rerank: boolean; content: boolean; lift: boolean }>> = {
+  games: { sampled: 100, allItems: true, rerank: true, content: false, lift: false },
+  beauty: { sampled: 99, allItems: true, rerank: true, content: true, lift: true },
+  sports: { sampled: 99, allItems: true, rerank: false, content: true, lift: true },
 };
 
 const MAX_REL_DIFF = 1e-3;
@@ -143,6 +166,16 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
           rows.push(row(ds.name, protocol, 'server-order', r.server, o.seed, extra));
           rows.push(row(ds.name, protocol, 'shelf', r.device, o.seed, { ...extra, workerPathMaxRelDiff: await checked(scorer, r.checks, `${name} ${protocol}`) }));
           o.log(`${ds.name} ${protocol}: server NDCG@10 ${r.server.ndcg10.toFixed(4)} → device ${r.device.ndcg10.toFixed(4)}`);
+        }
+      }
+      if (plan.lift && label === 'shelf' && o.lift && o.lift.users > 0) {
+        const s = liftSample(test, negatives, o.lift.users, o.seed);
+        const r = await personalLift({ config, specs: m.manifest.weights, weights: m.device, items: m.itemVectors }, s.users, s.negatives, ds.itemCount, { ...o.lift, seed: o.seed, log: o.log });
+        const info = { users: r.users, trainedUsers: r.trainedUsers, targetShown: r.targetShown, steps: r.steps, seconds: Math.round(r.seconds), shown: o.lift.shown, listSize: o.lift.listSize, trainEvery: o.lift.trainEvery };
+        for (const [protocol, f] of [['all-items', r.allItems], [sampledProtocol, r.sampled]] as const) {
+          rows.push(row(ds.name, protocol, 'shelf-lift-global', f.global, o.seed, { personalLift: { role: 'global', ...info, lift: f.lift, ci: f.ci } }));
+          rows.push(row(ds.name, protocol, 'shelf-local', f.local, o.seed, { personalLift: { role: 'local', ...info, lift: f.lift, ci: f.ci } }));
+          o.log(`${ds.name} ${protocol} personal lift on ${r.users} users: ${f.global.ndcg10.toFixed(4)} → ${f.local.ndcg10.toFixed(4)} (${(100 * f.lift).toFixed(1)}%, 95% CI ${(100 * f.ci[0]).toFixed(1)}…${(100 * f.ci[1]).toFixed(1)}%; ${r.seconds.toFixed(0)} s)`);
         }
       }
     } finally {

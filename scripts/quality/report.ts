@@ -7,6 +7,7 @@ import type * as vl from 'vega-lite';
 import type { ResultRow } from './evaluate.js';
 import type { TargetGroup } from '../../trainer/protocols.js';
 import { TARGETS } from './published.js';
+import { liftSection } from './lift-report.js';
 import { writeDocSection, writeSvg } from '../lib/docs-output.js';
 
 export interface QualityResults {
@@ -62,7 +63,7 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
     '| data set | protocol | model | HR@1 | HR@5 | HR@10 | NDCG@5 | NDCG@10 | MRR | training | device model |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   );
-  for (const x of rows.filter((x) => !x.protocol.startsWith('rerank'))) {
+  for (const x of rows.filter((x) => !x.protocol.startsWith('rerank') && !x.personalLift)) {
     out.push(`| ${x.dataset} | ${x.protocol} | ${x.model} | ${f4(x.hr1)} | ${f4(x.hr5)} | ${f4(x.hr10)} | ${f4(x.ndcg5)} | ${f4(x.ndcg10)} | ${f4(x.mrr)} | ${secs(x.trainSeconds)} | ${kb(x.deviceModelBytes)} |`);
   }
   out.push('', '### Targets (NDCG@10)', '', '| data set · protocol | Shelf | must reach | aim | reached |', '|---|---|---|---|---|');
@@ -90,6 +91,7 @@ export function markdownSection(r: QualityResults, plotFile: string): string {
       out.push(`| ${d.dataset} | ${d.protocol.slice(-1)} | ${f4(s.ndcg10)} | ${f4(d.ndcg10)} | ${lift} | ${f4(s.hr10)} | ${f4(d.hr10)} |`);
     }
   }
+  out.push(...liftSection(rows));
   const contentRows = rows.filter((x) => x.model === 'shelf-content');
   if (contentRows.length > 0) {
     out.push('', '### Content-only item vectors (attributes, no interaction data)', '', '| data set | protocol | learned vectors NDCG@10 | content vectors NDCG@10 | kept | popularity |', '|---|---|---|---|---|---|');
@@ -225,7 +227,7 @@ export function writeSection(path: string, section: string): void {
 /** Grouped bars of NDCG@10: Shelf, popularity and the published rows, per data set and protocol. */
 export async function renderPlot(rows: readonly ResultRow[], path: string): Promise<void> {
   const data = rows
-    .filter((x) => !x.protocol.startsWith('rerank'))
+    .filter((x) => !x.protocol.startsWith('rerank') && !x.personalLift)
     .map((x) => ({ panel: `${x.dataset} · ${x.protocol}`, model: x.model, ndcg10: x.ndcg10 }));
   const lag = rows
     .filter((x) => x.protocol.startsWith('rerank'))
