@@ -45,6 +45,8 @@ const { values: a, positionals } = parseArgs({
     /** From this epoch on, the mean of the epochs' weights competes for the one kept (0 = off). */
     'average-from': { type: 'string', default: '0' },
     dropout: { type: 'string', default: '0.5' },
+    /** Standard deviation of the learned item table's initial rows. */
+    'item-init-std': { type: 'string', default: '0.05' },
     /** Smooth the item table over its neighbours in the training part while learning (α; 0 = off). */
     'neighbour-alpha': { type: 'string', default: '0' },
     'neighbour-window': { type: 'string', default: '3' },
@@ -118,7 +120,7 @@ console.log(`train ${name} v${version} on ${dataset}: ${ds.sequences.length} use
 
 const hyper = {
   epochs: num('epochs'), batchSize: num('batch'), negatives: num('negatives'),
-  learningRate: num('lr'), decayEpochs: num('decay-epochs'), dropout: num('dropout'), validUsers: num('valid-users'), patience: num('patience'),
+  learningRate: num('lr'), decayEpochs: num('decay-epochs'), dropout: num('dropout'), itemInitStd: num('item-init-std'), validUsers: num('valid-users'), patience: num('patience'),
   averageFrom: num('average-from'),
   neighbourAlpha: num('neighbour-alpha'), neighbourWindow: num('neighbour-window'), neighbourCount: num('neighbours'),
   lossWeighting: oneOf('loss-weighting', ['position', 'batch'] as const),

@@ -42,6 +42,8 @@ export interface TrainOptions {
   decayEpochs?: number;
   dropout: number;
   seed: number;
+  /** Standard deviation of the learned item table's initial rows (truncated normal; default 0.05). */
+  itemInitStd?: number;
   /** Learn the item table jointly (null), or fixed item vectors [(itemCount+1)·itemDim] (row 0 unused). */
   fixedItemVectors: Float32Array | null;
   /** Users sampled for the per-epoch validation score that picks the best epoch. */
@@ -128,7 +130,7 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
   const n = ds.itemCount + 1;
   const table: tf.Tensor2D = o.fixedItemVectors
     ? tf.tensor2d(o.fixedItemVectors, [n, d])
-    : tf.variable(tf.mul(tf.truncatedNormal([n, d], 0, 0.05, 'float32', o.seed), tf.concat([tf.zeros([1, 1]), tf.ones([n - 1, 1])])) as tf.Tensor2D, true, 'train/items');
+    : tf.variable(tf.mul(tf.truncatedNormal([n, d], 0, o.itemInitStd ?? 0.05, 'float32', o.seed), tf.concat([tf.zeros([1, 1]), tf.ones([n - 1, 1])])) as tf.Tensor2D, true, 'train/items');
   const trainable = [...Object.values(vars), ...(o.fixedItemVectors ? [] : [table as tf.Variable])];
   const alpha = o.fixedItemVectors ? 0 : (o.neighbourAlpha ?? 0);
   const nb = alpha > 0 ? topNeighbours(ds, o.neighbourWindow ?? 3, o.neighbourCount ?? 16) : null;
