@@ -127,6 +127,16 @@ describe('helper key pin: the uploader', () => {
     expect(plain.bodies()).toHaveLength(1);
   });
 
+  it('without WebCrypto (an insecure context) an upload resolves unsent, pinned or not, and never throws', async () => {
+    const leader = fakeLeader(() => helperKey);
+    vi.stubGlobal('crypto', undefined);
+    configureUploader({ helperKeyPins: [helperKey.sha256] });
+    expect(await uploadUpdate(SERVER, 'm', 7, 5, delta())).toMatchObject({ accepted: false, message: expect.stringMatching(/^helper_key_mismatch: .*\(unreadable\)/) });
+    configureUploader({ helperKeyPins: null });
+    expect(await uploadUpdate(SERVER, 'm', 7, 5, delta())).toMatchObject({ accepted: false, message: expect.stringMatching(/WebCrypto is not available/) });
+    expect(leader.bodies()).toHaveLength(0);
+  });
+
   it('a queued report goes out from a page pinning its key, and never from a page pinning another', async () => {
     let offline = true;
     const leader = fakeLeader(() => helperKey, () => offline);

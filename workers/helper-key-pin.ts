@@ -23,7 +23,8 @@ export async function checkHelperKeyPin(ticket: TicketResponse, pins: readonly s
   if (!ticket.secure) {
     return { fingerprint: null, refusal: pins ? refusal('helper_key_missing', 'the helper aggregator key is pinned (helperKeySha256) but the server runs without a helper (its ticket carries no key)') : null };
   }
-  const fingerprint = await keyFingerprintOf(ticket.secure.publicKey);
+  // Without WebCrypto (an insecure context) nothing can be sealed either; under a pin, an unverifiable key is refused.
+  const fingerprint = await keyFingerprintOf(ticket.secure.publicKey).catch(() => null);
   if (!pins || (fingerprint !== null && pins.includes(fingerprint))) return { fingerprint, refusal: null };
   return {
     fingerprint,
