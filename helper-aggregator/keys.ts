@@ -3,6 +3,7 @@
 // reason: a silently replaced key would make every sealed seed of the open rounds unreadable.
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { keyFingerprint } from '../src/shared/secure-aggregation/key-fingerprint.js';
 import { generateHelperKey, importHelperKey, keyId } from '../src/shared/secure-aggregation/seal.js';
 import { toBase64, type Key } from '../src/shared/secure-aggregation/webcrypto.js';
 
@@ -10,8 +11,10 @@ export interface HelperKeyPair {
   readonly privateKey: Key;
   readonly publicKey: Uint8Array;
   readonly keyId: number;
+  /** SHA-256 of the raw public key, lowercase hex: the fingerprint shops pin (SDK option `helperKeySha256`). */
+  readonly sha256: string;
   /** The public part as /v1/key answers it. */
-  readonly published: { keyId: number; publicKey: string };
+  readonly published: { keyId: number; publicKey: string; sha256: string };
 }
 
 export async function loadOrCreateKey(dataDir: string): Promise<HelperKeyPair> {
@@ -33,7 +36,8 @@ export async function loadOrCreateKey(dataDir: string): Promise<HelperKeyPair> {
     const publicKey = Uint8Array.from(Buffer.from(stored.publicKey, 'base64'));
     const privateKey = await importHelperKey(stored.privateJwk);
     const id = await keyId(publicKey);
-    return { privateKey, publicKey, keyId: id, published: { keyId: id, publicKey: stored.publicKey } };
+    const sha256 = await keyFingerprint(publicKey);
+    return { privateKey, publicKey, keyId: id, sha256, published: { keyId: id, publicKey: stored.publicKey, sha256 } };
   } catch (err) {
     throw new Error(`${file} does not hold a P-256 key pair (${(err as Error).message}); restore it or move it away to make a new key`);
   }

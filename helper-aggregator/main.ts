@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   const store = await openBatchStore(config.dataDir);
   const app = await buildHelperApp({ key, store, leaderToken: config.leaderToken, minBatch: config.minBatch, logger });
   const address = await app.listen({ port: config.port, host: config.host });
-  logger.info({ address, keyId: key.keyId, minBatch: config.minBatch, dataDir: config.dataDir }, 'helper aggregator listening');
+  // The fingerprint is what shops pin (SDK option helperKeySha256): publish it to them through your own channel.
+  logger.info({ address, keyId: key.keyId, keySha256: key.sha256, minBatch: config.minBatch, dataDir: config.dataDir }, `helper aggregator listening; key sha256 ${key.sha256}`);
   const stop = async () => {
     await app.close();
     await store.close();

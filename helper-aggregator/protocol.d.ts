@@ -2,6 +2,7 @@ import { z } from 'zod';
 export declare const HelperKeySchema: z.ZodObject<{
     keyId: z.ZodInt;
     publicKey: z.ZodString;
+    sha256: z.ZodOptional<z.ZodString>;
 }, z.core.$strip>;
 export type HelperKey = z.infer<typeof HelperKeySchema>;
 export declare const AggregateRequestSchema: z.ZodObject<{

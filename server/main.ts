@@ -14,6 +14,7 @@ import { PgliteStore } from './storage/pglite-store.js';
 import { openPostgres } from './storage/pg-store.js';
 import { privateFolder, restrictUmask } from './storage/data-folder.js';
 import { StorageError } from './storage/storage-check.js';
+import { keyFingerprintOf } from '../src/shared/secure-aggregation/key-fingerprint.js';
 
 function readConfig(): ServerConfig {
   try {
@@ -108,7 +109,8 @@ async function main(): Promise<void> {
     const connect = async (attempt: number): Promise<void> => {
       try {
         const key = await secure.refreshKey();
-        log.info({ keyId: key.keyId }, 'helper aggregator reached');
+        // The fingerprint devices pinning the helper's key (helperKeySha256) compare the relayed key with.
+        log.info({ keyId: key.keyId, keySha256: await keyFingerprintOf(key.publicKey) }, 'helper aggregator reached');
         await secure.resume();
       } catch (err) {
         if (stopping) return;

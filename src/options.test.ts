@@ -17,6 +17,25 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ siteKey: 'pk_a_12345,pk_b_12345' }, 'https://x/')).toThrow(/siteKey/);
     expect(() => resolveOptions({ siteKey: 12345678 as never }, 'https://x/')).toThrow(/siteKey/);
   });
+  it('takes a pinned helper key fingerprint, or a list of them, lowercased, and rejects anything else with a clear message', () => {
+    const h = 'ab'.repeat(32);
+    const g = 'CD'.repeat(32);
+    expect(resolveOptions({ helperKeySha256: h }, 'https://x/').helperKeySha256).toEqual([h]);
+    const both = resolveOptions({ helperKeySha256: [h, g, h] }, 'https://x/').helperKeySha256;
+    expect(both).toEqual([h, 'cd'.repeat(32)]);
+    expect(Object.isFrozen(both)).toBe(true);
+    expect('helperKeySha256' in resolveOptions({}, 'https://x/')).toBe(false);
+    expect(resolveSdkOptions({ helperKeySha256: h }, 'https://x/').resolved.helperKeySha256).toEqual([h]);
+    for (const bad of ['ab'.repeat(31), `${h}0`, `sha256:${h}`, ` ${h}`, 'zz'.repeat(32), [], [h, 'nope'], Array(9).fill(h), 42, null, { h }]) {
+      let err: unknown;
+      try {
+        resolveOptions({ helperKeySha256: bad as never }, 'https://x/');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, String(bad)).toMatchObject({ code: 'invalid_options', message: expect.stringMatching(/^helperKeySha256 must be the helper aggregator's key fingerprint \(64 hex digits/) });
+    }
+  });
   it('keeps an explicit 0', () => {
     expect(resolveOptions({ modelCheckIntervalMs: 0 }, 'https://x/').modelCheckIntervalMs).toBe(0);
   });

@@ -11,6 +11,16 @@ export interface ShelfOptions {
    * request and update upload. It is public (it sits in the page); it is not a secret. Default: none.
    */
   siteKey?: string;
+  /**
+   * Pins the helper aggregator's key (secure aggregation): the hex SHA-256 of its raw P-256 public key, copied from
+   * the helper's operator (the helper prints it at start and answers it in `GET /v1/key`), or a list of them while
+   * the helper rotates its key. With a pin the worker uploads only a report sealed to a pinned key: a ticket that
+   * carries another key, or no key (a server without a helper), sends nothing, and the update stays on the device
+   * (`status().engine.lastError` starts with `helper_key_mismatch` or `helper_key_missing`). Default: none (the
+   * device trusts the key Shelf's server relays).
+   * @example shelf.init({ helperKeySha256: '3f9a…e1' })
+   */
+  helperKeySha256?: string | readonly string[];
   /** Model name on the backend. Default `'shelf-demo'`. */
   model?: string;
   /** tfjs backends to try, in order. Default `['webgpu', 'webgl', 'wasm', 'cpu']`. */
@@ -64,7 +74,7 @@ export const DEFAULTS = Object.freeze({
 });
 
 const KNOWN = new Set<string>([
-  'serverUrl', 'siteKey', 'model', 'backends', 'allowSoftwareGpu', 'timeoutMs', 'initTimeoutMs', 'trainEvery',
+  'serverUrl', 'siteKey', 'helperKeySha256', 'model', 'backends', 'allowSoftwareGpu', 'timeoutMs', 'initTimeoutMs', 'trainEvery',
   'uploadMinExamples', 'uploadMinIntervalMs', 'modelCheckIntervalMs', 'dbName', 'debug', 'workerUrl', 'maxEvents', 'retentionDays',
 ]);
 const BACKENDS = new Set<string>(DEFAULT_BACKENDS);
@@ -75,6 +85,22 @@ function count(name: string, value: unknown, fallback: number, min: number): num
     throw new ShelfError('invalid_options', `${name} must be a number ≥ ${min}, got ${String(value)}`);
   }
   return v;
+}
+
+/** At most this many pinned helper keys (the current one and those it rotates to). */
+export const MAX_HELPER_KEY_PINS = 8;
+
+/** The pinned helper key fingerprints, lowercased and deduplicated, or undefined for none. */
+function helperKeyPins(value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const list: unknown = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_HELPER_KEY_PINS || list.some((v) => typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v))) {
+    throw new ShelfError(
+      'invalid_options',
+      `helperKeySha256 must be the helper aggregator's key fingerprint (64 hex digits: the sha256 its operator publishes, also in its GET /v1/key) or a list of 1 to ${MAX_HELPER_KEY_PINS} of them, got ${String(value).slice(0, 80)}`,
+    );
+  }
+  return Object.freeze([...new Set((list as string[]).map((v) => v.toLowerCase()))]);
 }
 
 /**
@@ -100,11 +126,13 @@ export function resolveOptions(options: ShelfOptions = {}, pageUrl: string): Res
   if (siteKey !== undefined && (typeof siteKey !== 'string' || !/^[\x21-\x2b\x2d-\x7e]{8,128}$/.test(siteKey))) {
     throw new ShelfError('invalid_options', "siteKey must be the shop's public site key: 8 to 128 printable ASCII characters, no comma");
   }
+  const helperKeySha256 = helperKeyPins(options.helperKeySha256);
   const model = options.model ?? DEFAULTS.model;
   if (typeof model !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(model)) throw new ShelfError('invalid_options', `model name is invalid: ${String(model)}`);
   return Object.freeze({
     serverUrl: serverUrl.href,
     ...(siteKey !== undefined ? { siteKey } : {}),
+    ...(helperKeySha256 !== undefined ? { helperKeySha256 } : {}),
     model,
     backends: Object.freeze([...backends]),
     allowSoftwareGpu: options.allowSoftwareGpu ?? DEFAULTS.allowSoftwareGpu,

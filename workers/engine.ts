@@ -84,7 +84,7 @@ export class Engine implements EngineApi {
 
   private async doInit(config: EngineConfig): Promise<EngineStatus> {
     this.config = config;
-    configureUploader({ minIntervalMs: config.uploadMinIntervalMs ?? 0, siteKey: config.siteKey ?? null });
+    configureUploader({ minIntervalMs: config.uploadMinIntervalMs ?? 0, siteKey: config.siteKey ?? null, helperKeyPins: config.helperKeySha256 ?? null });
     const retention = {
       ...DEFAULT_RETENTION,
       ...(config.maxEvents !== undefined ? { maxEvents: config.maxEvents } : {}),

@@ -15,11 +15,14 @@
 // in an access log's request line; fetch can set it on keepalive requests too). A 401 (the server does not know
 // the key) stops uploading until the page reloads: no retries, queued bodies stay queued for the next page, and
 // an update that was not sent stays in the local weights (the engine sends it with a later upload).
+// A shop that pins the helper aggregator's key (helperKeySha256) gets no upload sealed to another key and no plain
+// update (helper-key-pin.ts): such a ticket is refused before anything is built, like any other refusal.
 import { clipToNorm } from '../src/shared/federated/clip.js';
 import { quantizeInt8 } from '../src/shared/federated/quantize.js';
 import { KEEPALIVE_LIMIT_BYTES, bucketExamples, encodeUpdate } from '../src/shared/federated/wire.js';
 import { buildReport } from '../src/shared/secure-aggregation/client-report.js';
 import { ErrorBodySchema, paths, TicketResponseSchema, UPDATE_MEDIA_TYPE, UpdateAcceptedSchema, type TicketResponse } from '../src/shared/protocol.js';
+import { checkHelperKeyPin, queuedBodyAllowed } from './helper-key-pin.js';
 import type { EventStore } from './store-types.js';
 
 /** The part of the event store the upload queue uses (and, when present, where a round's coin is remembered). */
@@ -30,6 +33,8 @@ interface QueuedBody {
   url: string;
   body: Uint8Array;
   round: number;
+  /** SHA-256 (hex) of the helper key a report was sealed to; null for a plain update (absent in older entries). */
+  helperKey?: string | null;
 }
 
 export interface UploadOutcome {
@@ -68,10 +73,12 @@ interface State {
   lastRound: number | null;
   failures: number;
   retryAt: number;
-  queue: { url: string; body: Uint8Array; round: number; at: number }[];
+  queue: (QueuedBody & { at: number })[];
   timer: ReturnType<typeof setTimeout> | null;
   /** The shop's public site key, or null to send none. */
   siteKey: string | null;
+  /** The pinned helper keys (SHA-256, lowercase hex), or null for no pin. */
+  helperKeyPins: readonly string[] | null;
   /** Why uploading stopped for the rest of this worker's life (a 401 for the site key); null while it runs. */
   stopped: string | null;
   /** Each secure round's coin, once flipped. */
@@ -88,6 +95,7 @@ const initialState = (): State => ({
   queue: [],
   timer: null,
   siteKey: null,
+  helperKeyPins: null,
   stopped: null,
   coins: new Map(),
 });
@@ -96,13 +104,17 @@ const state: State = initialState();
 
 /**
  * Changes the upload settings of this worker; `queue` keeps unsent updates across page loads; `siteKey` (the shop's
- * public site key, null for none) goes with every ticket request and upload.
+ * public site key, null for none) goes with every ticket request and upload; `helperKeyPins` (lowercase hex SHA-256
+ * of the helper keys the shop pinned, null for none) limits what may be sent.
  */
-export function configureUploader(settings: Partial<UploaderSettings> & { queue?: UploadQueueStore | null; siteKey?: string | null }): void {
-  const { queue, siteKey, ...rest } = settings;
+export function configureUploader(
+  settings: Partial<UploaderSettings> & { queue?: UploadQueueStore | null; siteKey?: string | null; helperKeyPins?: readonly string[] | null },
+): void {
+  const { queue, siteKey, helperKeyPins, ...rest } = settings;
   state.settings = { ...state.settings, ...rest };
   if (queue !== undefined) state.persist = queue;
   if (siteKey !== undefined) state.siteKey = siteKey;
+  if (helperKeyPins !== undefined) state.helperKeyPins = helperKeyPins && helperKeyPins.length > 0 ? helperKeyPins : null;
 }
 
 /** Why this worker stopped uploading until the page reloads (the server refused the site key), or null. */
@@ -242,6 +254,12 @@ export async function retryQueued(): Promise<UploadOutcome | null> {
       armRetryTimer(state.retryAt - Date.now());
       return last ?? fail('offline: queued updates wait for the backoff');
     }
+    if (!queuedBodyAllowed(item.helperKey, state.helperKeyPins)) {
+      // Sealed to a key this page does not pin (or a plain update): never sent. Its update is still in the local weights.
+      await remove();
+      last = fail('helper_key_mismatch: a queued update was sealed to a helper key that is not pinned (helperKeySha256); it was dropped unsent and the update stays on this device');
+      continue;
+    }
     let res: Response;
     try {
       res = await send(item.url, item.body);
@@ -312,6 +330,9 @@ export async function uploadUpdate(
   if (ticket.model !== model) return fail(`the server trains ${ticket.model}, not ${model}`);
   if (ticket.baseVersion !== baseVersion) return fail(`base version ${baseVersion} is no longer current (the open round is on ${ticket.baseVersion})`, 409);
   if (state.lastRound === ticket.round) return fail(`already sent an update in round ${ticket.round}; waiting for the next round`);
+  // Before the coin and before anything is built: a refused ticket leaves the round, the coin and the update untouched.
+  const pin = await checkHelperKeyPin(ticket, state.helperKeyPins);
+  if (pin.refusal !== null) return fail(pin.refusal);
 
   if (ticket.secure && !(await joinsRound(ticket.round, ticket.secure.sampleRate))) {
     state.lastRound = ticket.round;
@@ -330,12 +351,12 @@ export async function uploadUpdate(
   state.lastRound = ticket.round;
   // A body too big for keepalive is queued before it is sent: a page closed mid-request sends it on the next load.
   const queuedFirst = body.byteLength > KEEPALIVE_LIMIT_BYTES;
-  if (queuedFirst) await enqueue({ url, body, round: ticket.round });
+  if (queuedFirst) await enqueue({ url, body, round: ticket.round, helperKey: pin.fingerprint });
   let res: Response;
   try {
     res = await send(url, body);
   } catch (err) {
-    if (!queuedFirst) await enqueue({ url, body, round: ticket.round });
+    if (!queuedFirst) await enqueue({ url, body, round: ticket.round, helperKey: pin.fingerprint });
     noteFailure();
     return fail(`offline, queued for retry: ${err instanceof Error ? err.message : String(err)}`);
   }

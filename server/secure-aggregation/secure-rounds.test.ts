@@ -3,12 +3,14 @@
 // app.inject() here; e2e/secure-aggregation.spec.ts runs them as processes. Checks: tickets announce the round's
 // parameters, plain updates are refused, K reports publish base + mean + noise of std z·C/K, what each party stores
 // reveals nothing of one update, and the helper refuses to sum a report twice.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestSchema, TicketResponseSchema, type TicketResponse } from '../../src/shared/protocol.js';
 import { buildReport } from '../../src/shared/secure-aggregation/client-report.js';
 import { decodeReport } from '../../src/shared/secure-aggregation/report-wire.js';
+import { keyFingerprintOf } from '../../src/shared/secure-aggregation/key-fingerprint.js';
 import { AggregateResponseSchema, HelperKeySchema, type AggregateRequest } from '../../src/shared/secure-aggregation/helper-protocol.js';
 import { buildHelperApp } from '../../helper-aggregator/app.js';
 import { openBatchStore, type BatchStore } from '../../helper-aggregator/batch-store.js';
@@ -79,6 +81,16 @@ describe('a secure round through both aggregators', () => {
     const plain = await post(wireUpdate(new Array(params).fill(0.01), { baseVersion: 1, round: t.round, ticket: t.ticket }));
     expect(plain.statusCode).toBe(400);
     expect(plain.json().error).toBe('secure_aggregation_required');
+  });
+
+  it("GET /v1/key answers the key's sha256 (what shops pin), and the ticket relays only the key itself", async () => {
+    const published = HelperKeySchema.parse((await helper.inject({ method: 'GET', url: '/v1/key' })).json());
+    expect(published.sha256).toBe(createHash('sha256').update(Buffer.from(published.publicKey, 'base64')).digest('hex'));
+    const t = await ticket();
+    expect(t.secure?.publicKey).toBe(published.publicKey);
+    expect(t.secure).not.toHaveProperty('sha256');
+    // the device's own computation from the relayed key gives the same fingerprint
+    expect(await keyFingerprintOf(t.secure!.publicKey)).toBe(published.sha256);
   });
 
   it('publishes base + mean of K updates + noise of std z·C/K, and no party holds one update', async () => {

@@ -59,7 +59,7 @@ export class SecureRounds {
   params(): SecureRoundParams | null {
     if (!this.#key) return null;
     const f = this.#o.federated;
-    return { ...this.#key, bits: fixedPointBits(this.#o.cohort, f.noiseMultiplier), cohort: this.#o.cohort, noiseMultiplier: f.noiseMultiplier, sampleRate: f.sampleRate };
+    return { keyId: this.#key.keyId, publicKey: this.#key.publicKey, bits: fixedPointBits(this.#o.cohort, f.noiseMultiplier), cohort: this.#o.cohort, noiseMultiplier: f.noiseMultiplier, sampleRate: f.sampleRate };
   }
 
   /** Publishes (or fails) a closed round; concurrent calls for one round share the work. Null: retry scheduled. */

@@ -13,6 +13,11 @@ export interface EngineConfig {
   readonly serverUrl: string;
   /** The shop's public site key, sent with every ticket request and upload (absent: none is sent). */
   readonly siteKey?: string;
+  /**
+   * Pinned helper aggregator keys: lowercase hex SHA-256 of each raw P-256 public key (absent: no pin). With a pin
+   * the worker seals reports only to a pinned key and sends no plain update.
+   */
+  readonly helperKeySha256?: readonly string[];
   readonly model: string;
   readonly backends: readonly BackendName[];
   readonly allowSoftwareGpu: boolean;

@@ -9,6 +9,12 @@ export const HelperKeySchema = z.object({
   keyId: z.int().min(0).max(0xffffffff),
   /** Raw uncompressed P-256 public key, base64 (65 bytes). */
   publicKey: z.string().regex(/^[A-Za-z0-9+/]{86}[A-Za-z0-9+/=]{2}$/, 'a base64 P-256 public key (65 bytes)'),
+  /**
+   * SHA-256 of the raw public key, lowercase hex: the fingerprint a shop pins (the SDK's `helperKeySha256`). For the
+   * helper's operator to publish; a device never trusts it from the leader and computes it from `publicKey` itself.
+   * Absent from helpers older than the pin.
+   */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export type HelperKey = z.infer<typeof HelperKeySchema>;
 
