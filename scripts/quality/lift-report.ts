@@ -44,10 +44,10 @@ function liftTable(rows: readonly ResultRow[], local: readonly ResultRow[]): str
 const SEARCH = [
   '',
   'The recipe was searched on validation targets (the second-last item; never the test targets) with a small Beauty',
-  'model (1 block, width 64, 15 epochs: `npm run train -- beauty --name lift-dev --device-root /tmp/lift/dev',
-  '--server-root /tmp/lift/srv --blocks 1 --dropout 0.2 --negatives 256 --negative-sampler uniform --lr 0.001',
+  'model (1 block, width 64, 15 epochs: `npm run train -- beauty --name lift-dev --models-root /tmp/lift',
+  '--blocks 1 --dropout 0.2 --negatives 256 --negative-sampler uniform --lr 0.001',
   '--decay-epochs 0 --epochs 15 --select all-items --no-smoothing`), each row `npx tsx scripts/quality/lift-probe.ts beauty',
-  '--name lift-dev --device-root /tmp/lift/dev --server-root /tmp/lift/srv --part valid --users N` with the flags named;',
+  '--name lift-dev --models-root /tmp/lift --part valid --users N` with the flags named;',
   '"personal" is the recipe\'s personal track (`PERSONAL_TRAINING` in `workers/local-recipe.ts`: that many SGD steps',
   'from the published weights on the visitor\'s batch at each training call, used for the visitor\'s ranking and never',
   'uploaded; the upload stays the one-step displacement). NDCG@10 lift with its 95% paired-bootstrap interval:',
