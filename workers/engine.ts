@@ -30,6 +30,7 @@ import { trainingEvents } from './local-trainer.js';
 import { buildModel, fetchLatestManifest, loadVersion, type LoadedModel } from './model-loader.js';
 import { orderByScores, prepareCandidates, preparePacked, rankedItems, serverRanking, toVector, type PreparedCandidates, type Ranking } from './ranking.js';
 import { finishRanking, noModelReason, packedFacts } from './rank-steps.js';
+import { rankingGuard } from './resemblance-guard.js';
 import { configureUploader, uploadsStopped } from './uploader.js';
 import { installTestHooks, recordRerankTimings, type TestFaults } from './engine-test-hooks.js';
 import { ItemVectors } from './item-vectors.js';
@@ -197,6 +198,10 @@ export class Engine implements EngineApi {
     if (prepared.ranks.length === 0) return fallback('no_vectors', prepared.notes);
     const input = { sequence, vectors: prepared.matrix, serverRanks: prepared.ranks };
     const notes = [...prepared.notes];
+    // The ranking guard: when no candidate resembles the visitor's recent items, the model's part weighs less (down to
+    // nothing: the shop's order), so it cannot lift unrelated items on a guess.
+    const guard = rankingGuard(sequence, model.config.itemDim, prepared.matrix);
+    if (guard.note) notes.push(guard.note);
     const t1 = performance.now();
     // A failing backend (missing kernel, lost WebGPU device) moves the engine to the next one; this call is
     // then served there rather than lost.
@@ -208,7 +213,7 @@ export class Engine implements EngineApi {
       try {
         if (this.faults.slowScoreMs > 0) await new Promise((r) => setTimeout(r, this.faults.slowScoreMs));
         // The visitor's state is computed once per event (and weights); candidates are scored by dot products.
-        const scores = await current.scoreFast(input);
+        const scores = await current.scoreFast(input, guard.weight);
         const t2 = performance.now();
         const result = { ...finish(orderByScores(prepared, scores), notes), source: 'model' as const, reason: null };
         recordRerankTimings({ prepareMs: t1 - t0, scoreMs: t2 - t1, orderMs: performance.now() - t2, candidates: prepared.ids.length });

@@ -104,11 +104,15 @@ export class ShelfModel {
 
   /**
    * The same scores as score(), from the cached state with Float32Array dot products: a re-rank costs O(n·d)
-   * plain arithmetic once the state is known, with no tensor created per call.
+   * plain arithmetic once the state is known, with no tensor created per call. `modelWeight` (in [0, 1]) scales
+   * the model's part of the blend (blend[0]), not the shop's rank prior: 0 leaves the shop's order (blend[1] is
+   * never negative; at 0 every score ties and ties keep the shop's order), 1 (the default) gives score()'s scores.
+   * The engine's ranking guard (workers/resemblance-guard.ts) sets it.
    */
-  async scoreFast(input: RerankInput): Promise<Float32Array> {
+  async scoreFast(input: RerankInput, modelWeight = 1): Promise<Float32Array> {
     const [state, blend] = await Promise.all([this.state(input.sequence), this.blend()]);
-    return scoreWithState(state, blend, input.vectors, input.serverRanks);
+    const weighted = modelWeight === 1 ? blend : Float32Array.of(blend[0]! * modelWeight, blend[1]!);
+    return scoreWithState(state, weighted, input.vectors, input.serverRanks);
   }
 
   private blend(): Promise<Float32Array> {
