@@ -200,7 +200,7 @@ export class Engine implements EngineApi {
     const notes = [...prepared.notes];
     // The ranking guard: when no candidate resembles the visitor's recent items, the model's part weighs less (down to
     // nothing: the shop's order), so it cannot lift unrelated items on a guess.
-    const guard = rankingGuard(sequence, model.config.itemDim, prepared.matrix);
+    const guard = rankingGuard(sequence, model.config.itemDim, prepared.matrix, this.loaded.manifest.vectorSpace);
     if (guard.note) notes.push(guard.note);
     const t1 = performance.now();
     // A failing backend (missing kernel, lost WebGPU device) moves the engine to the next one; this call is

@@ -36,6 +36,9 @@ describe('the ranking guard rule', () => {
     expect(modelWeight(1)).toBe(1);
     expect(rankingGuard(seq([[1, 0]]), 2, Float32Array.of(1, 0.01)).note).toBeNull();
     expect(rankingGuard(seq([[1, 0]]), 2, Float32Array.of(0, 1)).note).toMatch(/no candidate resembles the visitor's recent items \(best cosine 0\.00.*weighs 0\.00/);
+    // Thresholds are measured only for the content space: a learned or precomputed space keeps the model at full weight.
+    expect(rankingGuard(seq([[1, 0]]), 2, Float32Array.of(0, 1), 'learned-beauty-42')).toMatchObject({ weight: 1, note: null });
+    expect(rankingGuard(seq([[1, 0]]), 2, Float32Array.of(0, 1), 'content-hash-v1').weight).toBe(0);
   });
 });
 

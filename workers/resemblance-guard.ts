@@ -6,6 +6,15 @@
 // model's scores unchanged. Pure arithmetic, deterministic; never throws. Must never reorder anything itself: it
 // only weighs the model's part, so the scores the engine returns still are the order.
 import type { SequenceArrays } from '../src/shared/model/sequence.js';
+import { CONTENT_VECTOR_SPACE } from '../src/shared/item-vectors.js';
+
+/**
+ * The vector spaces the thresholds below were measured on. Learned or a shop's precomputed vectors put related items
+ * at other cosines (a learned 64-dimension table can place two items of one category well below 0.6), so a fixed
+ * threshold there could switch personalisation off unnoticed: in any other space the guard leaves the model at full
+ * weight until thresholds are measured for it.
+ */
+export const GUARDED_SPACES: ReadonlySet<string> = new Set([CONTENT_VECTOR_SPACE]);
 
 /** How many of the visitor's latest events (those the model reads, newest last) the candidates are compared with. */
 export const RECENT_EVENTS = 6;
@@ -84,9 +93,11 @@ export interface GuardDecision {
 
 /**
  * The guard for one rerank: the visitor's sequence (as the model reads it) against the candidates' packed vectors.
- * @example const g = rankingGuard(sequence, 32, prepared.matrix); model.scoreFast(input, g.weight)
+ * Outside GUARDED_SPACES it always answers full weight.
+ * @example const g = rankingGuard(sequence, 32, prepared.matrix, manifest.vectorSpace); model.scoreFast(input, g.weight)
  */
-export function rankingGuard(sequence: SequenceArrays, itemDim: number, matrix: Float32Array): GuardDecision {
+export function rankingGuard(sequence: SequenceArrays, itemDim: number, matrix: Float32Array, vectorSpace: string = CONTENT_VECTOR_SPACE): GuardDecision {
+  if (!GUARDED_SPACES.has(vectorSpace)) return { resemblance: Number.NaN, weight: 1, note: null };
   const resemblance = recentResemblance(sequence, itemDim, matrix);
   const weight = modelWeight(resemblance);
   const best = Number.isFinite(resemblance) ? resemblance.toFixed(2) : 'none';
