@@ -25,9 +25,9 @@ const { values: a } = parseArgs({
     datasets: { type: 'string', default: DATASETS.join(',') },
     seed: { type: 'string', default: '2026' },
     'max-users': { type: 'string' },
-    'check-every': { type: 'string', default: '100' },
+    'check-every': { type: 'string', default: '500' },
     /** The personal-learning-lift rows (scripts/quality/personal-lift.ts): test users sampled (0 = skip), what the shop shows, list size. */
-    'lift-users': { type: 'string', default: '1000' },
+    'lift-users': { type: 'string', default: '500' },
     'lift-shown': { type: 'string', default: 'global-top' },
     'lift-list-size': { type: 'string', default: '10' },
     backend: { type: 'string', default: 'wasm' },
