@@ -5,17 +5,17 @@
 // Must never read validation or test targets except the validation target used to pick the best epoch.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../src/shared/protocol.js';
-import { currentState, encode } from '../src/shared/model/encoder.js';
+import { encode } from '../src/shared/model/encoder.js';
 import { smoothedTable, topNeighbours } from './item-neighbours.js';
 import { flatten, initialWeights, weightSpecs, type WeightArrays } from '../src/shared/model/weights.js';
 import type { Dataset } from './data.js';
 import { fullSoftmaxCrossEntropy } from './full-softmax.js';
 import { gatherRows, installFastMatMulGradient, logSumExpRows, uninstallFastMatMulGradient } from './fast-grads.js';
-import { accumulate, emptyTotals, finish, rankOf, type Metrics } from './metrics.js';
-import { rankAmongAllItems } from './protocols.js';
+import type { Metrics } from './metrics.js';
+import { validateOn } from './validation.js';
 import { seeded } from './rng.js';
 import type { CheckpointStore } from './checkpoint.js';
-import { eventTypeAt, examples, makeBatches, negativeSampler, sequenceBatch, targetHits, validationSet, type Example } from './training-data.js';
+import { eventTypeAt, examples, makeBatches, negativeSampler, targetHits, validationSet, type Example } from './training-data.js';
 
 /** Largest logit matrix (positions × items) of one full-softmax part: 128 MB of float32. */
 const fullSoftmaxCells = 2 ** 25;
@@ -355,44 +355,9 @@ export async function trainModel(ds: Dataset, o: TrainOptions): Promise<TrainRes
     return { device: flatten(specs, arrays), items: nb ? smoothedTable(raw, d, nb, alpha) : raw };
   }
 
-  /**
-   * Metrics on the validation targets of a fixed user subset: sampled (100 negatives outside the sequence; picks
-   * the best epoch) and all items with the history excluded (reported only).
-   */
-  async function validate(device: Float32Array, items: Float32Array): Promise<{ sampled: Metrics; allItems: Metrics }> {
-    const totals = emptyTotals();
-    const allTotals = emptyTotals();
-    const itemsT = tf.transpose(tf.tensor2d(items, [n, d])); // [d, n]: an untransposed product
-    const { users } = valid;
-    const w: Record<string, tf.Tensor> = {};
-    let offset = 0;
-    for (const s of specs) {
-      const size = s.shape.reduce((a, x) => a * x, 1);
-      w[s.name] = tf.tensor(device.subarray(offset, offset + size), s.shape);
-      offset += size;
-    }
-    for (let i = 0; i < users.length; i += 256) {
-      const chunk = users.slice(i, i + 256);
-      const st = tf.tidy(() => currentState(w, c, sequenceBatch(chunk.map((u) => u.history), items, c)));
-      const states = (await st.data()) as Float32Array;
-      const all = tf.matMul(st, itemsT);
-      const scores = (await all.data()) as Float32Array;
-      st.dispose();
-      all.dispose();
-      chunk.forEach((u, r) => {
-        const dot = (id: number) => {
-          let s = 0;
-          for (let j = 0; j < d; j++) s += states[r * d + j]! * items[id * d + j]!;
-          return s;
-        };
-        const target = dot(u.target);
-        accumulate(totals, rankOf(target, Array.from(u.negatives, dot)));
-        accumulate(allTotals, rankAmongAllItems(scores.subarray(r * n, r * n + n), u.target, u.history));
-      });
-    }
-    for (const t of Object.values(w)) t.dispose();
-    itemsT.dispose();
-    return { sampled: finish(totals), allItems: finish(allTotals) };
+  /** The epoch's figures on the fixed validation users (validation.ts). */
+  function validate(device: Float32Array, items: Float32Array): Promise<{ sampled: Metrics; allItems: Metrics }> {
+    return validateOn(valid, c, specs, device, items);
   }
 }
 
