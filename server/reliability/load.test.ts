@@ -1,8 +1,8 @@
-// The load benchmark's bookkeeping (bench/reliability/load.ts): which paced rates it sweeps, and which rate the
+// The load benchmark's bookkeeping (bench/reliability/load-results.ts): which paced rates it sweeps, and which rate the
 // issue's fields (clients, replicas, errors, p99Ms) are read at. The load itself needs PostgreSQL and minutes of CPU;
 // `npm run bench:reliability -- load` runs it.
 import { describe, expect, it } from 'vitest';
-import { summarise, sweepRates, type PhaseResult } from '../../bench/reliability/load.js';
+import { summarise, sweepRates, type PhaseResult } from '../../bench/reliability/load-results.js';
 
 const lat = (p99Ms: number) => ({ requests: 1000, p50Ms: 1, p99Ms, maxMs: p99Ms });
 
