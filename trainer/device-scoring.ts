@@ -33,16 +33,44 @@ export class DeviceScorer {
     this.blend = [b[0]!, b[1]!];
   }
 
-  /** Device states [histories.length · itemDim] for histories of item ids (last maxLen used). */
-  async states(histories: readonly Int32Array[]): Promise<Float32Array> {
-    const out = new Float32Array(histories.length * this.d);
-    for (let i = 0; i < histories.length; i += 512) {
-      const chunk = histories.slice(i, i + 512);
-      const t = tf.tidy(() => currentState(this.weights, this.config, sequenceBatch(chunk, this.items, this.config)));
-      out.set((await t.data()) as Float32Array, i * this.d);
+  /**
+   * Device states [histories.length · itemDim] for histories of item ids (last maxLen used). Histories are encoded
+   * in groups of similar length, each over a window just long enough for its longest (the last positions of the
+   * position embedding): the encoder masks padding out of attention and out of every real position, so this is the
+   * full window's result at a fraction of its cost (the worker-path check compares it with ShelfModel.score).
+   */
+  async states(histories: readonly Int32Array[], groupSize = 512): Promise<Float32Array> {
+    const d = this.d;
+    const maxLen = this.config.maxLen;
+    const used = (h: Int32Array) => Math.min(h.length, maxLen);
+    const order = histories.map((_, i) => i).sort((x, y) => used(histories[x]!) - used(histories[y]!));
+    const out = new Float32Array(histories.length * d);
+    for (let i = 0; i < order.length; i += groupSize) {
+      const rows = order.slice(i, i + groupSize);
+      const chunk = rows.map((r) => histories[r]!);
+      const len = Math.max(1, ...chunk.map(used));
+      const config = { ...this.config, maxLen: len };
+      const t = tf.tidy(() => currentState(this.windowWeights(len), config, sequenceBatch(chunk, this.items, config)));
+      const data = (await t.data()) as Float32Array;
       t.dispose();
+      rows.forEach((r, k) => out.set(data.subarray(k * d, k * d + d), r * d));
     }
     return out;
+  }
+
+  private readonly windows = new Map<number, Record<string, tf.Tensor>>();
+
+  /** The weights with the position embedding cut to its last `len` rows (a window of `len` positions). */
+  private windowWeights(len: number): Record<string, tf.Tensor> {
+    const maxLen = this.config.maxLen;
+    if (len === maxLen) return this.weights;
+    let w = this.windows.get(len);
+    if (!w) {
+      const pos = this.weights['position_embedding']!;
+      w = { ...this.weights, position_embedding: tf.keep(tf.slice(pos, [maxLen - len, 0], [len, pos.shape[1]!])) };
+      this.windows.set(len, w);
+    }
+    return w;
   }
 
   /** scoreCandidates' formula for one visitor: blend0·(state·v) + blend1·(−log2(1+rank)). */
@@ -88,6 +116,8 @@ export class DeviceScorer {
   }
 
   dispose(): void {
+    for (const w of this.windows.values()) w['position_embedding']!.dispose();
+    this.windows.clear();
     for (const t of Object.values(this.weights)) t.dispose();
   }
 }

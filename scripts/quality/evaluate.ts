@@ -159,7 +159,8 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
         o.log(`${ds.name} all-items ${label}: NDCG@10 ${a.metrics.ndcg10.toFixed(4)} HR@10 ${a.metrics.hr10.toFixed(4)}`);
       }
       if (plan.rerank && label === 'shelf') {
-        const fresh = await scorer.states(test.map((u) => u.history));
+        // The device's fresh states are the ranker's (the full test histories).
+        const fresh = ranker.kind === 'device' ? ranker.states : await scorer.states(test.map((u) => u.history));
         for (const lag of [1, 2, 3] as const) {
           const r = rerankLists(scorer, test, await serverLists(scorer, test, lag), fresh, o.checkEvery);
           const protocol = `rerank-lag-${lag}` as const;
