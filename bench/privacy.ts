@@ -117,7 +117,7 @@ for (const s of settings) {
 // value, over the 64 KiB keepalive cap: sent without keepalive, queued first; e2e/secure-upload-large.spec.ts).
 const upload78kBytes = reportBytes(parameterCount(weightSpecs(BENCHMARK_CONFIG)), 69);
 const result = {
-  generatedBy: 'npm run bench:privacy',
+  generatedBy: `npm run bench:privacy${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   seconds: Math.round((performance.now() - started) / 1000),
   settings: Object.fromEntries(settings.map((s) => [s.model, s.about])),
   clip: h.clip,

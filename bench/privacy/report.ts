@@ -3,6 +3,7 @@
 import type { PrivacyRow } from './harness.js';
 
 export interface PrivacyResult {
+  readonly generatedBy: string;
   readonly seconds: number;
   readonly settings: Readonly<Record<string, Readonly<Record<string, string | number>>>>;
   readonly clip: number;
@@ -24,8 +25,8 @@ export function privacySection(r: PrivacyResult): string {
     '## Privacy',
     '',
     'What a party that receives model updates can learn of a visitor\'s items, with nothing but what it receives, the',
-    'public base weights and the public item vectors. Command: `npm run bench:privacy` (bench/privacy.ts; results in',
-    `\`bench/results/privacy.json\`; ${r.seconds} s on 2 shared, heavily loaded cores).`,
+    `public base weights and the public item vectors. Command: \`${r.generatedBy}\` (bench/privacy.ts; results in`,
+    `\`bench/results/privacy.json\`; ${r.seconds} s on 2 cores shared with another benchmark).`,
     '',
     `Attack (the strongest of those tried, used in every row): **${r.attack.used}**. One SGD step changes input_proj by`,
     '−lr·Xᵀδ, where the rows of X are the vectors of the items the visitor fed the model, so that block lies in the span of',
