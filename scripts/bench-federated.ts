@@ -94,21 +94,26 @@ if (a.merge) {
   });
   const [first] = parts;
   if (!first) throw new Error('--merge needs at least one file');
-  const central = first.rows.filter((r) => r.mode === 'central' && r.rounds === 0);
+  // One full central row per model (the first part's that has one): runs of another model keep their own baseline.
+  const isCentral = (r: FederatedRow) => r.mode === 'central' && r.rounds === 0;
+  const central: FederatedRow[] = [];
+  for (const r of parts.flatMap((p) => p.rows.filter(isCentral))) if (!central.some((c) => (c.model ?? '') === (r.model ?? ''))) central.push(r);
   const merged: FederatedResults = {
     ...first,
     generatedBy: [...parts.map((p) => p.generatedBy), `npm run bench:federated -- ${process.argv.slice(2).join(' ')}`].join(' ; '),
     generatedAt: new Date().toISOString(),
-    // The full central row once (from the first file), then every part's other rows (a same-budget central row included).
-    rows: [...central.slice(0, 1), ...parts.flatMap((p, i) => p.rows.filter((r) => (r.mode !== 'central' || r.rounds > 0) && !(i === 0 && r === central[0])))],
+    // The full central row of each model once, then every part's other rows (a same-budget central row included).
+    rows: [...central, ...parts.flatMap((p) => p.rows.filter((r) => !isCentral(r)))],
     // Runs of different lengths or server settings get their own curve: the label names both.
     curves: parts.flatMap((p) => {
       const last = Math.max(...p.curves.map((c) => c.round));
       const server = String(p.setup['server'] ?? '');
       // Runs recorded before setup.server named the schedule: take it from the rows' training column.
       const label = `${server}${!server.includes('cosine') && p.rows.some((r) => r.config?.includes('cosine')) ? ' cosine' : ''}`;
+      // Another model than the first part's is named in front of its curves.
+      const model = p.setup['params'] !== first.setup['params'] ? `${String(p.setup['params'])} parameters · ` : '';
       // A label from an earlier merge already names its server settings and length.
-      return p.curves.map((c) => (/ \(.*\)$/.test(c.run) ? { ...c, run: `${c.run.replace(/ \(.*\)$/, '')} · ${label} · ${last} rounds` } : c));
+      return p.curves.map((c) => (/ \(.*\)$/.test(c.run) ? { ...c, run: `${model}${c.run.replace(/ \(.*\)$/, '')} · ${label} · ${last} rounds` } : c));
     }),
     // Where the parts differ, the first part's setup wins (as its central row does).
     setup: Object.assign({}, ...parts.map((p) => p.setup).reverse()) as Record<string, unknown>,
