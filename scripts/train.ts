@@ -12,6 +12,7 @@ import { useNodeBackend, type NodeBackend } from '../trainer/tf-node.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { attributeVectors, parseItemVectorsJson } from '../trainer/content-vectors.js';
 import { DATASETS, defaultDataDir, loadAttributes, loadDataset, type DatasetName } from '../trainer/data.js';
+import { withoutLiftUsers } from '../trainer/protocols.js';
 import { calibrateServerBlend, withBlend1 } from '../trainer/calibrate.js';
 import { assertTrainedOn, modelDir, readModel, writeModel, type TrainingRecord } from '../trainer/device-model-files.js';
 import { fileCheckpoints } from '../trainer/checkpoint.js';
@@ -60,6 +61,9 @@ const { values: a, positionals } = parseArgs({
     blocks: { type: 'string', default: '2' },
     'max-len': { type: 'string', default: '50' },
     'max-users': { type: 'string' },
+    /** Leave the personal-lift sample's users (bench:quality --lift-users N, --seed S) out of training entirely. */
+    'hold-out-lift-users': { type: 'string', default: '0' },
+    'hold-out-seed': { type: 'string', default: '2026' },
     'valid-users': { type: 'string', default: '3000' },
     backend: { type: 'string', default: 'wasm' },
     /** Where the model is written: <models-root>/<name>/<version>/. */
@@ -105,7 +109,8 @@ const config: ModelConfig = {
 };
 const backend = await useNodeBackend(a.backend as NodeBackend);
 const maxUsers = a['max-users'] ? num('max-users') : null;
-const ds = loadDataset(dataset, a['data-dir']!, maxUsers);
+const loaded = loadDataset(dataset, a['data-dir']!, maxUsers);
+const ds = num('hold-out-lift-users') > 0 ? withoutLiftUsers(loaded, num('hold-out-lift-users'), num('hold-out-seed')) : loaded;
 function fixedVectors(): Float32Array | null {
   if (kind === 'content') return attributeVectors(loadAttributes(dataset!, a['data-dir']!, ds.itemCount), config.itemDim);
   if (kind === 'precomputed') {

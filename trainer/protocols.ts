@@ -27,6 +27,22 @@ export function evalUsers(ds: Dataset, part: 'test' | 'valid'): EvalUser[] {
   return out;
 }
 
+/**
+ * The personal-lift sample: `count` of `n` test users (indices into evalUsers(ds, 'test')), seeded, ascending. The
+ * trainer can hold the same users out of training (`npm run train -- --hold-out-lift-users`).
+ */
+export function liftSampleIndices(n: number, count: number, seed: number): number[] {
+  return shuffle([...Array(n).keys()], seeded(seed ^ 0x11f7)).slice(0, count).sort((a, b) => a - b);
+}
+
+/** The data set without the users of the personal-lift sample (their whole sequences). */
+export function withoutLiftUsers(ds: Dataset, count: number, seed: number): Dataset {
+  const test = evalUsers(ds, 'test');
+  const out = new Set(liftSampleIndices(test.length, count, seed).map((i) => test[i]!.all));
+  const sequences = ds.sequences.filter((s) => !out.has(s));
+  return { ...ds, sequences, fingerprint: { ...ds.fingerprint, users: sequences.length } };
+}
+
 /** Interaction counts per item over the users' histories (what a shop's best-seller list knows). */
 export function popularity(users: readonly EvalUser[], itemCount: number): Float32Array {
   const counts = new Float32Array(itemCount + 1);

@@ -10,8 +10,8 @@ import type { Recipe } from '../../workers/local-recipe.js';
 import { createTrainerCore } from '../../workers/trainer-core.js';
 import { DeviceScorer } from '../../trainer/device-scoring.js';
 import { metricsOfRanks, ndcgAt, type Metrics } from '../../trainer/metrics.js';
-import { allItems, deviceRanker, sampled, type EvalUser } from '../../trainer/protocols.js';
-import { seeded, shuffle } from '../../trainer/rng.js';
+import { allItems, deviceRanker, liftSampleIndices, sampled, type EvalUser } from '../../trainer/protocols.js';
+import { seeded } from '../../trainer/rng.js';
 import { lastTrainingEvent, replayVisitor, shownLists, type ShownKind } from './personal-replay.js';
 
 export interface LiftOptions {
@@ -83,7 +83,7 @@ function figure(globalRanks: readonly number[], localRanks: readonly number[], s
 
 /** The sample: `count` test users (with their sampled-protocol negatives), drawn once per seed. */
 export function liftSample(test: readonly EvalUser[], negatives: readonly Int32Array[], count: number, seed: number) {
-  const picked = shuffle([...test.keys()], seeded(seed ^ 0x11f7)).slice(0, count).sort((a, b) => a - b);
+  const picked = liftSampleIndices(test.length, count, seed);
   return { users: picked.map((i) => test[i]!), negatives: picked.map((i) => negatives[i]!) };
 }
 
