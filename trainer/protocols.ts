@@ -81,11 +81,10 @@ export function byTrainingCount(users: readonly EvalUser[], ranks: readonly numb
 }
 
 /** A scored model: states per user (device) or none (popularity). */
-export type Ranker =
-  | { kind: 'device'; scorer: DeviceScorer; states: Float32Array }
-  | { kind: 'popularity'; counts: Float32Array };
+export type DeviceRanker = { kind: 'device'; scorer: DeviceScorer; states: Float32Array };
+export type Ranker = DeviceRanker | { kind: 'popularity'; counts: Float32Array };
 
-export async function deviceRanker(scorer: DeviceScorer, users: readonly EvalUser[]): Promise<Ranker> {
+export async function deviceRanker(scorer: DeviceScorer, users: readonly EvalUser[]): Promise<DeviceRanker> {
   return { kind: 'device', scorer, states: await scorer.states(users.map((u) => u.history)) };
 }
 

@@ -1,5 +1,6 @@
 // Fetches a model version from Shelf's backend (or any static host with the same layout), verifies every
 // file against the sha256 in its manifest, and builds the model. Never uses a file that failed verification.
+import { sha256Hex } from '../src/shared/secure-aggregation/key-fingerprint.js';
 import { ManifestSchema, paths, type Manifest } from '../src/shared/protocol.js';
 import { ShelfError } from '../src/shared/errors.js';
 import { ShelfModel } from '../src/shared/model/model.js';
@@ -23,10 +24,9 @@ async function fetchOk(url: string, what: string): Promise<Response> {
   return res;
 }
 
-async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+async function checkedSha256(bytes: ArrayBuffer): Promise<string> {
   if (!globalThis.crypto?.subtle) throw new ShelfError('model_integrity', 'cannot verify model files: WebCrypto needs a secure context (https)');
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(new Uint8Array(bytes));
 }
 
 /** The current manifest of a model, validated. */
@@ -48,7 +48,7 @@ export async function loadVersion(serverUrl: string, manifest: Manifest): Promis
   const res = await fetchOk(new URL(paths.file(manifest.name, manifest.version, file.path), serverUrl).href, 'model weights');
   const bytes = await res.arrayBuffer();
   if (bytes.byteLength !== file.bytes) throw new ShelfError('model_integrity', `weights are ${bytes.byteLength} bytes, manifest says ${file.bytes}`);
-  const hash = await sha256Hex(bytes);
+  const hash = await checkedSha256(bytes);
   if (hash !== file.sha256) throw new ShelfError('model_integrity', `weights sha256 ${hash} does not match the manifest`);
   const weights = new Float32Array(bytes);
   if (weights.length !== parameterCount(manifest.weights)) throw new ShelfError('model_integrity', 'weights do not fill the declared shapes');

@@ -160,7 +160,7 @@ export async function evaluateDataset(ds: Dataset, o: EvaluateOptions): Promise<
       }
       if (plan.rerank && label === 'shelf') {
         // The device's fresh states are the ranker's (the full test histories).
-        const fresh = ranker.kind === 'device' ? ranker.states : await scorer.states(test.map((u) => u.history));
+        const fresh = ranker.states;
         for (const lag of [1, 2, 3] as const) {
           const r = rerankLists(scorer, test, await serverLists(scorer, test, lag), fresh, o.checkEvery);
           const protocol = `rerank-lag-${lag}` as const;
